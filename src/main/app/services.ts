@@ -1,0 +1,106 @@
+import type { AppInfo } from '../../shared/ipc/channels/app'
+import type { EventName, EventPayload } from '../../shared/ipc/contract'
+import { IpcFailure } from '../../shared/ipc/envelope'
+import { checkExternalUrl } from '../../shared/security/urls'
+import type { Handlers } from '../ipc/router'
+import { SecretsService, type Encryptor } from '../secrets/service'
+import type { SettingsBackend } from '../settings/backend'
+import { SettingsService } from '../settings/service'
+import type { Logger } from './logger'
+import { NoticeCenter } from './notices'
+
+/** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
+export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
+
+export interface MainDeps {
+  userDataDir: string
+  encryptor: Encryptor
+  appInfo: AppInfo
+  /** Opens a URL in the user's browser (Electron's shell.openExternal in the app). */
+  openExternal: (url: string) => Promise<void>
+  emit: EventSink
+  logger: Logger
+  settingsBackend?: (dir: string, name: string) => SettingsBackend
+}
+
+export interface MainServices {
+  settings: SettingsService
+  secrets: SecretsService
+  notices: NoticeCenter
+  handlers: Handlers
+  logger: Logger
+}
+
+/**
+ * Builds every main-process service and the IPC handler map from explicit dependencies. The
+ * Electron composition root (src/main/index.ts) and the browser test harness both call this, so
+ * the handlers the tests drive are the app's own.
+ */
+export function createMainServices(deps: MainDeps): MainServices {
+  const { logger } = deps
+  const notices = new NoticeCenter()
+  notices.onNotice((notice) => deps.emit('app:notice', notice))
+  const notify = (notice: Parameters<NoticeCenter['add']>[0]) => {
+    logger.warn(`notice: ${notice.title}: ${notice.message}`)
+    notices.add(notice)
+  }
+
+  const settings = new SettingsService({
+    dir: deps.userDataDir,
+    backend: deps.settingsBackend,
+    notify,
+    log: (line) => logger.warn(line),
+  })
+  settings.onChange((value) => deps.emit('settings:changed', value))
+
+  const secrets = new SecretsService({
+    dir: deps.userDataDir,
+    encryptor: deps.encryptor,
+    plaintextAllowed: () => settings.get().secrets.allowPlaintext,
+    notify,
+    log: (line) => logger.warn(line),
+    onSecret: (value) => logger.addSecret(value),
+  })
+
+  const keyStatusChanged = () => {
+    const status = secrets.status()
+    deps.emit('keys:changed', status)
+    return status
+  }
+
+  const handlers: Handlers = {
+    'app:info': () => deps.appInfo,
+    'app:notices': () => notices.list(),
+    'app:dismissNotice': ({ id }) => notices.dismiss(id),
+    'app:openExternal': async ({ url }) => {
+      const check = checkExternalUrl(url)
+      if (!check.ok) throw new IpcFailure('invalid_input', check.reason)
+      await deps.openExternal(check.url)
+      return undefined
+    },
+    'settings:get': () => settings.get(),
+    'settings:update': ({ patch }) => settings.update(patch, { fromRenderer: true }),
+    'settings:reset': () => settings.reset(),
+    'keys:status': () => secrets.status(),
+    'keys:set': ({ provider, key }) => {
+      secrets.set(provider, key)
+      logger.info(`keys: a ${provider} key was set`)
+      return keyStatusChanged()
+    },
+    'keys:clear': ({ provider }) => {
+      secrets.clear(provider)
+      logger.info(`keys: the ${provider} key was cleared`)
+      return keyStatusChanged()
+    },
+    'keys:allowPlaintext': ({ allow }) => {
+      if (allow && deps.encryptor.isAvailable()) {
+        throw new IpcFailure('invalid_input', 'This system encrypts keys; a plaintext file is never needed.')
+      }
+      settings.update({ secrets: { allowPlaintext: allow } })
+      secrets.storageModeChanged()
+      return keyStatusChanged()
+    },
+  }
+
+  return { settings, secrets, notices, handlers, logger }
+}

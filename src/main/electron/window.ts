@@ -1,0 +1,42 @@
+import { BrowserWindow, nativeTheme } from 'electron'
+import { join } from 'node:path'
+import { ownWebContents } from './ipc'
+
+export interface WindowOptions {
+  preloadDir: string
+  url: string
+}
+
+/** The main window, with every webPreference the Electron security checklist asks for. */
+export function createMainWindow(options: WindowOptions): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 980,
+    height: 720,
+    minWidth: 420,
+    minHeight: 480,
+    show: false,
+    title: 'Earshot',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f7f7f8',
+    webPreferences: {
+      preload: join(options.preloadDir, 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+    },
+  })
+  const contents = window.webContents
+  ownWebContents.add(contents)
+  window.on('closed', () => ownWebContents.delete(contents))
+  window.once('ready-to-show', () => window.show())
+  void window.loadURL(options.url)
+  return window
+}

@@ -1,0 +1,20 @@
+/**
+ * The preload bridge: window.earshot, built from the shared IPC contract. It exposes named
+ * functions only; ipcRenderer and Electron's event objects never reach the page.
+ */
+import { contextBridge, ipcRenderer } from 'electron'
+import { createEarshotApi } from '../shared/ipc/api'
+import { wireEventChannel, wireInvokeChannel } from '../shared/ipc/contract'
+
+const api = createEarshotApi({
+  invoke: (channel, input) => ipcRenderer.invoke(wireInvokeChannel(channel), input),
+  subscribe: (event, listener) => {
+    const handler = (_event: unknown, payload: unknown) => listener(payload)
+    ipcRenderer.on(wireEventChannel(event), handler)
+    return () => {
+      ipcRenderer.removeListener(wireEventChannel(event), handler)
+    }
+  },
+})
+
+contextBridge.exposeInMainWorld('earshot', api)

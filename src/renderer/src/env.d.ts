@@ -1,0 +1,9 @@
+import type { EarshotApi } from '../../shared/ipc/api'
+
+declare global {
+  interface Window {
+    /** The preload bridge (src/preload). */
+    readonly earshot: EarshotApi
+  }
+}
+export {}

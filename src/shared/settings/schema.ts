@@ -1,0 +1,199 @@
+import { z } from 'zod'
+
+/**
+ * The one settings schema. Every field has a default, so `SettingsSchema.parse({})` is a complete,
+ * valid settings object and an older or partial file fills in what it lacks. Objects are strict:
+ * an unknown key is an error, never silently kept.
+ */
+
+export const PROVIDER_IDS = ['openai', 'assemblyai', 'speko', 'demo'] as const
+export const ProviderIdSchema = z.enum(PROVIDER_IDS)
+export type ProviderId = z.infer<typeof ProviderIdSchema>
+
+/** Providers that need an API key (Demo mode runs a local simulator and needs none). */
+export const KEYED_PROVIDERS = ['openai', 'assemblyai', 'speko'] as const
+export const KeyedProviderSchema = z.enum(KEYED_PROVIDERS)
+export type KeyedProvider = z.infer<typeof KeyedProviderSchema>
+
+export const PROVIDER_LABELS: Record<ProviderId, string> = {
+  openai: 'OpenAI Realtime',
+  assemblyai: 'AssemblyAI Voice Agent',
+  speko: 'Speko',
+  demo: 'Demo (no account needed)',
+}
+
+/** An http(s) base URL; no credentials, query or fragment. */
+export const HttpBaseUrlSchema = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.search && !url.hash
+    } catch {
+      return false
+    }
+  }, 'must be an http(s) URL without credentials, query or fragment')
+
+const text = (max: number) => z.string().max(max)
+
+export const OpenAISettingsSchema = z.strictObject({
+  baseUrl: HttpBaseUrlSchema.default('https://api.openai.com/v1'),
+  model: text(100).min(1).default('gpt-realtime'),
+  voice: text(60).min(1).default('marin'),
+  instructions: text(20_000).default(''),
+  greeting: text(2_000).default(''),
+  transcriptionModel: text(100).min(1).default('gpt-4o-mini-transcribe'),
+  turnDetection: z.enum(['server_vad', 'semantic_vad']).default('server_vad'),
+})
+
+export const AssemblyAISettingsSchema = z.strictObject({
+  baseUrl: HttpBaseUrlSchema.default('https://agents.assemblyai.com'),
+  voice: text(60).min(1).default('ivy'),
+  instructions: text(20_000).default(''),
+  greeting: text(2_000).default(''),
+})
+
+export const SpekoSettingsSchema = z.strictObject({
+  baseUrl: HttpBaseUrlSchema.default('https://api.speko.dev'),
+  /** The upstream S2S provider Speko proxies to. */
+  upstream: text(40).min(1).default('openai'),
+  model: text(100).min(1).default('gpt-realtime'),
+  voice: text(60).min(1).default('alloy'),
+  instructions: text(20_000).default(''),
+  greeting: text(2_000).default(''),
+  inputSampleRate: z.union([z.literal(16000), z.literal(24000)]).default(24000),
+  outputSampleRate: z.union([z.literal(16000), z.literal(24000)]).default(24000),
+})
+
+export const DemoSettingsSchema = z.strictObject({
+  greeting: text(2_000).default(''),
+})
+
+export const PUSH_TO_TALK_MODES = ['hold', 'toggle', 'auto'] as const
+export const PushToTalkModeSchema = z.enum(PUSH_TO_TALK_MODES)
+export type PushToTalkMode = z.infer<typeof PushToTalkModeSchema>
+
+export const SettingsSchema = z.strictObject({
+  schemaVersion: z.literal(1).default(1),
+  provider: ProviderIdSchema.default('openai'),
+  providers: z
+    .strictObject({
+      openai: OpenAISettingsSchema.prefault({}),
+      assemblyai: AssemblyAISettingsSchema.prefault({}),
+      speko: SpekoSettingsSchema.prefault({}),
+      demo: DemoSettingsSchema.prefault({}),
+    })
+    .prefault({}),
+  audio: z
+    .strictObject({
+      /** null = the system default device. */
+      inputDeviceId: z.string().max(500).nullable().default(null),
+      outputDeviceId: z.string().max(500).nullable().default(null),
+      echoCancellation: z.boolean().default(true),
+      noiseSuppression: z.boolean().default(true),
+      autoGainControl: z.boolean().default(true),
+      volume: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
+  hotkey: z
+    .strictObject({
+      accelerator: z.string().max(100).default('CommandOrControl+Shift+Space'),
+      mode: PushToTalkModeSchema.default('auto'),
+    })
+    .prefault({}),
+  alwaysListening: z.boolean().default(false),
+  launchAtLogin: z.boolean().default(false),
+  tools: z
+    .strictObject({
+      /** Tools the user chose "Always allow" for; revocable in settings. */
+      alwaysAllow: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(100).default([]),
+      /** Folders search_files may look in. Changed only through main's folder picker. */
+      searchFolders: z.array(z.string().min(1).max(4096)).max(50).default([]),
+      /** Where notes are kept; null = <Documents>/Earshot Notes. Changed only through main's folder picker. */
+      notesFolder: z.string().min(1).max(4096).nullable().default(null),
+      /** Seconds a confirmation waits before it counts as "denied". */
+      confirmTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      /** Keep keys in a plain file when the OS offers no encryption. Off unless the user opts in. */
+      allowPlaintext: z.boolean().default(false),
+    })
+    .prefault({}),
+  ui: z
+    .strictObject({
+      /** The "Earshot keeps running in the tray" notice has been shown once. */
+      trayNoticeShown: z.boolean().default(false),
+    })
+    .prefault({}),
+})
+
+export type Settings = z.infer<typeof SettingsSchema>
+
+export const CURRENT_SCHEMA_VERSION = 1
+
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({})
+}
+
+/**
+ * Settings the renderer may not change through settings:update, because a compromised renderer
+ * could use them to widen what tools may touch. Main changes them through dedicated, user-driven
+ * flows (a native folder picker).
+ */
+export const MAIN_ONLY_SETTING_PATHS = ['tools.searchFolders', 'tools.notesFolder'] as const
+
+/** A patch: any subset of the settings tree. Validated by merging and parsing the result. */
+export type SettingsPatch = DeepPartial<Settings>
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Deep-merges a patch into a base (arrays and scalars replace). Returns a new object. */
+export function mergeSettings(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch === undefined ? base : patch
+  const out: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue
+    out[key] = value === undefined ? base[key] : mergeSettings(base[key], value)
+  }
+  return out
+}
+
+/** Reads a dotted path from a settings-like tree. */
+export function getPath(tree: unknown, path: string): unknown {
+  let node: unknown = tree
+  for (const part of path.split('.')) {
+    if (!isPlainObject(node)) return undefined
+    node = node[part]
+  }
+  return node
+}
+
+/** Lists the dotted paths a patch touches (leaves only). */
+export function patchPaths(patch: unknown, prefix = ''): string[] {
+  if (!isPlainObject(patch)) return prefix ? [prefix] : []
+  return Object.entries(patch).flatMap(([key, value]) => patchPaths(value, prefix ? `${prefix}.${key}` : key))
+}
+
+/** Provider hosts the renderer's WebSocket may reach, derived from settings (for the CSP). */
+export function providerSocketOrigins(settings: Settings): string[] {
+  const toWs = (base: string) => {
+    const url = new URL(base)
+    return `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`
+  }
+  const origins = new Set<string>([
+    toWs(settings.providers.openai.baseUrl),
+    toWs(settings.providers.assemblyai.baseUrl),
+    toWs(settings.providers.speko.baseUrl),
+  ])
+  return [...origins]
+}
