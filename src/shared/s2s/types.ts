@@ -1,0 +1,188 @@
+/**
+ * The normalised speech-to-speech model. Every provider adapter translates its wire protocol to
+ * and from these types, so the session runtime, the renderer, the CLI and the tests see one model.
+ * Pure TypeScript: runs in the renderer (browser WebSocket) and in Node (`ws`) alike.
+ */
+
+/** Wire protocols Earshot speaks. Demo mode speaks one of them to a local simulator. */
+export type ProtocolId = 'openai' | 'assemblyai' | 'speko'
+
+export type SessionStatus =
+  | 'idle'
+  | 'connecting'
+  | 'ready'
+  | 'listening'
+  | 'thinking'
+  | 'speaking'
+  | 'reconnecting'
+  | 'error'
+
+/** Stable error codes (the UI and the CLI map them to actions and messages). */
+export type S2SErrorCode =
+  | 'auth_failed' // key or token rejected
+  | 'token_expired'
+  | 'rate_limited'
+  | 'provider_unavailable' // 5xx, provider down
+  | 'offline' // network unreachable
+  | 'connection_lost' // the socket dropped
+  | 'session_expired' // provider's session cap
+  | 'protocol_error' // malformed or unexpected frame
+  | 'provider_error' // an error event from the provider
+  | 'tool_error'
+  | 'timeout'
+  | 'microphone' // capture problems (renderer)
+  | 'internal'
+
+export interface S2SError {
+  code: S2SErrorCode
+  message: string
+  /** The provider's own code, when it sent one. */
+  providerCode?: string
+  /** True when the session cannot continue. */
+  fatal: boolean
+  /** Seconds to wait before retrying (rate limits). */
+  retryAfterSeconds?: number
+}
+
+/**
+ * What main's minting returns to whoever opens the socket: everything the socket needs and
+ * nothing more. It never contains the real API key.
+ */
+export interface SessionCredential {
+  protocol: ProtocolId
+  /** ws:// or wss:// URL to open. */
+  url: string
+  /** WebSocket subprotocols to offer (OpenAI: realtime + ek_ key; Speko: the wsToken). */
+  protocols: string[]
+  /** Epoch ms after which the credential can no longer open a socket; null if unknown. */
+  expiresAt: number | null
+  /** Requested PCM16 sample rates; the provider may override them (Speko's ready frame). */
+  inputSampleRate: number
+  outputSampleRate: number
+  /** Provider session id where the mint returns one (Speko). */
+  sessionId?: string
+}
+
+/** A tool as declared to the model (JSON Schema parameters, generated from zod in main). */
+export interface ToolDeclaration {
+  name: string
+  description: string
+  parameters: Record<string, unknown>
+}
+
+/** What the session asks the provider for. Adapters map it to each provider's session config. */
+export interface SessionConfig {
+  instructions: string
+  /** Spoken by the agent first; empty = the agent waits for the user. */
+  greeting: string
+  voice: string
+  model: string
+  tools: ToolDeclaration[]
+  /** OpenAI: server_vad or semantic_vad. */
+  turnDetection: 'server_vad' | 'semantic_vad'
+  /** OpenAI input transcription model. */
+  transcriptionModel: string
+}
+
+export type ToolResultStatus = 'ok' | 'error' | 'denied'
+
+/** Events the session emits, in the order things happened. */
+export type S2SEvent =
+  | { type: 'status'; status: SessionStatus }
+  /** The provider is ready for audio, at these (authoritative) rates. */
+  | { type: 'ready'; inputSampleRate: number; outputSampleRate: number; sessionId?: string }
+  | { type: 'user.speech.started' }
+  | { type: 'user.speech.stopped' }
+  | { type: 'user.delta'; itemId?: string; text: string }
+  | { type: 'user.final'; itemId?: string; text: string }
+  | { type: 'reply.started'; responseId: string }
+  | { type: 'agent.delta'; responseId?: string; itemId?: string; text: string }
+  | { type: 'agent.final'; responseId?: string; itemId?: string; text: string; interrupted: boolean }
+  /** Reply audio: PCM16 mono at the output rate. */
+  | { type: 'audio'; responseId: string; itemId: string; pcm: Int16Array }
+  /** Playback must stop now and drop what is queued (the user barged in). */
+  | { type: 'bargein'; responseId?: string; itemId?: string }
+  | { type: 'reply.done'; responseId: string; status: 'completed' | 'interrupted' | 'cancelled' | 'failed' | 'incomplete' }
+  | { type: 'tool.call'; callId: string; name: string; arguments: unknown; rawArguments: string; responseId?: string }
+  | { type: 'tool.result'; callId: string; name: string; output: string; status: ToolResultStatus; sent: boolean }
+  | { type: 'usage'; inputTokens?: number; outputTokens?: number; inputAudioTokens?: number; outputAudioTokens?: number; totalTokens?: number }
+  | { type: 'error'; error: S2SError }
+  | { type: 'closed'; reason: 'user' | 'agent' | 'error' | 'timeout' }
+
+/**
+ * The smallest socket surface both the browser WebSocket and `ws` satisfy (with binaryType
+ * 'arraybuffer'). Adapters never touch a socket directly; the session runtime does.
+ */
+export interface SocketLike {
+  readonly readyState: number
+  readonly protocol: string
+  binaryType: string
+  send(data: string | ArrayBuffer | ArrayBufferView): void
+  close(code?: number, reason?: string): void
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null
+  onerror: ((event: unknown) => void) | null
+}
+
+export type SocketFactory = (url: string, protocols: string[]) => SocketLike
+
+/** Tells the core how much of an agent item was really heard (for truncation). */
+export interface PlaybackReporter {
+  /** Milliseconds of this item actually played so far (output latency subtracted where known). */
+  playedMs(itemId: string): number
+}
+
+/** Provider state carried across a reconnect (AssemblyAI's session id for session.resume). */
+export interface ResumeState {
+  sessionId: string
+  /** Epoch ms of the drop; resume is pointless after the provider's grace window. */
+  droppedAt: number
+}
+
+/** What the session runtime gives an adapter. */
+export interface AdapterHost {
+  /** Sends one frame on the socket (text JSON or binary PCM). */
+  send(data: string | ArrayBuffer): void
+  /** Emits a normalised event to the session's listeners. */
+  emit(event: S2SEvent): void
+  /** Milliseconds clock (injectable for tests). */
+  now(): number
+  /** How much of each agent item was really played (truncation). */
+  playback: PlaybackReporter
+  log(line: string): void
+}
+
+export interface AdapterStartOptions {
+  config: SessionConfig
+  credential: SessionCredential
+  /** Present when reconnecting after a drop and the protocol supports resuming. */
+  resume?: ResumeState
+}
+
+/**
+ * One per provider: a pure translator between the provider's wire protocol and S2SEvent. It owns
+ * protocol state (active response, pending tool results, ready flag) but no socket and no timers
+ * beyond what the protocol requires; the session runtime owns connection, reconnects and pacing.
+ */
+export interface ProviderAdapter {
+  readonly protocol: ProtocolId
+  /** The socket is open: send the session configuration (or the resume request). */
+  start(host: AdapterHost, options: AdapterStartOptions): void
+  /** One frame from the server (string for text frames, ArrayBuffer for binary). */
+  handleMessage(data: string | ArrayBuffer): void
+  /** True once the provider accepts audio (after session.ready / ready / immediately for OpenAI). */
+  readonly acceptsAudio: boolean
+  /** PCM16 mono at the negotiated input rate. */
+  sendAudio(pcm: Int16Array): void
+  /** A tool finished; the adapter sends it when its protocol allows (or drops it if interrupted). */
+  sendToolResult(callId: string, output: string): void
+  /** Local barge-in: stop/cancel/truncate as the protocol wants, using host.playback. */
+  interrupt(): void
+  /** Clean end (AssemblyAI session.end); the runtime closes the socket afterwards. */
+  end(): void
+  /** State to resume after a drop, or null when the protocol cannot resume. */
+  resumeState(): ResumeState | null
+  /** The socket closed (code and reason as received). */
+  handleClose(code: number, reason: string): void
+}
