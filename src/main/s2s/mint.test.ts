@@ -1,0 +1,300 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { credentialSecrets, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, parseRetryAfter, toSocketBase } from './mint'
+
+const KEY = 'sk-test-REAL-KEY-123456'
+
+interface Seen {
+  method: string
+  url: string
+  headers: IncomingMessage['headers']
+  body: string
+}
+
+let servers: Server[] = []
+afterEach(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  servers = []
+})
+
+/** A tiny local HTTP server answering every request with `reply`; records what it saw. */
+async function serve(reply: (seen: Seen, res: ServerResponse) => void): Promise<{ base: string; seen: Seen[]; port: number }> {
+  const seen: Seen[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+    req.on('end', () => {
+      const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
+      seen.push(entry)
+      reply(entry, res)
+    })
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return { base: `http://127.0.0.1:${port}`, seen, port }
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+async function mintError(promise: Promise<unknown>): Promise<MintError> {
+  try {
+    await promise
+  } catch (error) {
+    expect(error).toBeInstanceOf(MintError)
+    expect((error as Error).message).not.toContain(KEY)
+    return error as MintError
+  }
+  throw new Error('expected the mint to fail')
+}
+
+describe('mintOpenAI', () => {
+  it('posts to /realtime/client_secrets with the key and returns a socket credential with the ek_ key as subprotocol', async () => {
+    const { base, seen, port } = await serve((_s, res) => json(res, 200, { value: 'ek_abc123', expires_at: 1_900_000_000, session: { type: 'realtime' } }))
+    const credential = await mintOpenAI({ baseUrl: `${base}/v1`, apiKey: KEY, model: 'gpt-realtime' })
+    expect(seen).toHaveLength(1)
+    expect(seen[0]!.method).toBe('POST')
+    expect(seen[0]!.url).toBe('/v1/realtime/client_secrets')
+    expect(seen[0]!.headers.authorization).toBe(`Bearer ${KEY}`)
+    const body = JSON.parse(seen[0]!.body)
+    expect(body.session).toEqual({ type: 'realtime', model: 'gpt-realtime' })
+    expect(body.expires_after).toEqual({ anchor: 'created_at', seconds: 600 })
+    expect(credential).toEqual({
+      protocol: 'openai',
+      url: `ws://127.0.0.1:${port}/v1/realtime?model=gpt-realtime`,
+      protocols: ['realtime', 'openai-insecure-api-key.ek_abc123'],
+      expiresAt: 1_900_000_000_000,
+      inputSampleRate: 24000,
+      outputSampleRate: 24000,
+    })
+    expect(JSON.stringify(credential)).not.toContain(KEY)
+    expect(credentialSecrets(credential)).toEqual(['ek_abc123'])
+  })
+
+  it('maps https to wss and keeps the base path', () => {
+    expect(toSocketBase('https://api.openai.com/v1/')).toBe('wss://api.openai.com/v1')
+    expect(toSocketBase('http://127.0.0.1:9/x/v1')).toBe('ws://127.0.0.1:9/x/v1')
+  })
+
+  it('accepts the older nested client_secret shape', async () => {
+    const { base } = await serve((_s, res) => json(res, 200, { client_secret: { value: 'ek_nested', expires_at: 1_800_000_000 } }))
+    const credential = await mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' })
+    expect(credential.protocols[1]).toBe('openai-insecure-api-key.ek_nested')
+    expect(credential.expiresAt).toBe(1_800_000_000_000)
+  })
+
+  it('reports a rejected key as auth_failed and never quotes the key', async () => {
+    const { base } = await serve((_s, res) => json(res, 401, { error: { message: `Incorrect API key provided: ${KEY}.`, code: 'invalid_api_key' } }))
+    const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' }))
+    expect(error.code).toBe('auth_failed')
+    expect(error.status).toBe(401)
+    expect(error.message).toMatch(/OpenAI rejected the API key \(HTTP 401\)/)
+    expect(error.message).toContain('[redacted]')
+  })
+
+  it('maps 403 to auth_failed too', async () => {
+    const { base } = await serve((_s, res) => json(res, 403, { error: 'forbidden' }))
+    expect((await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' }))).code).toBe('auth_failed')
+  })
+
+  it('reports 429 with the retry-after seconds', async () => {
+    const { base } = await serve((_s, res) => json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '17' }))
+    const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' }))
+    expect(error.code).toBe('rate_limited')
+    expect(error.retryAfterSeconds).toBe(17)
+    expect(error.message).toContain('Try again in 17 s')
+    expect(error.toS2SError()).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 17, fatal: true })
+  })
+
+  it('reports 5xx as provider_unavailable', async () => {
+    const { base } = await serve((_s, res) => {
+      res.writeHead(503)
+      res.end('<html>down</html>')
+    })
+    const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' }))
+    expect(error.code).toBe('provider_unavailable')
+    expect(error.message).toMatch(/HTTP 503/)
+    expect(error.message).not.toContain('<html>')
+  })
+
+  it('reports a refused connection as offline', async () => {
+    const { base } = await serve(() => {})
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+    servers = []
+    const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' }))
+    expect(error.code).toBe('offline')
+    expect(error.message).toMatch(/connection was refused/)
+  })
+
+  it('reports an unresolvable host as offline', async () => {
+    const fetch = async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' }) })
+    }
+    const error = await mintError(mintOpenAI({ baseUrl: 'https://nowhere.invalid/v1', apiKey: KEY, model: 'm', fetch }))
+    expect(error.code).toBe('offline')
+    expect(error.message).toMatch(/could not be resolved/)
+  })
+
+  it('gives up after the timeout and says so', async () => {
+    const { base } = await serve(() => {
+      // never answers
+    })
+    const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm', timeoutMs: 200 }))
+    expect(error.code).toBe('offline')
+    expect(error.message).toMatch(/did not answer/)
+  })
+
+  it('reports malformed replies as protocol_error', async () => {
+    const bodies = ['not json', JSON.stringify([1]), JSON.stringify({ value: 42 }), JSON.stringify({ value: 'ek bad\nvalue' }), JSON.stringify({ value: KEY })]
+    for (const body of bodies) {
+      const { base } = await serve((_s, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(body)
+      })
+      const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: KEY, model: 'm' }))
+      expect(error.code, body).toBe('protocol_error')
+    }
+  })
+
+  it('refuses to send without a key, and makes no request', async () => {
+    const { base, seen } = await serve((_s, res) => json(res, 200, {}))
+    const error = await mintError(mintOpenAI({ baseUrl: base, apiKey: '  ', model: 'm' }))
+    expect(error.code).toBe('auth_failed')
+    expect(seen).toHaveLength(0)
+  })
+
+  it('uses the injected fetch', async () => {
+    const calls: string[] = []
+    const fetch = async (url: string) => {
+      calls.push(url)
+      return { status: 200, headers: { get: () => null }, text: async () => JSON.stringify({ value: 'ek_x', expires_at: 2 }) }
+    }
+    const credential = await mintOpenAI({ baseUrl: 'https://api.example.com/v1', apiKey: KEY, model: 'gpt realtime', fetch })
+    expect(calls).toEqual(['https://api.example.com/v1/realtime/client_secrets'])
+    expect(credential.url).toBe('wss://api.example.com/v1/realtime?model=gpt%20realtime')
+  })
+})
+
+describe('mintAssemblyAI', () => {
+  it('gets a token and builds ws://host/v1/ws?token=', async () => {
+    const { base, seen, port } = await serve((_s, res) => json(res, 200, { token: 'tok_one_time', expires_in_seconds: 60 }))
+    const now = () => 1_000_000
+    const credential = await mintAssemblyAI({ baseUrl: base, apiKey: KEY, expiresInSeconds: 60, now })
+    expect(seen[0]!.method).toBe('GET')
+    expect(seen[0]!.url).toBe('/v1/token?expires_in_seconds=60')
+    expect(seen[0]!.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(credential).toEqual({
+      protocol: 'assemblyai',
+      url: `ws://127.0.0.1:${port}/v1/ws?token=tok_one_time`,
+      protocols: [],
+      expiresAt: 1_060_000,
+      inputSampleRate: 24000,
+      outputSampleRate: 24000,
+    })
+    expect(credentialSecrets(credential)).toEqual(['tok_one_time'])
+  })
+
+  it('uses wss for an https base, and clamps the window to 1..600', async () => {
+    const urls: string[] = []
+    const fetch = async (url: string) => {
+      urls.push(url)
+      return { status: 200, headers: { get: () => null }, text: async () => JSON.stringify({ token: 'a b' }) }
+    }
+    await expect(mintAssemblyAI({ baseUrl: 'https://agents.assemblyai.com', apiKey: KEY, expiresInSeconds: 9999, fetch })).rejects.toMatchObject({ code: 'protocol_error' })
+    expect(urls).toEqual(['https://agents.assemblyai.com/v1/token?expires_in_seconds=600'])
+    const ok = async () => ({ status: 200, headers: { get: () => null }, text: async () => JSON.stringify({ token: 't+/=' }) })
+    const credential = await mintAssemblyAI({ baseUrl: 'https://agents.assemblyai.com/', apiKey: KEY, fetch: ok })
+    expect(credential.url).toBe('wss://agents.assemblyai.com/v1/ws?token=t%2B%2F%3D')
+  })
+
+  it('maps 401 and 500', async () => {
+    const a = await serve((_s, res) => json(res, 401, { error: 'Invalid API key' }))
+    expect((await mintError(mintAssemblyAI({ baseUrl: a.base, apiKey: KEY }))).code).toBe('auth_failed')
+    const b = await serve((_s, res) => json(res, 500, { error: 'boom' }))
+    expect((await mintError(mintAssemblyAI({ baseUrl: b.base, apiKey: KEY }))).code).toBe('provider_unavailable')
+  })
+})
+
+describe('mintSpeko', () => {
+  const options = {
+    apiKey: KEY,
+    upstream: 'openai',
+    model: 'gpt-realtime',
+    voice: 'alloy',
+    instructions: 'Be brief.',
+    tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object', properties: {} } }],
+    inputSampleRate: 24000 as const,
+    outputSampleRate: 24000 as const,
+  }
+
+  it('posts an s2s session and returns wsUrl with wsToken as the only subprotocol and the returned rates', async () => {
+    const { base, seen } = await serve((_s, res) =>
+      json(res, 200, {
+        mode: 's2s',
+        sessionId: 'ses_1',
+        wsUrl: 'ws://127.0.0.1:4321/v1/realtime/ses_1/ws',
+        wsToken: 'wst_abc',
+        inputSampleRate: 16000,
+        outputSampleRate: 24000,
+        expiresAt: '2030-01-01T00:00:00.000Z',
+      }),
+    )
+    const credential = await mintSpeko({ ...options, baseUrl: base })
+    expect(seen[0]!.method).toBe('POST')
+    expect(seen[0]!.url).toBe('/v1/sessions')
+    expect(seen[0]!.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(JSON.parse(seen[0]!.body)).toEqual({
+      mode: 's2s',
+      s2s: {
+        provider: 'openai',
+        model: 'gpt-realtime',
+        voice: 'alloy',
+        systemPrompt: 'Be brief.',
+        inputSampleRate: 24000,
+        outputSampleRate: 24000,
+        tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object', properties: {} } }],
+      },
+    })
+    expect(credential).toEqual({
+      protocol: 'speko',
+      url: 'ws://127.0.0.1:4321/v1/realtime/ses_1/ws',
+      protocols: ['wst_abc'],
+      expiresAt: Date.parse('2030-01-01T00:00:00.000Z'),
+      inputSampleRate: 16000,
+      outputSampleRate: 24000,
+      sessionId: 'ses_1',
+    })
+  })
+
+  it('explains a provider-direct reply and rejects non-socket URLs', async () => {
+    const a = await serve((_s, res) => json(res, 200, { transport: 'provider_direct', sessionId: 's' }))
+    const direct = await mintError(mintSpeko({ ...options, baseUrl: a.base }))
+    expect(direct.code).toBe('provider_error')
+    expect(direct.message).toMatch(/provider-direct/)
+    const b = await serve((_s, res) => json(res, 200, { wsUrl: 'https://x/ws', wsToken: 't' }))
+    expect((await mintError(mintSpeko({ ...options, baseUrl: b.base }))).code).toBe('protocol_error')
+    const c = await serve((_s, res) => json(res, 200, { wsUrl: 'wss://x/ws', wsToken: 'two words' }))
+    expect((await mintError(mintSpeko({ ...options, baseUrl: c.base }))).code).toBe('protocol_error')
+  })
+
+  it('maps 429 with an HTTP-date retry-after', async () => {
+    const now = Date.parse('2030-01-01T00:00:00Z')
+    const { base } = await serve((_s, res) => json(res, 429, {}, { 'retry-after': 'Tue, 01 Jan 2030 00:01:00 GMT' }))
+    const error = await mintError(mintSpeko({ ...options, baseUrl: base, now: () => now }))
+    expect(error.code).toBe('rate_limited')
+    expect(error.retryAfterSeconds).toBe(60)
+  })
+})
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and dates and ignores garbage', () => {
+    expect(parseRetryAfter('5', 0)).toBe(5)
+    expect(parseRetryAfter('1.2', 0)).toBe(2)
+    expect(parseRetryAfter(null, 0)).toBeUndefined()
+    expect(parseRetryAfter('soon', 0)).toBeUndefined()
+  })
+})
