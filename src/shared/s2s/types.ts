@@ -86,7 +86,18 @@ export interface SessionConfig {
 
 export type ToolResultStatus = 'ok' | 'error' | 'denied'
 
-/** Events the session emits, in the order things happened. */
+/**
+ * Events the session emits, in the order things happened. Adapters emit all of them except
+ * 'status', which the session runtime derives from the others (an adapter's own 'status' events
+ * are taken as hints for listening/thinking/speaking only). Conventions adapters follow:
+ * - 'tool.call' once per callId; the runtime also drops duplicates, including across reconnects.
+ * - 'tool.result' is emitted by the adapter when it sends a result (sent: true) or drops it
+ *   (sent: false, e.g. AssemblyAI's interrupted reply, or a call from a previous connection).
+ * - 'error' with fatal: true ends the session (no reconnect); code 'session_expired' makes the
+ *   runtime renew the session (fresh credential, conversation carried over).
+ * - 'closed' with reason 'agent' means the provider ended the session on purpose: the runtime
+ *   closes and does not reconnect. The runtime emits 'closed' itself in every other case.
+ */
 export type S2SEvent =
   | { type: 'status'; status: SessionStatus }
   /** The provider is ready for audio, at these (authoritative) rates. */
@@ -140,6 +151,12 @@ export interface ResumeState {
   droppedAt: number
 }
 
+/** One finished turn of the conversation, as text (carried over when a session is renewed). */
+export interface ConversationTurn {
+  role: 'user' | 'assistant'
+  text: string
+}
+
 /** What the session runtime gives an adapter. */
 export interface AdapterHost {
   /** Sends one frame on the socket (text JSON or binary PCM). */
@@ -158,6 +175,11 @@ export interface AdapterStartOptions {
   credential: SessionCredential
   /** Present when reconnecting after a drop and the protocol supports resuming. */
   resume?: ResumeState
+  /**
+   * The conversation so far (final transcripts, oldest first), present on every reconnect and
+   * renewal. Protocols without server-side resume (OpenAI) replay it as text items before audio.
+   */
+  history?: ConversationTurn[]
 }
 
 /**
@@ -175,8 +197,11 @@ export interface ProviderAdapter {
   readonly acceptsAudio: boolean
   /** PCM16 mono at the negotiated input rate. */
   sendAudio(pcm: Int16Array): void
-  /** A tool finished; the adapter sends it when its protocol allows (or drops it if interrupted). */
-  sendToolResult(callId: string, output: string): void
+  /**
+   * A tool finished; the adapter sends it when its protocol allows (or drops it if interrupted)
+   * and emits 'tool.result' saying which. `status` is informational (the output already says it).
+   */
+  sendToolResult(callId: string, output: string, status?: ToolResultStatus): void
   /** Local barge-in: stop/cancel/truncate as the protocol wants, using host.playback. */
   interrupt(): void
   /** Clean end (AssemblyAI session.end); the runtime closes the socket afterwards. */
@@ -185,4 +210,13 @@ export interface ProviderAdapter {
   resumeState(): ResumeState | null
   /** The socket closed (code and reason as received). */
   handleClose(code: number, reason: string): void
+  /** Ask for a reply now (manual turn taking); absent when the protocol has no such request. */
+  requestReply?(): void
+  /** Commit the audio sent so far as a user turn (manual turn taking); absent when unsupported. */
+  commit?(): void
+  /**
+   * The provider's hard session cap minus a margin: the runtime renews the session proactively
+   * after this many ms from ready (OpenAI: 55 min). Absent or null: no proactive renewal.
+   */
+  readonly renewAfterMs?: number | null
 }
