@@ -2,6 +2,7 @@
  * The preload bridge: window.earshot, built from the shared IPC contract. It exposes named
  * functions only; ipcRenderer and Electron's event objects never reach the page.
  */
+import '../shared/jitless'
 import { contextBridge, ipcRenderer } from 'electron'
 import { createEarshotApi } from '../shared/ipc/api'
 import { wireEventChannel, wireInvokeChannel } from '../shared/ipc/contract'

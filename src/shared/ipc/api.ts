@@ -1,3 +1,4 @@
+import '../jitless'
 import { BridgeError, EnvelopeSchema } from './envelope'
 import {
   channels,

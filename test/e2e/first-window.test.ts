@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ROOT, startHarness, testEncryptor, type Harness } from '../harness/harness'
+
+const SHOTS = join(ROOT, 'out/test/screenshots')
+mkdirSync(SHOTS, { recursive: true })
+
+describe('the first window, in Chromium over the real main-process handlers', () => {
+  let harness: Harness | null = null
+  afterEach(async () => {
+    await harness?.close()
+    harness = null
+  })
+
+  it('shows onboarding when no key is set, saves a key write-only, and shows the new state', async () => {
+    harness = await startHarness()
+    const { page } = harness
+    await expect.poll(() => page.getByRole('heading', { name: 'Welcome' }).count()).toBe(1)
+    await expect.poll(() => page.getByTestId('provider-select').inputValue()).toBe('openai')
+    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('No OpenAI Realtime key is set')
+    await page.screenshot({ path: join(SHOTS, 'first-window-onboarding.png') })
+
+    await page.getByTestId('key-input').fill('sk-test-first-window-0123456789')
+    await page.getByRole('button', { name: 'Save key' }).click()
+    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('key is set (stored encrypted)')
+    expect(await page.getByTestId('key-input').inputValue()).toBe('')
+    expect(harness.services.secrets.getKey('openai')).toBe('sk-test-first-window-0123456789')
+    await expect.poll(() => page.getByRole('heading', { name: 'Welcome' }).count()).toBe(0)
+    await page.screenshot({ path: join(SHOTS, 'first-window-key-set.png') })
+  })
+
+  it('switches to Demo mode from onboarding and persists the choice', async () => {
+    harness = await startHarness()
+    const { page } = harness
+    await page.getByRole('button', { name: 'Try Demo mode' }).click()
+    await expect.poll(() => page.getByTestId('provider-select').inputValue()).toBe('demo')
+    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('needs no key')
+    expect(harness.services.settings.get().provider).toBe('demo')
+  })
+
+  it('rejects an invalid key with a readable message and keeps no key', async () => {
+    harness = await startHarness()
+    const { page } = harness
+    await page.getByTestId('key-input').fill('short')
+    await page.getByRole('button', { name: 'Save key' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('too short')
+    expect(harness.services.secrets.getKey('openai')).toBeNull()
+  })
+
+  it('says plainly when keys cannot be encrypted, and offers the plaintext opt-in', async () => {
+    harness = await startHarness({ encryptor: testEncryptor(false) })
+    const { page } = harness
+    await expect.poll(() => page.getByText('Keys cannot be encrypted on this system').count()).toBe(1)
+    await page.getByTestId('key-input').fill('sk-test-memory-only-0123456789')
+    await page.getByRole('button', { name: 'Save key' }).click()
+    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('kept in memory until Earshot quits')
+    await page.screenshot({ path: join(SHOTS, 'first-window-no-keyring.png') })
+  })
+
+  it('shows a notice when the settings file was corrupt, and the app still works', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'earshot-corrupt-'))
+    writeFileSync(join(dir, 'settings.json'), '{"provider": "openai", "audio": {"volume": ')
+    harness = await startHarness({ userDataDir: dir })
+    const { page } = harness
+    await expect.poll(() => page.getByText('Settings were reset').count()).toBe(1)
+    await expect.poll(() => page.getByTestId('provider-select').inputValue()).toBe('openai')
+    await page.screenshot({ path: join(SHOTS, 'first-window-settings-reset.png') })
+  })
+})

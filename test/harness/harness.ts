@@ -1,0 +1,198 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { build } from 'esbuild'
+import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core'
+import { createLogger, type Logger } from '../../src/main/app/logger'
+import { createMainServices, type MainDeps, type MainServices } from '../../src/main/app/services'
+import { createIpcRouter, type IpcRouter, type SenderInfo } from '../../src/main/ipc/router'
+import type { Encryptor } from '../../src/main/secrets/service'
+import { readStaticFile } from '../../src/main/security/static'
+import { buildCsp } from '../../src/shared/security/csp'
+import { providerSocketOrigins } from '../../src/shared/settings/schema'
+import { launchBrowser, type BrowserOptions } from './browser'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const RENDERER_DIR = join(ROOT, 'out/renderer')
+
+/** A real AES-256-GCM encryptor standing in for safeStorage (whose keyring needs Electron). */
+export function testEncryptor(available = true): Encryptor {
+  const key = randomBytes(32)
+  return {
+    isAvailable: () => available,
+    encrypt: (plain) => {
+      if (!available) throw new Error('encryption unavailable')
+      const iv = randomBytes(12)
+      const cipher = createCipheriv('aes-256-gcm', key, iv)
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+      return new Uint8Array(Buffer.concat([iv, cipher.getAuthTag(), body]))
+    },
+    decrypt: (data) => {
+      const buf = Buffer.from(data)
+      const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12))
+      decipher.setAuthTag(buf.subarray(12, 28))
+      return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')
+    },
+  }
+}
+
+let bridgeScript: Promise<string> | null = null
+/** test/harness/bridge-entry.ts bundled to one script (the harness's preload). */
+export function bridgeSource(): Promise<string> {
+  bridgeScript ??= build({
+    entryPoints: [join(import.meta.dirname, 'bridge-entry.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    write: false,
+    logLevel: 'silent',
+  }).then((result) => result.outputFiles[0]!.text)
+  return bridgeScript
+}
+
+/** Serves out/renderer over http://127.0.0.1:<port> with the app's own file resolver and CSP. */
+export async function serveRenderer(csp: () => string): Promise<{ server: Server; origin: string }> {
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+    throw new Error('out/renderer is missing: run `npx electron-vite build` first (npm test does).')
+  }
+  const server = createServer((request, response) => {
+    void readStaticFile(RENDERER_DIR, request.url ?? '/').then((file) => {
+      if (file.status !== 200) {
+        response.writeHead(file.status).end()
+        return
+      }
+      response.writeHead(200, {
+        'content-type': file.type,
+        'content-security-policy': csp(),
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      })
+      response.end(file.body)
+    })
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('no address')
+  return { server, origin: `http://127.0.0.1:${address.port}` }
+}
+
+export interface IpcRecord {
+  channel: string
+  input: unknown
+  reply: unknown
+}
+
+export interface HarnessOptions extends BrowserOptions {
+  /** Reuse a user-data folder (to test restarts); a fresh temp folder otherwise. */
+  userDataDir?: string
+  encryptor?: Encryptor
+  /** Extra ws: origins for the CSP (local simulators). */
+  connectOrigins?: string[]
+  /** Runs after the services exist and before the page loads (seed settings, keys...). */
+  beforeLoad?: (services: MainServices) => void | Promise<void>
+  deps?: Partial<MainDeps>
+}
+
+export interface Harness {
+  page: Page
+  context: BrowserContext
+  services: MainServices
+  router: IpcRouter
+  origin: string
+  userDataDir: string
+  logFile: string
+  logger: Logger
+  /** Every IPC call the page made, with the envelope main returned. */
+  ipc: IpcRecord[]
+  /** Every console message and page error. */
+  console: string[]
+  /** Sends a main-to-renderer event to the page (what webContents.send does in the app). */
+  emit: MainDeps['emit']
+  close(): Promise<void>
+}
+
+/**
+ * The browser harness: the built renderer served on 127.0.0.1 in real Chromium, with
+ * window.earshot provided by the same createEarshotApi as the preload, over a Playwright binding
+ * that calls the SAME main-process handlers through the SAME IPC guard as the app.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const ownsDir = !options.userDataDir
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'earshot-userdata-'))
+  const logFile = join(userDataDir, 'logs', 'earshot.log')
+  const logger = createLogger({ file: logFile })
+  let page: Page | null = null
+  const pending: Array<[string, unknown]> = []
+  const emit: MainDeps['emit'] = (event, payload) => {
+    if (!page || page.isClosed()) {
+      pending.push([event, payload])
+      return
+    }
+    void page
+      .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
+      .catch(() => {})
+  }
+  const services = createMainServices({
+    userDataDir,
+    encryptor: options.encryptor ?? testEncryptor(),
+    appInfo: { name: 'Earshot', version: '0.0.0-test', platform: 'linux' },
+    openExternal: async () => {},
+    emit,
+    logger,
+    ...options.deps,
+  })
+  await options.beforeLoad?.(services)
+
+  let origin = ''
+  const csp = () => buildCsp({ connectOrigins: [...providerSocketOrigins(services.settings.get()), ...(options.connectOrigins ?? [])] })
+  const served = await serveRenderer(csp)
+  origin = served.origin
+  const router = createIpcRouter({ handlers: services.handlers, trustedOrigins: () => [origin], log: (l) => logger.warn(l) })
+
+  const browser = await launchBrowser(options)
+  const context = browser.context
+  page = context.pages()[0] ?? (await context.newPage())
+  const ownPage = page
+  const ipc: IpcRecord[] = []
+  const consoleLines: string[] = []
+  page.on('console', (message: ConsoleMessage) => consoleLines.push(`${message.type()}: ${message.text()}`))
+  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`))
+
+  await context.exposeBinding('__earshotInvoke', async (source, channel: unknown, input: unknown) => {
+    const frame = source.frame
+    const sender: SenderInfo = {
+      destroyed: source.page.isClosed() || frame.isDetached(),
+      frameUrl: frame.isDetached() ? null : frame.url(),
+      isMainFrame: frame === source.page.mainFrame(),
+      isOwnWindow: source.page === ownPage,
+    }
+    const reply = await router.invoke(channel, sender, input)
+    ipc.push({ channel: String(channel), input, reply })
+    return reply
+  })
+  await context.addInitScript({ content: await bridgeSource() })
+  await page.goto(`${origin}/index.html`)
+  for (const [event, payload] of pending.splice(0)) emit(event as never, payload as never)
+
+  return {
+    page,
+    context,
+    services,
+    router,
+    origin,
+    userDataDir,
+    logFile,
+    logger,
+    ipc,
+    console: consoleLines,
+    emit,
+    close: async () => {
+      await browser.close()
+      await new Promise<void>((done) => served.server.close(() => done()))
+      if (ownsDir) rmSync(userDataDir, { recursive: true, force: true })
+    },
+  }
+}
