@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { parseArgs, UsageError } from './args'
+
+const base = ['talk', '--provider', 'openai', '--in', 'a.wav', '--out', 'b.wav', '--transcript', 'e.jsonl']
+
+describe('parseArgs', () => {
+  it('parses talk with defaults', () => {
+    expect(parseArgs(base)).toEqual({
+      kind: 'talk',
+      options: { provider: 'openai', inPath: 'a.wav', outPath: 'b.wav', transcriptPath: 'e.jsonl', turns: 1, timeoutSeconds: 60, approve: 'read-only', greeting: undefined },
+    })
+  })
+
+  it('parses every option, in both --x v and --x=v forms', () => {
+    const command = parseArgs([...base.slice(0, 1), '--provider=demo', ...base.slice(3), '--turns', '3', '--timeout=12.5', '--approve', 'none', '--greeting', 'Hello there'])
+    expect(command).toMatchObject({ kind: 'talk', options: { provider: 'demo', turns: 3, timeoutSeconds: 12.5, approve: 'none', greeting: 'Hello there' } })
+  })
+
+  it('parses tools --json and help', () => {
+    expect(parseArgs(['tools', '--json'])).toEqual({ kind: 'tools', json: true })
+    expect(parseArgs([])).toEqual({ kind: 'help' })
+    expect(parseArgs(['talk', '--help'])).toEqual({ kind: 'help' })
+  })
+
+  it('rejects bad input with a clear message', () => {
+    const bad: [string[], RegExp][] = [
+      [['fly'], /Unknown command "fly"/],
+      [['talk', '--provider', 'openai'], /--in is required/],
+      [[...base.slice(0, 2), 'google', ...base.slice(3)], /--provider must be one of openai, assemblyai, speko, demo/],
+      [[...base, '--turns', '0'], /--turns must be a whole number/],
+      [[...base, '--turns', '1.5'], /--turns must be a whole number/],
+      [[...base, '--timeout', '-3'], /--timeout must be a number/],
+      [[...base, '--timeout', 'abc'], /--timeout must be a number/],
+      [[...base, '--approve', 'some'], /--approve must be one of read-only, all, none/],
+      [[...base, '--colour', 'red'], /Unknown option --colour/],
+      [[...base, '--turns'], /--turns needs a value/],
+      [[...base, '--turns', '2', '--turns', '3'], /more than once/],
+      [['talk', '--provider', 'demo', '--in', 'x.wav', '--out', 'x.wav', '--transcript', 'e'], /three different files/],
+      [['tools', 'extra'], /Unexpected argument/],
+    ]
+    for (const [argv, message] of bad) {
+      expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)
+      expect(() => parseArgs(argv), argv.join(' ')).toThrow(message)
+    }
+  })
+})
