@@ -1,0 +1,53 @@
+import { z } from 'zod'
+import type { ToolDescriptor, ToolErrorCode, ToolRisk } from '../../shared/tools/types'
+
+/** What a running tool gets besides its arguments. */
+export interface ToolRunContext {
+  /** Aborted when the tool's timeout passes; long-running tools stop early when they see it. */
+  signal: AbortSignal
+}
+
+/**
+ * One native tool. `schema` is a zod object schema: it validates the model's arguments and is the
+ * source of the JSON Schema every provider receives. `run` returns a JSON-able object (the result
+ * the model reads) or throws a ToolError with a message the model can say out loud.
+ */
+export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
+  name: string
+  description: string
+  risk: ToolRisk
+  timeoutMs: number
+  schema: S
+  /** One sentence for the confirmation card: what happens if the user allows this call. */
+  summarize?: (args: z.output<S>) => string
+  run: (args: z.output<S>, context: ToolRunContext) => Promise<Record<string, unknown>> | Record<string, unknown>
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTool = ToolDefinition<z.ZodType<any, any>>
+
+export function defineTool<S extends z.ZodType>(tool: ToolDefinition<S>): ToolDefinition<S> {
+  return tool
+}
+
+/** An expected failure with a stable code and a sentence the agent can explain to the user. */
+export class ToolError extends Error {
+  constructor(
+    readonly code: ToolErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ToolError'
+  }
+}
+
+/** The JSON Schema a provider receives: input-side (defaults are optional), without `$schema`. */
+export function parametersOf(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+  delete json.$schema
+  return json
+}
+
+export function describeTool(tool: AnyTool): ToolDescriptor {
+  return { name: tool.name, description: tool.description, risk: tool.risk, parameters: parametersOf(tool.schema) }
+}
