@@ -1,0 +1,679 @@
+/**
+ * AssemblyAI Voice Agent adapter (protocol 'assemblyai'): translates the wire protocol of
+ * wss://agents.assemblyai.com/v1/ws to and from the normalised S2S model. Pure TypeScript.
+ *
+ * Protocol facts: /work/shared/protocols/assemblyai-and-speko.md Part A. In short:
+ *   - the socket URL already carries ?token= (one-time token, minted per connection);
+ *   - `session.update` is the very first message (or `session.resume` on a reconnect);
+ *   - audio (`input.audio`, base64 PCM16 24 kHz in `audio`) only after `session.ready`;
+ *   - reply audio arrives in `reply.audio.data`; there is no cancel frame (barge-in = flush locally);
+ *   - tool results are held until `reply.done` is the latest event, and discarded when that
+ *     `reply.done` says `status: "interrupted"`;
+ *   - `session.end` on a clean stop; the server answers `session.ended` and closes with 1000.
+ * Old event names (before the March 2026 rename) are accepted on input, never sent.
+ */
+import type {
+  AdapterHost,
+  AdapterStartOptions,
+  ConversationTurn,
+  ProviderAdapter,
+  ResumeState,
+  S2SError,
+  S2SErrorCode,
+  SessionConfig,
+  ToolResultStatus,
+} from '../types'
+import { base64ToInt16, int16ToBase64 } from '../pcm'
+
+/** AssemblyAI speaks PCM16 at 24 kHz only (other PCM rates are undocumented). */
+export const ASSEMBLYAI_SAMPLE_RATE = 24_000
+/** The server keeps a dropped session this long for `session.resume`. */
+export const ASSEMBLYAI_RESUME_WINDOW_MS = 30_000
+/** Upper bound of conversation text carried into a fresh session when a resume fails. */
+const MAX_CARRIED_CONTEXT_CHARS = 4_000
+
+/** Old event names (A11) mapped to the current ones. Input only. */
+const LEGACY_EVENT_NAMES: Record<string, string> = {
+  'speech.started': 'input.speech.started',
+  'speech.stopped': 'input.speech.stopped',
+  'response.audio': 'reply.audio',
+  'response.transcript': 'transcript.agent',
+  'response.started': 'reply.started',
+  'response.done': 'reply.done',
+  'function.call': 'tool.call',
+}
+
+type Phase = 'idle' | 'configuring' | 'resuming' | 'ready' | 'ending' | 'ended' | 'closed'
+
+interface CallRecord {
+  name: string
+  replyId: string | undefined
+  /** The reply this call belonged to was interrupted: its result must never be sent. */
+  cancelled: boolean
+  /** A result has been queued, sent or dropped. */
+  settled: boolean
+}
+
+interface PendingResult {
+  callId: string
+  name: string
+  output: string
+  status: ToolResultStatus
+}
+
+type Json = Record<string, unknown>
+
+export interface AssemblyAIAdapterOptions {
+  /** Carry the recent conversation into the prompt of a fresh session when resume fails (default true). */
+  carryContextOnFallback?: boolean
+}
+
+export class AssemblyAIAdapter implements ProviderAdapter {
+  readonly protocol = 'assemblyai' as const
+
+  private host: AdapterHost | null = null
+  private config: SessionConfig | null = null
+  private phase: Phase = 'idle'
+  private sessionId: string | null = null
+  private droppedAt: number | null = null
+  /** The session ended cleanly (session.ended or our session.end): nothing to resume. */
+  private cleanlyEnded = false
+
+  private activeReplyId: string | null = null
+  private replySeq = 0
+  /** Replies whose audio we stopped playing (barge-in): later audio of theirs is dropped. */
+  private readonly flushedReplies = new Set<string>()
+  /** The latest reply that sent audio, and how many samples it sent (to know whether it still plays). */
+  private lastAudioReplyId: string | null = null
+  private readonly audioSamples = new Map<string, number>()
+
+  /** True when the latest event (of those that matter for tool results) was a reply.done. */
+  private replyDoneLatest = false
+  private readonly calls = new Map<string, CallRecord>()
+  private pending: PendingResult[] = []
+
+  private userPartial = ''
+  private agentPartial = ''
+  /** Recent final transcript lines, carried into a fresh session if resume fails. */
+  private readonly history: string[] = []
+  /** Conversation handed over by the runtime on a reconnect/renewal (preferred over our own). */
+  private runtimeHistory: ConversationTurn[] | null = null
+  private readonly carryContext: boolean
+
+  constructor(options: AssemblyAIAdapterOptions = {}) {
+    this.carryContext = options.carryContextOnFallback ?? true
+  }
+
+  get acceptsAudio(): boolean {
+    return this.phase === 'ready'
+  }
+
+  start(host: AdapterHost, options: AdapterStartOptions): void {
+    this.host = host
+    this.config = options.config
+    // Per-connection state starts over; the session id and history survive for resume.
+    this.activeReplyId = null
+    this.lastAudioReplyId = null
+    this.audioSamples.clear()
+    this.flushedReplies.clear()
+    this.replyDoneLatest = false
+    this.userPartial = ''
+    this.agentPartial = ''
+    this.cleanlyEnded = false
+
+    this.runtimeHistory = Array.isArray(options.history) && options.history.length > 0 ? options.history : null
+    const resume = options.resume
+    if (resume && typeof resume.sessionId === 'string' && resume.sessionId !== '') {
+      this.sessionId = resume.sessionId
+      this.phase = 'resuming'
+      this.sendJson({ type: 'session.resume', session_id: resume.sessionId })
+      return
+    }
+    this.sessionId = null
+    this.droppedAt = null
+    this.phase = 'configuring'
+    if (this.runtimeHistory && this.carryContext) {
+      // A fresh session continuing an earlier conversation (renewal, or the resume window passed).
+      this.sendJson(buildSessionUpdate({ ...options.config, greeting: '' }, this.carriedContext()))
+    } else {
+      this.history.length = 0
+      this.sendJson(buildSessionUpdate(options.config))
+    }
+  }
+
+  handleMessage(data: string | ArrayBuffer): void {
+    try {
+      this.handleMessageUnsafe(data)
+    } catch (err) {
+      // Nothing the server sends may crash the session.
+      this.emitError('protocol_error', `AssemblyAI: could not handle a server frame (${describe(err)})`, false)
+    }
+  }
+
+  sendAudio(pcm: Int16Array): void {
+    if (this.phase !== 'ready' || pcm.length === 0) return
+    this.sendJson({ type: 'input.audio', audio: int16ToBase64(pcm) })
+  }
+
+  sendToolResult(callId: string, output: string, explicitStatus?: ToolResultStatus): void {
+    const call = this.calls.get(callId)
+    const text = typeof output === 'string' ? output : safeStringify(output)
+    const status = explicitStatus ?? inferToolStatus(text)
+    if (!call) {
+      this.emitError('tool_error', `AssemblyAI: a result for unknown tool call "${callId}" was not sent`, false)
+      this.host?.emit({ type: 'tool.result', callId, name: '', output: text, status, sent: false })
+      return
+    }
+    if (call.settled) {
+      this.host?.log(`assemblyai: duplicate result for ${callId} ignored`)
+      return
+    }
+    call.settled = true
+    if (call.cancelled || this.phase === 'closed' || this.phase === 'ended') {
+      // The reply was interrupted (or the socket is gone): AssemblyAI must not get this result.
+      this.host?.emit({ type: 'tool.result', callId, name: call.name, output: text, status, sent: false })
+      return
+    }
+    this.pending.push({ callId, name: call.name, output: text, status })
+    if (this.replyDoneLatest) this.flushPending()
+  }
+
+  interrupt(): void {
+    // There is no cancel frame: stop playback locally and drop the rest of that reply's audio.
+    const replyId = this.playingReplyId()
+    if (replyId === null) return
+    this.flushedReplies.add(replyId)
+    this.host?.emit({ type: 'bargein', responseId: replyId, itemId: replyId })
+  }
+
+  end(): void {
+    if (this.phase === 'ended' || this.phase === 'closed' || this.phase === 'idle') return
+    this.cleanlyEnded = true
+    this.phase = 'ending'
+    this.sendJson({ type: 'session.end' })
+  }
+
+  resumeState(): ResumeState | null {
+    if (this.cleanlyEnded || this.sessionId === null || this.droppedAt === null) return null
+    if (this.host && this.host.now() - this.droppedAt > ASSEMBLYAI_RESUME_WINDOW_MS) return null
+    return { sessionId: this.sessionId, droppedAt: this.droppedAt }
+  }
+
+  handleClose(code: number, reason: string): void {
+    const wasEnding = this.phase === 'ending' || this.phase === 'ended' || this.cleanlyEnded
+    this.phase = 'closed'
+    this.dropPending('the connection closed before AssemblyAI could take it')
+    for (const call of this.calls.values()) if (!call.settled) call.cancelled = true
+    this.activeReplyId = null
+    if (!wasEnding && this.sessionId !== null) {
+      this.droppedAt = this.host?.now() ?? 0
+      this.host?.log(`assemblyai: socket closed (${code} ${reason}); session ${this.sessionId} resumable for 30 s`)
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private handleMessageUnsafe(data: string | ArrayBuffer): void {
+    if (typeof data !== 'string') {
+      this.emitError('protocol_error', 'AssemblyAI sent a binary frame; this protocol uses JSON text frames only', false)
+      return
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(data)
+    } catch {
+      this.emitError('protocol_error', `AssemblyAI sent a frame that is not JSON: ${preview(data)}`, false)
+      return
+    }
+    if (!isObject(parsed) || typeof parsed.type !== 'string') {
+      this.emitError('protocol_error', `AssemblyAI sent a frame without a "type": ${preview(data)}`, false)
+      return
+    }
+    const type = LEGACY_EVENT_NAMES[parsed.type] ?? parsed.type
+    const msg = parsed
+
+    switch (type) {
+      case 'session.ready':
+      case 'session.created': // tolerated: never documented for this API, harmless to accept
+        return this.onSessionReady(msg)
+      case 'session.updated':
+        this.host?.log('assemblyai: session.updated')
+        return
+      case 'session.ended': {
+        const requested = this.phase === 'ending'
+        this.cleanlyEnded = true
+        this.phase = 'ended'
+        this.dropPending('the session ended')
+        // The provider ended it on purpose (max duration, unrecoverable error): do not reconnect.
+        if (!requested) this.host?.emit({ type: 'closed', reason: 'agent' })
+        return
+      }
+      case 'session.error':
+      case 'error':
+        return this.onError(msg)
+      case 'input.speech.started':
+        return this.onSpeechStarted()
+      case 'input.speech.stopped':
+        this.host?.emit({ type: 'user.speech.stopped' })
+        return
+      case 'transcript.user.delta':
+        return this.onUserDelta(msg)
+      case 'transcript.user':
+        return this.onUserFinal(msg)
+      case 'reply.started':
+        return this.onReplyStarted(msg)
+      case 'reply.audio':
+        return this.onReplyAudio(msg)
+      case 'transcript.agent.delta': // UNCONFIRMED (one third-party client); tolerated
+        return this.onAgentDelta(msg)
+      case 'transcript.agent':
+        return this.onAgentFinal(msg)
+      case 'reply.done':
+        return this.onReplyDone(msg, str(msg.status) === 'interrupted')
+      case 'response.interrupted': // old name; replaced by reply.done{status:"interrupted"}
+        return this.onReplyDone(msg, true)
+      case 'tool.call':
+        return this.onToolCall(msg)
+      default:
+        // Unknown events are forward-compatible noise, not errors.
+        this.host?.log(`assemblyai: ignored event ${preview(type, 60)}`)
+    }
+  }
+
+  private onSessionReady(msg: Json): void {
+    const id = str(msg.session_id) ?? str(msg.sessionId) ?? str(msg.id)
+    if (id) this.sessionId = id
+    const wasResume = this.phase === 'resuming'
+    if (this.phase === 'ended' || this.phase === 'closed' || this.phase === 'ending') return
+    this.phase = 'ready'
+    this.droppedAt = null
+    if (wasResume) this.host?.log(`assemblyai: session ${this.sessionId ?? '?'} resumed`)
+    this.host?.emit({
+      type: 'ready',
+      inputSampleRate: ASSEMBLYAI_SAMPLE_RATE,
+      outputSampleRate: ASSEMBLYAI_SAMPLE_RATE,
+      ...(this.sessionId ? { sessionId: this.sessionId } : {}),
+    })
+  }
+
+  private onError(msg: Json): void {
+    const nested = isObject(msg.error) ? msg.error : undefined
+    const providerCode = str(msg.code) ?? str(nested?.code) ?? str(msg.error_code) ?? 'unknown'
+    const providerMessage =
+      str(msg.message) ?? str(nested?.message) ?? (typeof msg.error === 'string' ? msg.error : undefined) ?? 'no message'
+
+    if (this.phase === 'resuming' && (providerCode === 'session_not_found' || providerCode === 'session_forbidden')) {
+      return this.fallBackToFreshSession(providerCode, providerMessage)
+    }
+    if (providerCode === 'unauthorized') {
+      this.emit({
+        code: 'token_expired',
+        providerCode,
+        fatal: true,
+        message:
+          `AssemblyAI rejected the session token (${providerMessage}). Tokens are one-time and must open ` +
+          'the socket within their window; mint a new one for every connection.',
+      })
+      return
+    }
+    const beforeReady = this.phase === 'configuring' || this.phase === 'resuming'
+    const code: S2SErrorCode =
+      providerCode === 'session_not_found' || providerCode === 'session_forbidden' ? 'session_expired' : 'provider_error'
+    this.emit({
+      code,
+      providerCode,
+      // Before session.ready the session cannot start; afterwards the server keeps going
+      // (immutable_field, invalid_format...) unless it also closes the socket.
+      fatal: beforeReady,
+      message: `AssemblyAI error ${providerCode}: ${providerMessage}`,
+    })
+  }
+
+  private fallBackToFreshSession(providerCode: string, providerMessage: string): void {
+    const config = this.config
+    const lostId = this.sessionId
+    this.sessionId = null
+    this.droppedAt = null
+    // Calls of the lost session can never be answered there.
+    for (const call of this.calls.values()) if (!call.settled) call.cancelled = true
+    this.dropPending('the session could not be resumed')
+    this.phase = 'configuring'
+    if (config) {
+      const carried = this.carryContext ? this.carriedContext() : ''
+      // Do not greet again: the user was mid-conversation.
+      this.sendJson(buildSessionUpdate({ ...config, greeting: '' }, carried))
+    }
+    // Not 'session_expired': that code makes the runtime renew, and we already started fresh here.
+    this.emit({
+      code: 'provider_error',
+      providerCode,
+      fatal: false,
+      message:
+        `AssemblyAI could not resume session ${lostId ?? ''} (${providerCode}: ${providerMessage}); ` +
+        'started a fresh session on the same connection' +
+        (this.carryContext && this.carriedContext() !== '' ? ' with the recent conversation as context.' : '.'),
+    })
+  }
+
+  private onSpeechStarted(): void {
+    this.replyDoneLatest = false
+    const playing = this.playingReplyId()
+    if (playing !== null && !this.flushedReplies.has(playing)) {
+      // The user barged in: flush playback now (~300 ms sooner than waiting for reply.done).
+      this.flushedReplies.add(playing)
+      this.host?.emit({ type: 'bargein', responseId: playing, itemId: playing })
+    }
+    this.userPartial = ''
+    this.host?.emit({ type: 'user.speech.started' })
+  }
+
+  private onUserDelta(msg: Json): void {
+    const text = str(msg.text) ?? str(msg.delta) ?? str(msg.transcript)
+    if (text === undefined) return this.malformed('transcript.user.delta', 'text')
+    // AssemblyAI partials carry the utterance so far; the normalised model wants the new part.
+    const delta = incrementalPart(this.userPartial, text)
+    this.userPartial = text.startsWith(this.userPartial) ? text : this.userPartial + delta
+    if (delta === '') return
+    const itemId = str(msg.item_id)
+    this.host?.emit({ type: 'user.delta', text: delta, ...(itemId ? { itemId } : {}) })
+  }
+
+  private onUserFinal(msg: Json): void {
+    const text = str(msg.text) ?? str(msg.transcript)
+    if (text === undefined) return this.malformed('transcript.user', 'text')
+    this.userPartial = ''
+    const itemId = str(msg.item_id)
+    this.remember(`User: ${text}`)
+    this.host?.emit({ type: 'user.final', text, ...(itemId ? { itemId } : {}) })
+  }
+
+  private onReplyStarted(msg: Json): void {
+    this.replyDoneLatest = false
+    const id = str(msg.reply_id) ?? str(msg.response_id) ?? this.localReplyId()
+    this.activeReplyId = id
+    this.agentPartial = ''
+    this.host?.emit({ type: 'reply.started', responseId: id })
+  }
+
+  private onReplyAudio(msg: Json): void {
+    const b64 = str(msg.data) ?? str(msg.audio) ?? str(msg.delta)
+    if (b64 === undefined) return this.malformed('reply.audio', 'data')
+    const replyId = str(msg.reply_id) ?? this.activeReplyId ?? this.implicitReply()
+    if (this.flushedReplies.has(replyId)) return // barged in: the rest of this reply is dropped
+    let pcm: Int16Array
+    try {
+      pcm = base64ToInt16(b64)
+    } catch {
+      this.emitError('protocol_error', 'AssemblyAI sent reply audio that is not valid base64', false)
+      return
+    }
+    if (pcm.length === 0) return
+    this.lastAudioReplyId = replyId
+    this.audioSamples.set(replyId, (this.audioSamples.get(replyId) ?? 0) + pcm.length)
+    this.host?.emit({ type: 'audio', responseId: replyId, itemId: replyId, pcm })
+  }
+
+  private onAgentDelta(msg: Json): void {
+    const text = str(msg.text) ?? str(msg.delta)
+    if (text === undefined) return this.malformed('transcript.agent.delta', 'text')
+    const delta = incrementalPart(this.agentPartial, text)
+    this.agentPartial = text.startsWith(this.agentPartial) ? text : this.agentPartial + delta
+    if (delta === '') return
+    const responseId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
+    this.host?.emit({ type: 'agent.delta', text: delta, ...(responseId ? { responseId, itemId: responseId } : {}) })
+  }
+
+  private onAgentFinal(msg: Json): void {
+    const text = str(msg.text) ?? str(msg.transcript) ?? ''
+    const responseId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
+    const itemId = str(msg.item_id) ?? responseId
+    const interrupted = msg.interrupted === true || (responseId !== undefined && this.flushedReplies.has(responseId))
+    this.agentPartial = ''
+    if (text !== '') this.remember(`Assistant: ${text}${interrupted ? ' [interrupted]' : ''}`)
+    this.host?.emit({
+      type: 'agent.final',
+      text,
+      interrupted,
+      ...(responseId ? { responseId } : {}),
+      ...(itemId ? { itemId } : {}),
+    })
+  }
+
+  private onReplyDone(msg: Json, interrupted: boolean): void {
+    const replyId = str(msg.reply_id) ?? this.activeReplyId ?? this.localReplyId()
+    if (interrupted && !this.flushedReplies.has(replyId)) {
+      // The server stopped the reply; whatever is still queued locally must not play.
+      this.flushedReplies.add(replyId)
+      this.host?.emit({ type: 'bargein', responseId: replyId, itemId: replyId })
+    }
+    if (this.activeReplyId === replyId || str(msg.reply_id) === undefined) this.activeReplyId = null
+    this.host?.emit({ type: 'reply.done', responseId: replyId, status: interrupted ? 'interrupted' : 'completed' })
+    this.replyDoneLatest = true
+    if (interrupted) {
+      this.dropPending('the reply was interrupted')
+      for (const call of this.calls.values()) if (!call.settled) call.cancelled = true
+    } else {
+      this.flushPending()
+    }
+  }
+
+  private onToolCall(msg: Json): void {
+    this.replyDoneLatest = false
+    const callId = str(msg.call_id) ?? str(msg.callId) ?? str(msg.id)
+    if (callId === undefined) return this.malformed('tool.call', 'call_id')
+    if (this.calls.has(callId)) {
+      this.host?.log(`assemblyai: duplicate tool.call ${callId} ignored`)
+      return
+    }
+    const name = str(msg.name) ?? ''
+    const replyId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
+    const record: CallRecord = { name, replyId, cancelled: false, settled: false }
+    this.calls.set(callId, record)
+
+    const raw = msg.arguments !== undefined ? msg.arguments : msg.args
+    const parsed = parseArguments(raw)
+    if (name === '' || !parsed.ok) {
+      const problem = name === '' ? 'the tool call has no name' : `its arguments are not valid JSON (${parsed.ok ? '' : parsed.error})`
+      this.emitError('tool_error', `AssemblyAI tool call ${callId} could not run: ${problem}`, false)
+      // The model still gets an answer (held like any other result).
+      this.sendToolResult(callId, JSON.stringify({ error: `Tool call rejected: ${problem}` }))
+      return
+    }
+    this.host?.emit({
+      type: 'tool.call',
+      callId,
+      name,
+      arguments: parsed.value,
+      rawArguments: parsed.raw,
+      ...(replyId ? { responseId: replyId } : {}),
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private flushPending(): void {
+    if (this.pending.length === 0 || this.phase !== 'ready') return
+    const batch = this.pending
+    this.pending = []
+    for (const result of batch) {
+      this.sendJson({ type: 'tool.result', call_id: result.callId, result: result.output })
+      this.host?.emit({ type: 'tool.result', ...result, sent: true })
+    }
+  }
+
+  private dropPending(why: string): void {
+    if (this.pending.length === 0) return
+    const batch = this.pending
+    this.pending = []
+    for (const result of batch) {
+      this.host?.log(`assemblyai: tool result ${result.callId} dropped: ${why}`)
+      this.host?.emit({ type: 'tool.result', ...result, sent: false })
+    }
+  }
+
+  /** The reply whose audio may still be playing locally, or null. */
+  private playingReplyId(): string | null {
+    if (this.activeReplyId !== null) return this.activeReplyId
+    const last = this.lastAudioReplyId
+    if (last === null || this.flushedReplies.has(last) || !this.host) return null
+    const samples = this.audioSamples.get(last) ?? 0
+    const receivedMs = (samples / ASSEMBLYAI_SAMPLE_RATE) * 1000
+    let playedMs = receivedMs
+    try {
+      playedMs = this.host.playback.playedMs(last)
+    } catch {
+      // A broken reporter must not break the session; assume it finished.
+    }
+    return Number.isFinite(playedMs) && playedMs + 1 < receivedMs ? last : null
+  }
+
+  private implicitReply(): string {
+    // Audio without reply.started (old servers): open a reply so the audio has an id.
+    const id = this.localReplyId()
+    this.activeReplyId = id
+    this.host?.emit({ type: 'reply.started', responseId: id })
+    return id
+  }
+
+  private localReplyId(): string {
+    this.replySeq += 1
+    return `aai_reply_${this.replySeq}`
+  }
+
+  private remember(line: string): void {
+    this.history.push(line)
+    let total = this.history.reduce((n, l) => n + l.length + 1, 0)
+    while (total > MAX_CARRIED_CONTEXT_CHARS && this.history.length > 1) {
+      total -= (this.history.shift() ?? '').length + 1
+    }
+  }
+
+  private carriedContext(): string {
+    const lines = this.runtimeHistory
+      ? this.runtimeHistory
+          .filter((turn) => turn && typeof turn.text === 'string' && turn.text.trim() !== '')
+          .map((turn) => `${turn.role === 'user' ? 'User' : 'Assistant'}: ${turn.text}`)
+      : this.history
+    if (lines.length === 0) return ''
+    let text = lines.join('\n')
+    if (text.length > MAX_CARRIED_CONTEXT_CHARS) text = text.slice(text.length - MAX_CARRIED_CONTEXT_CHARS)
+    return text
+  }
+
+  private malformed(event: string, field: string): void {
+    this.emitError('protocol_error', `AssemblyAI sent ${event} without a usable "${field}"`, false)
+  }
+
+  private emitError(code: S2SErrorCode, message: string, fatal: boolean): void {
+    this.emit({ code, message, fatal })
+  }
+
+  private emit(error: S2SError): void {
+    this.host?.emit({ type: 'error', error })
+  }
+
+  private sendJson(frame: Json): void {
+    if (!this.host) return
+    try {
+      this.host.send(JSON.stringify(frame))
+    } catch (err) {
+      this.emitError('connection_lost', `AssemblyAI: could not send ${String(frame.type)} (${describe(err)})`, false)
+    }
+  }
+}
+
+export function createAssemblyAIAdapter(options?: AssemblyAIAdapterOptions): AssemblyAIAdapter {
+  return new AssemblyAIAdapter(options)
+}
+
+/**
+ * The first message of a fresh session. Conservative: only documented fields; greeting only when
+ * non-empty (an empty greeting means the agent waits for the user); FLAT tool declarations.
+ */
+export function buildSessionUpdate(config: SessionConfig, carriedContext = ''): Json {
+  const format = { encoding: 'audio/pcm', sample_rate: ASSEMBLYAI_SAMPLE_RATE }
+  let prompt = config.instructions ?? ''
+  if (carriedContext !== '') {
+    prompt =
+      (prompt === '' ? '' : `${prompt}\n\n`) +
+      'The connection dropped and this is a new session continuing the same conversation. ' +
+      `Recent conversation so far:\n${carriedContext}`
+  }
+  const session: Json = {}
+  if (prompt !== '') session.system_prompt = prompt
+  if (typeof config.greeting === 'string' && config.greeting.trim() !== '') session.greeting = config.greeting
+  session.input = { format, turn_detection: { interrupt_response: true } }
+  const output: Json = { format }
+  if (typeof config.voice === 'string' && config.voice !== '') output.voice = config.voice
+  session.output = output
+  session.tools = (config.tools ?? []).map((tool) => ({
+    type: 'function',
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.parameters,
+  }))
+  return { type: 'session.update', session }
+}
+
+// ---- small pure helpers (private to the adapters; pcm.ts will own the shared ones) ----------------
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+function preview(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** The new part of a cumulative partial transcript (or the whole text when it is not an extension). */
+export function incrementalPart(previous: string, next: string): string {
+  if (previous === '') return next
+  if (next.startsWith(previous)) return next.slice(previous.length)
+  return next
+}
+
+type ParsedArguments = { ok: true; value: unknown; raw: string } | { ok: false; error: string; raw: string }
+
+/** Tool arguments as an object, a JSON string, or absent (= no arguments). */
+export function parseArguments(raw: unknown): ParsedArguments {
+  if (raw === undefined || raw === null) return { ok: true, value: {}, raw: '{}' }
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') return { ok: true, value: {}, raw }
+    try {
+      return { ok: true, value: JSON.parse(raw) as unknown, raw }
+    } catch (err) {
+      return { ok: false, error: describe(err), raw }
+    }
+  }
+  return { ok: true, value: raw, raw: safeStringify(raw) }
+}
+
+/** Best-effort status of a tool output produced by the tool layer ({error} / {denied}). */
+export function inferToolStatus(output: string): ToolResultStatus {
+  try {
+    const value: unknown = JSON.parse(output)
+    if (isObject(value)) {
+      if (value.denied === true || value.status === 'denied') return 'denied'
+      if (value.error !== undefined && value.error !== null && value.error !== false) return 'error'
+    }
+  } catch {
+    // plain text output
+  }
+  return 'ok'
+}
