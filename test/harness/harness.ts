@@ -1,4 +1,3 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -9,6 +8,7 @@ import { createLogger, type Logger } from '../../src/main/app/logger'
 import { createMainServices, type MainDeps, type MainServices } from '../../src/main/app/services'
 import { createIpcRouter, type IpcRouter, type SenderInfo } from '../../src/main/ipc/router'
 import type { Encryptor } from '../../src/main/secrets/service'
+import { testEncryptor } from './encryptor'
 import { readStaticFile } from '../../src/main/security/static'
 import { buildCsp } from '../../src/shared/security/csp'
 import { providerSocketOrigins } from '../../src/shared/settings/schema'
@@ -17,26 +17,7 @@ import { launchBrowser, type BrowserOptions } from './browser'
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const RENDERER_DIR = join(ROOT, 'out/renderer')
 
-/** A real AES-256-GCM encryptor standing in for safeStorage (whose keyring needs Electron). */
-export function testEncryptor(available = true): Encryptor {
-  const key = randomBytes(32)
-  return {
-    isAvailable: () => available,
-    encrypt: (plain) => {
-      if (!available) throw new Error('encryption unavailable')
-      const iv = randomBytes(12)
-      const cipher = createCipheriv('aes-256-gcm', key, iv)
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
-      return new Uint8Array(Buffer.concat([iv, cipher.getAuthTag(), body]))
-    },
-    decrypt: (data) => {
-      const buf = Buffer.from(data)
-      const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12))
-      decipher.setAuthTag(buf.subarray(12, 28))
-      return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')
-    },
-  }
-}
+export { testEncryptor }
 
 let bridgeScript: Promise<string> | null = null
 /** test/harness/bridge-entry.ts bundled to one script (the harness's preload). */

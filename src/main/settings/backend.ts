@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import ElectronStore from 'electron-store'
 
 /** Where the settings tree is persisted. read() throws when the file is not valid JSON. */
@@ -21,7 +22,9 @@ export function electronStoreBackend(dir: string, name = 'settings'): SettingsBa
   })
   return {
     path: store.path,
-    read: () => store.store,
+    // Read the file as it is: electron-store quietly turns JSON that is not an object into {},
+    // which would hide a damaged file instead of backing it up.
+    read: () => (existsSync(store.path) ? (JSON.parse(readFileSync(store.path, 'utf8')) as unknown) : {}),
     write: (value) => {
       store.store = value
     },

@@ -19,7 +19,7 @@ export function migrate(
 ): MigrationResult {
   const declared = raw.schemaVersion
   const from = declared === undefined ? 1 : declared
-  if (typeof from !== 'number' || !Number.isInteger(from) || from < 1) {
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
     return { ok: false, reason: `its schemaVersion (${JSON.stringify(declared)}) is not a version number` }
   }
   if (from > current) {

@@ -135,19 +135,24 @@ export class SettingsService {
 
   private commit(next: Settings): Settings {
     this.current = next
+    this.write(this.backend, next)
+    for (const listener of this.listeners) listener(this.get())
+    return this.get()
+  }
+
+  /** Writes, and on failure keeps working in memory and tells the user once per failure. */
+  private write(backend: SettingsBackend, value: Settings): void {
     try {
-      this.backend.write(next as unknown as Record<string, unknown>)
+      backend.write(value as unknown as Record<string, unknown>)
     } catch (error) {
-      this.log(`settings: could not write ${this.backend.path}: ${(error as Error).message}`)
+      this.log(`settings: could not write ${backend.path}: ${(error as Error).message}`)
       this.options.notify?.({
         id: 'settings-write-failed',
         level: 'error',
         title: 'Settings could not be saved',
-        message: `Earshot could not write ${this.backend.path} (${(error as Error).message}). Your changes apply until you quit.`,
+        message: `Earshot could not write ${backend.path} (${(error as Error).message}). Your changes apply until you quit.`,
       })
     }
-    for (const listener of this.listeners) listener(this.get())
-    return this.get()
   }
 
   private backup(path: string): string | null {
@@ -184,7 +189,7 @@ export class SettingsService {
       this.log(`settings: unreadable file: ${(error as Error).message}`)
       backend = this.open()
       const settings = defaultSettings()
-      backend.write(settings as unknown as Record<string, unknown>)
+      this.write(backend, settings)
       this.tellReset(saved, 'it is not valid JSON')
       return { backend, settings }
     }
@@ -192,7 +197,7 @@ export class SettingsService {
     if (!isRecord(raw)) {
       const saved = this.backup(backend.path)
       const settings = defaultSettings()
-      backend.write(settings as unknown as Record<string, unknown>)
+      this.write(backend, settings)
       this.tellReset(saved, 'it does not hold a settings object')
       return { backend, settings }
     }
@@ -202,7 +207,7 @@ export class SettingsService {
     if (!migrated.ok) {
       const saved = this.backup(backend.path)
       const settings = defaultSettings()
-      backend.write(settings as unknown as Record<string, unknown>)
+      this.write(backend, settings)
       this.tellReset(saved, migrated.reason)
       return { backend, settings }
     }
@@ -210,7 +215,7 @@ export class SettingsService {
     const parsed = SettingsSchema.safeParse(migrated.value)
     if (parsed.success) {
       if (fresh || migrated.from !== (this.options.currentVersion ?? migrated.from) || JSON.stringify(parsed.data) !== JSON.stringify(raw)) {
-        backend.write(parsed.data as unknown as Record<string, unknown>)
+        this.write(backend, parsed.data)
       }
       return { backend, settings: parsed.data }
     }
@@ -218,7 +223,7 @@ export class SettingsService {
     const saved = this.backup(backend.path)
     const repaired = salvage(migrated.value)
     const settings = repaired?.settings ?? defaultSettings()
-    backend.write(settings as unknown as Record<string, unknown>)
+    this.write(backend, settings)
     if (repaired) {
       this.options.notify?.({
         id: 'settings-repaired',
