@@ -76,6 +76,8 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   private phase: Phase = 'idle'
   private sessionId: string | null = null
   private droppedAt: number | null = null
+  /** This connection resumed an earlier session (session.resume answered by session.ready). */
+  private resumed = false
   /** The session ended cleanly (session.ended or our session.end): nothing to resume. */
   private cleanlyEnded = false
 
@@ -120,6 +122,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.userPartial = ''
     this.agentPartial = ''
     this.cleanlyEnded = false
+    this.resumed = false
 
     this.runtimeHistory = Array.isArray(options.history) && options.history.length > 0 ? options.history : null
     const resume = options.resume
@@ -160,7 +163,15 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     const text = typeof output === 'string' ? output : safeStringify(output)
     const status = explicitStatus ?? inferToolStatus(text)
     if (!call) {
-      this.emitError('tool_error', `AssemblyAI: a result for unknown tool call "${callId}" was not sent`, false)
+      if (this.resumed && this.phase !== 'closed' && this.phase !== 'ended') {
+        // A call from before the drop: the resumed server session may still be waiting for it.
+        const carried: CallRecord = { name: '', replyId: undefined, cancelled: false, settled: true }
+        this.calls.set(callId, carried)
+        this.pending.push({ callId, name: '', output: text, status })
+        if (this.replyDoneLatest) this.flushPending()
+        return
+      }
+      this.host?.log(`assemblyai: result for ${callId} dropped (not a call of this session or connection)`)
       this.host?.emit({ type: 'tool.result', callId, name: '', output: text, status, sent: false })
       return
     }
@@ -181,7 +192,10 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   interrupt(): void {
     // There is no cancel frame: stop playback locally and drop the rest of that reply's audio.
     const replyId = this.playingReplyId()
-    if (replyId === null) return
+    if (replyId === null) {
+      this.host?.emit({ type: 'bargein' })
+      return
+    }
     this.flushedReplies.add(replyId)
     this.host?.emit({ type: 'bargein', responseId: replyId, itemId: replyId })
   }
@@ -287,7 +301,13 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     if (this.phase === 'ended' || this.phase === 'closed' || this.phase === 'ending') return
     this.phase = 'ready'
     this.droppedAt = null
-    if (wasResume) this.host?.log(`assemblyai: session ${this.sessionId ?? '?'} resumed`)
+    if (wasResume) {
+      this.resumed = true
+      // No reply is in progress as far as this connection knows: results of calls made before
+      // the drop go out at once (their reply.done most likely came before the drop).
+      this.replyDoneLatest = true
+      this.host?.log(`assemblyai: session ${this.sessionId ?? '?'} resumed`)
+    }
     this.host?.emit({
       type: 'ready',
       inputSampleRate: ASSEMBLYAI_SAMPLE_RATE,

@@ -135,7 +135,7 @@ export class SpekoAdapter implements ProviderAdapter {
     const status = explicitStatus ?? inferToolStatus(text)
     const call = this.calls.get(callId)
     if (!call) {
-      this.emitError('tool_error', `Speko: a result for unknown tool call "${callId}" was not sent`, false)
+      this.host?.log(`speko: result for ${callId} dropped (not a call of this connection)`)
       this.host?.emit({ type: 'tool.result', callId, name: '', output: text, status, sent: false })
       return
     }
@@ -153,6 +153,7 @@ export class SpekoAdapter implements ProviderAdapter {
     const playing = this.playingReply()
     this.dropAudioUntil = (this.host?.now() ?? 0) + LOCAL_INTERRUPT_GUARD_MS
     if (playing) this.stopReply(playing)
+    else this.host?.emit({ type: 'bargein' })
   }
 
   end(): void {
@@ -247,7 +248,7 @@ export class SpekoAdapter implements ProviderAdapter {
         return this.onError(msg)
       case 'end':
         this.host?.log(`speko: server ended the session (${preview(str(msg.reason) ?? 'no reason', 120)})`)
-        this.agentEnded()
+        if (this.phase !== 'ending') this.agentEnded()
         return
       default:
         this.host?.log(`speko: ignored frame t=${preview(parsed.t, 60)}`)
