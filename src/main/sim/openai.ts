@@ -1,0 +1,960 @@
+/**
+ * OpenAI Realtime (GA) simulator: REST `POST /v1/realtime/client_secrets` and the socket at
+ * `/v1/realtime?model=…`, following /work/shared/protocols/openai-realtime.md.
+ *
+ *   const sim = await startOpenAISim({ turns: [{ user: 'hi', reply: 'Hello there.' }] })
+ *   // OPENAI_BASE_URL = sim.baseUrl (http://127.0.0.1:P/v1), OPENAI_API_KEY = sim.apiKey
+ *   ... sim.wire.types({ dir: 'out' }) ...
+ *   await sim.close()
+ */
+import type { SessionCredential } from '../../shared/s2s/types'
+import {
+  AudioStreamer,
+  Faults,
+  Ids,
+  newRecords,
+  randomId,
+  type SimHandle,
+  type SimOptions,
+  type SimRecords,
+} from './common'
+import {
+  DEFAULT_MALFORMED,
+  renderReply,
+  resolveTurn,
+  wordDeltas,
+  type FaultPoint,
+  type SimScript,
+  type SimTurn,
+  type ToolResultSeen,
+  type TurnContext,
+} from './script'
+import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type SimConn } from './server'
+import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
+import { synthesizeVoice } from './voice'
+import { WireLog } from './wire'
+
+export const OPENAI_RATE = 24000
+
+export interface OpenAISimOptions extends SimOptions {
+  /** Accept the real API key on the socket (as a server-side client would). Default false: refused, so a leak fails loudly. */
+  acceptApiKeyOnSocket?: boolean
+  /** Refuse a socket URL without ?model= (default true). */
+  requireModel?: boolean
+}
+
+interface Ephemeral {
+  value: string
+  expiresAtMs: number
+  session: Record<string, unknown>
+}
+
+interface Item {
+  id: string
+  type: 'message' | 'function_call' | 'function_call_output'
+  role?: 'user' | 'assistant' | 'system'
+  status: 'in_progress' | 'completed' | 'incomplete'
+  content?: Array<Record<string, unknown>>
+  call_id?: string
+  name?: string
+  arguments?: string
+  output?: string
+  /** Assistant/user audio (PCM16 24 kHz) held for retrieve and truncate. */
+  audio?: Int16Array
+}
+
+const GA_SESSION_KEYS = new Set([
+  'type', 'model', 'output_modalities', 'instructions', 'audio', 'tools', 'tool_choice', 'max_output_tokens', 'include',
+  'truncation', 'tracing', 'prompt', 'reasoning', 'id', 'object', 'expires_at', 'parallel_tool_calls', 'client_secret',
+])
+const CLIENT_EVENTS = [
+  'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear',
+  'conversation.item.create', 'conversation.item.retrieve', 'conversation.item.truncate', 'conversation.item.delete',
+  'response.create', 'response.cancel', 'output_audio_buffer.clear',
+]
+
+class ProtocolError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message)
+  }
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function defaultSession(model: string): Record<string, unknown> {
+  return {
+    type: 'realtime',
+    object: 'realtime.session',
+    id: randomId('sess_', 10),
+    model,
+    output_modalities: ['audio'],
+    instructions: '',
+    tools: [],
+    tool_choice: 'auto',
+    max_output_tokens: 'inf',
+    tracing: null,
+    truncation: 'auto',
+    prompt: null,
+    expires_at: 0,
+    include: null,
+    audio: {
+      input: {
+        format: { type: 'audio/pcm', rate: OPENAI_RATE },
+        transcription: null,
+        noise_reduction: null,
+        turn_detection: {
+          type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500,
+          idle_timeout_ms: null, create_response: true, interrupt_response: true,
+        },
+      },
+      output: { format: { type: 'audio/pcm', rate: OPENAI_RATE }, voice: 'alloy', speed: 1 },
+    },
+  }
+}
+
+function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(patch)) {
+    const b = out[k]
+    out[k] = isObj(v) && isObj(b) && k !== 'turn_detection' && k !== 'format' ? deepMerge(b, v) : v
+  }
+  return out
+}
+
+/** Validates a GA session object (session.update or the mint body); throws ProtocolError. */
+function validateSession(s: unknown, prefix = 'session'): Record<string, unknown> {
+  if (!isObj(s)) throw new ProtocolError('missing_required_parameter', `Missing required parameter: '${prefix}'.`, prefix)
+  for (const k of Object.keys(s)) {
+    if (!GA_SESSION_KEYS.has(k)) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.${k}'.`, `${prefix}.${k}`)
+  }
+  if (s.type === undefined) throw new ProtocolError('missing_required_parameter', `Missing required parameter: '${prefix}.type'.`, `${prefix}.type`)
+  if (s.type !== 'realtime') {
+    throw new ProtocolError('invalid_value', `Invalid value: '${String(s.type)}'. Supported values are: 'realtime'.`, `${prefix}.type`)
+  }
+  if (s.output_modalities !== undefined) {
+    const m = s.output_modalities
+    if (!Array.isArray(m) || m.length !== 1 || (m[0] !== 'audio' && m[0] !== 'text')) {
+      throw new ProtocolError('invalid_value', "Invalid modalities: output_modalities must be ['audio'] or ['text'].", `${prefix}.output_modalities`)
+    }
+  }
+  const audio = s.audio
+  if (audio !== undefined) {
+    if (!isObj(audio)) throw new ProtocolError('invalid_type', `Invalid type for '${prefix}.audio'.`, `${prefix}.audio`)
+    for (const dir of Object.keys(audio)) {
+      if (dir !== 'input' && dir !== 'output') throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.audio.${dir}'.`, `${prefix}.audio.${dir}`)
+      const d = audio[dir]
+      if (!isObj(d)) throw new ProtocolError('invalid_type', `Invalid type for '${prefix}.audio.${dir}'.`, `${prefix}.audio.${dir}`)
+      const allowed = dir === 'input' ? ['format', 'noise_reduction', 'transcription', 'turn_detection'] : ['format', 'voice', 'speed']
+      for (const k of Object.keys(d)) {
+        if (!allowed.includes(k)) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.audio.${dir}.${k}'.`, `${prefix}.audio.${dir}.${k}`)
+      }
+      const f = d.format
+      if (f !== undefined) {
+        const p = `${prefix}.audio.${dir}.format`
+        if (!isObj(f)) throw new ProtocolError('invalid_type', `Invalid type for '${p}': expected an object, but got ${typeof f}.`, p)
+        if (f.type !== 'audio/pcm' && f.type !== 'audio/pcmu' && f.type !== 'audio/pcma') {
+          throw new ProtocolError('invalid_value', `Invalid value: '${String(f.type)}'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'.`, `${p}.type`)
+        }
+        if (f.type === 'audio/pcm' && f.rate !== undefined && f.rate !== OPENAI_RATE) {
+          throw new ProtocolError('invalid_value', `Invalid value: ${String(f.rate)}. Only a 24000 Hz sample rate is supported.`, `${p}.rate`)
+        }
+      }
+      const td = d.turn_detection
+      if (dir === 'input' && td !== undefined && td !== null) {
+        const p = `${prefix}.audio.input.turn_detection`
+        if (!isObj(td) || (td.type !== 'server_vad' && td.type !== 'semantic_vad')) {
+          throw new ProtocolError('invalid_value', `Invalid value for '${p}.type'. Supported values are: 'server_vad' and 'semantic_vad'.`, `${p}.type`)
+        }
+      }
+    }
+  }
+  if (s.tools !== undefined) {
+    if (!Array.isArray(s.tools)) throw new ProtocolError('invalid_type', `Invalid type for '${prefix}.tools'.`, `${prefix}.tools`)
+    s.tools.forEach((t: unknown, i: number) => {
+      const p = `${prefix}.tools[${i}]`
+      if (!isObj(t)) throw new ProtocolError('invalid_type', `Invalid type for '${p}'.`, p)
+      if (t.type !== 'function' && t.type !== 'mcp') throw new ProtocolError('invalid_value', `Invalid value for '${p}.type'.`, `${p}.type`)
+      if (t.type === 'function') {
+        if ('function' in t) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${p}.function'.`, `${p}.function`)
+        if (typeof t.name !== 'string' || !t.name) throw new ProtocolError('missing_required_parameter', `Missing required parameter: '${p}.name'.`, `${p}.name`)
+      }
+    })
+  }
+  return s
+}
+
+function pcmMs(samples: number): number {
+  return (samples * 1000) / OPENAI_RATE
+}
+
+/** The simulator process: REST + sockets. */
+export async function startOpenAISim(script: SimScript, options: OpenAISimOptions = {}): Promise<SimHandle> {
+  const wire = new WireLog()
+  const apiKey = options.apiKey ?? randomId('sk-sim-', 16)
+  wire.watch(apiKey)
+  const records = newRecords()
+  const faults = new Faults(script)
+  const keys = new Map<string, Ephemeral>()
+  const sessions: OpenAISession[] = []
+  let baseUrl = ''
+  let wsUrl = ''
+
+  function mint(body: Record<string, unknown>): Ephemeral {
+    let ttlMs = 600_000
+    const ea = body.expires_after
+    if (isObj(ea) && typeof ea.seconds === 'number') ttlMs = ea.seconds * 1000
+    if (options.tokenTtlMs !== undefined) ttlMs = options.tokenTtlMs
+    const now = Date.now()
+    const sess = isObj(body.session) ? body.session : {}
+    const model = typeof sess.model === 'string' ? sess.model : 'gpt-realtime'
+    const session = deepMerge(defaultSession(model), sess)
+    const e: Ephemeral = { value: randomId('ek_', 16), expiresAtMs: now + ttlMs, session }
+    e.session.expires_at = Math.floor(e.expiresAtMs / 1000)
+    keys.set(e.value, e)
+    return e
+  }
+
+  const server = await startSimServer<{ session: Record<string, unknown> }>(wire, {
+    http(req): HttpReply {
+      if (req.method !== 'POST' || req.path !== '/v1/realtime/client_secrets') {
+        return { status: 404, body: { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error', param: null, code: null } } }
+      }
+      const key = bearer(req.headers)
+      if (options.rejectKey || key !== apiKey) {
+        const shown = key ? `${key.slice(0, 3)}*****${key.slice(-4)}` : ''
+        return {
+          status: 401,
+          body: {
+            error: key
+              ? { message: `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' }
+              : { message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", type: 'invalid_request_error', param: null, code: null },
+          },
+        }
+      }
+      if (options.mintFault) {
+        const { status, retryAfterSeconds } = options.mintFault
+        return {
+          status,
+          headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : ({} as Record<string, string>),
+          body: { error: status === 429
+            ? { message: 'Rate limit reached for requests. Please try again later.', type: 'requests', param: null, code: 'rate_limit_exceeded' }
+            : { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } },
+        }
+      }
+      let body: unknown = {}
+      if (req.body.trim()) {
+        try {
+          body = JSON.parse(req.body)
+        } catch {
+          return { status: 400, body: { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } } }
+        }
+      }
+      if (!isObj(body)) return { status: 400, body: { error: { message: 'Invalid body: expected an object.', type: 'invalid_request_error', param: null, code: 'invalid_type' } } }
+      try {
+        const ea = body.expires_after
+        if (ea !== undefined) {
+          if (!isObj(ea) || ea.anchor !== 'created_at') throw new ProtocolError('invalid_value', "Invalid value for 'expires_after.anchor'. Supported values are: 'created_at'.", 'expires_after.anchor')
+          if (typeof ea.seconds !== 'number' || ea.seconds < 10 || ea.seconds > 7200) {
+            throw new ProtocolError('invalid_value', "Invalid 'expires_after.seconds': must be between 10 and 7200.", 'expires_after.seconds')
+          }
+        }
+        if (body.session !== undefined) validateSession(body.session)
+      } catch (err) {
+        if (err instanceof ProtocolError) return { status: 400, body: { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: err.code } } }
+        throw err
+      }
+      const e = mint(body)
+      return { status: 200, body: { value: e.value, expires_at: Math.floor(e.expiresAtMs / 1000), session: e.session } }
+    },
+
+    upgrade(info) {
+      const refuse = (status: number, message: string, code: string | null = null) =>
+        ({ accept: false as const, status, body: { error: { message, type: 'invalid_request_error', param: null, code } } })
+      if (info.path !== '/v1/realtime') return refuse(404, `Invalid URL (GET ${info.path})`)
+      const model = info.query.model
+      if ((options.requireModel ?? true) && !model && !info.query.call_id && info.query.intent !== 'transcription') {
+        return refuse(400, "Missing required parameter: 'model'.", 'missing_required_parameter')
+      }
+      const prefix = 'openai-insecure-api-key.'
+      const fromProto = info.protocols.find((p) => p.startsWith(prefix))?.slice(prefix.length)
+      const key = fromProto ?? bearer(info.headers)
+      if (fromProto !== undefined && !info.protocols.includes('realtime')) return refuse(400, "Subprotocol 'realtime' is required.")
+      if (!key) return refuse(401, "You didn't provide an API key.", 'missing_api_key')
+      let session: Record<string, unknown>
+      if (key === apiKey && options.acceptApiKeyOnSocket) {
+        session = defaultSession(model ?? 'gpt-realtime')
+      } else {
+        const e = keys.get(key)
+        if (!e) return refuse(401, 'Incorrect API key provided.', 'invalid_api_key')
+        if (Date.now() >= e.expiresAtMs) return refuse(401, 'Your ephemeral key has expired.', 'invalid_api_key')
+        session = structuredClone(e.session)
+        session.id = randomId('sess_', 10)
+        if (model) session.model = model
+      }
+      return { accept: true, protocol: info.protocols.includes('realtime') ? 'realtime' : '', state: { session } }
+    },
+
+    connection(conn, state, info) {
+      const s = new OpenAISession(conn, state.session, script, options, records, faults, info.protocols.includes('openai-beta.realtime-v1'))
+      sessions.push(s)
+      s.start()
+    },
+  })
+
+  baseUrl = `${server.origin}/v1`
+  wsUrl = `ws://127.0.0.1:${server.port}/v1/realtime`
+  return {
+    protocol: 'openai',
+    baseUrl,
+    wsUrl,
+    apiKey,
+    env: { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: baseUrl },
+    wire,
+    records,
+    credential(): SessionCredential {
+      const e = mint({})
+      return {
+        protocol: 'openai',
+        url: `${wsUrl}?model=${encodeURIComponent(String(e.session.model))}`,
+        protocols: ['realtime', `openai-insecure-api-key.${e.value}`],
+        expiresAt: e.expiresAtMs,
+        inputSampleRate: OPENAI_RATE,
+        outputSampleRate: OPENAI_RATE,
+      }
+    },
+    expireCredentials() {
+      for (const e of keys.values()) e.expiresAtMs = 0
+    },
+    dropConnections() {
+      for (const c of server.conns) c.drop()
+    },
+    get connections() {
+      return server.conns.length
+    },
+    async close() {
+      for (const s of sessions) s.dispose()
+      await server.close()
+    },
+  }
+}
+
+interface ActiveResponse {
+  id: string
+  kind: 'speech' | 'tools'
+  output: Item[]
+  item?: Item
+  streamer?: AudioStreamer
+  transcript: string
+  sentText: string
+  turnIndex: number
+  timers: NodeJS.Timeout[]
+}
+
+interface PendingTools {
+  turn: SimTurn
+  ctx: TurnContext
+  callIds: string[]
+  results: ToolResultSeen[]
+  responseDone: boolean
+}
+
+class OpenAISession {
+  private readonly ids = new Ids()
+  private readonly items = new Map<string, Item>()
+  private readonly order: string[] = []
+  private vad: EnergyVad
+  private bufferSamples: number[] = []
+  private pendingUserItemId: string | null = null
+  private active: ActiveResponse | null = null
+  private pendingTools: PendingTools | null = null
+  /** A user turn committed and waiting for a response (create_response, or a client response.create). */
+  private unansweredTurn: { speechMs: number; itemId: string } | null = null
+  private queuedTurn = false
+  private turnIndex = 0
+  private greeted = false
+  private audioProduced = false
+  private timers: NodeJS.Timeout[] = []
+  private disposed = false
+
+  constructor(
+    private readonly conn: SimConn,
+    private session: Record<string, unknown>,
+    private readonly script: SimScript,
+    private readonly options: OpenAISimOptions,
+    private readonly records: SimRecords,
+    private readonly faults: Faults,
+    private readonly betaHandshake: boolean,
+  ) {
+    this.vad = this.makeVad()
+    conn.onMessage((data, isBinary) => this.onMessage(data, isBinary))
+    conn.onClose(() => this.dispose())
+  }
+
+  private get c(): number {
+    return this.conn.id
+  }
+
+  private makeVad(): EnergyVad {
+    const td = this.turnDetection()
+    return new EnergyVad({
+      sampleRate: OPENAI_RATE,
+      thresholdRms: this.options.vad?.thresholdRms,
+      startMs: this.options.vad?.startMs,
+      silenceMs: this.options.vad?.silenceMs ?? (typeof td?.silence_duration_ms === 'number' ? td.silence_duration_ms : 500),
+      prefixPaddingMs: typeof td?.prefix_padding_ms === 'number' ? td.prefix_padding_ms : 300,
+    })
+  }
+
+  private turnDetection(): Record<string, unknown> | null {
+    const a = this.session.audio
+    const inp = isObj(a) ? a.input : undefined
+    const td = isObj(inp) ? inp.turn_detection : undefined
+    return isObj(td) ? td : null
+  }
+
+  private transcriptionOn(): boolean {
+    const a = this.session.audio
+    const inp = isObj(a) ? a.input : undefined
+    return isObj(inp) && isObj(inp.transcription)
+  }
+
+  private declaredTools(): string[] {
+    const t = this.session.tools
+    return Array.isArray(t) ? t.filter(isObj).map((x) => String(x.name ?? '')).filter(Boolean) : []
+  }
+
+  start(): void {
+    this.send({ type: 'session.created', session: this.session })
+    if (this.betaHandshake) {
+      this.error('beta_api_shape_disabled', 'The beta Realtime API shape is no longer supported. Use the GA interface.', null, null)
+      this.conn.close(4000, 'beta_api_shape_disabled')
+      return
+    }
+    const max = this.options.sessionMaxMs ?? 60 * 60_000
+    this.later(max, () => {
+      const minutes = Math.round(max / 60_000)
+      const message = `Your session hit the maximum duration of ${minutes} minutes.`
+      this.error('session_expired', message, null, null)
+      this.conn.close(1001, message)
+    })
+    this.fault('ready')
+  }
+
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers = []
+    if (this.active) {
+      this.active.streamer?.cancel()
+      for (const t of this.active.timers) clearTimeout(t)
+    }
+  }
+
+  private later(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      if (!this.disposed) fn()
+    }, ms)
+    this.timers.push(t)
+    return t
+  }
+
+  private send(event: Record<string, unknown>): void {
+    this.conn.sendJson({ event_id: this.ids.next(`event_${this.c}_`), ...event })
+  }
+
+  private error(code: string, message: string, param: string | null, clientEventId: string | null, type = 'invalid_request_error'): void {
+    this.records.errors.push({ conn: this.c, code, message })
+    this.send({ type: 'error', error: { type, code, message, param, event_id: clientEventId } })
+  }
+
+  private fault(point: FaultPoint): boolean {
+    const due = this.faults.take(point, this.turnIndex, this.c)
+    for (const f of due) {
+      if (f.kind === 'drop') {
+        if (f.code !== undefined) this.conn.close(f.code, f.reason ?? '')
+        else this.conn.drop()
+        this.dispose()
+      } else if (f.kind === 'error') {
+        this.error(f.code, f.message ?? `Simulated error ${f.code}`, null, null, f.code === 'server_error' ? 'server_error' : 'invalid_request_error')
+        if (f.close !== undefined) {
+          this.conn.close(f.close, f.message ?? f.code)
+          this.dispose()
+        }
+      } else {
+        for (const fr of f.frames ?? DEFAULT_MALFORMED) this.conn.sendRaw(fr)
+      }
+    }
+    return this.disposed
+  }
+
+  private onMessage(data: string | Uint8Array, isBinary: boolean): void {
+    if (this.disposed) return
+    if (isBinary || typeof data !== 'string') {
+      this.error('invalid_value', 'Binary frames are not supported; send JSON text events.', null, null)
+      return
+    }
+    let ev: unknown
+    try {
+      ev = JSON.parse(data)
+    } catch {
+      this.error('invalid_json', "We couldn't parse the JSON you sent. Please check the event and try again.", null, null)
+      return
+    }
+    if (!isObj(ev)) {
+      this.error('invalid_type', 'Invalid type for event: expected an object.', null, null)
+      return
+    }
+    const clientId = typeof ev.event_id === 'string' ? ev.event_id : null
+    try {
+      this.handle(ev, clientId)
+    } catch (err) {
+      if (err instanceof ProtocolError) this.error(err.code, err.message, err.param, clientId)
+      else throw err
+    }
+  }
+
+  private handle(ev: Record<string, unknown>, _clientId: string | null): void {
+    const type = ev.type
+    if (typeof type !== 'string') throw new ProtocolError('missing_required_parameter', "Missing required parameter: 'type'.", 'type')
+    switch (type) {
+      case 'session.update':
+        return this.sessionUpdate(ev)
+      case 'input_audio_buffer.append':
+        return this.append(ev)
+      case 'input_audio_buffer.commit':
+        return this.commit(false)
+      case 'input_audio_buffer.clear':
+        this.bufferSamples = []
+        this.vad.reset()
+        this.pendingUserItemId = null
+        this.send({ type: 'input_audio_buffer.cleared' })
+        return
+      case 'conversation.item.create':
+        return this.itemCreate(ev)
+      case 'conversation.item.retrieve':
+        return this.itemRetrieve(ev)
+      case 'conversation.item.truncate':
+        return this.itemTruncate(ev)
+      case 'conversation.item.delete':
+        return this.itemDelete(ev)
+      case 'response.create':
+        return this.responseCreate(ev)
+      case 'response.cancel':
+        return this.responseCancel(ev)
+      case 'output_audio_buffer.clear':
+        throw new ProtocolError('invalid_value', 'output_audio_buffer.clear is only supported for WebRTC and SIP sessions.', 'type')
+      default:
+        throw new ProtocolError(
+          'invalid_value',
+          `Invalid value: '${type}'. Supported values are: ${CLIENT_EVENTS.map((e) => `'${e}'`).join(', ')}.`,
+          'type',
+        )
+    }
+  }
+
+  private sessionUpdate(ev: Record<string, unknown>): void {
+    const s = validateSession(ev.session)
+    const out = isObj(s.audio) && isObj(s.audio.output) ? s.audio.output : undefined
+    const curOut = isObj(this.session.audio) && isObj(this.session.audio.output) ? this.session.audio.output : undefined
+    if (out && out.voice !== undefined && this.audioProduced && JSON.stringify(out.voice) !== JSON.stringify(curOut?.voice)) {
+      throw new ProtocolError('invalid_value', 'Cannot update a conversation\'s voice if assistant audio is present.', 'session.audio.output.voice')
+    }
+    this.session = deepMerge(this.session, s)
+    const silence = this.options.vad?.silenceMs
+    const td = this.turnDetection()
+    this.vad.silenceMs = silence ?? (typeof td?.silence_duration_ms === 'number' ? td.silence_duration_ms : 500)
+    this.vad.prefixPaddingMs = typeof td?.prefix_padding_ms === 'number' ? td.prefix_padding_ms : 300
+    this.send({ type: 'session.updated', session: this.session })
+  }
+
+  private append(ev: Record<string, unknown>): void {
+    const audio = ev.audio
+    if (typeof audio !== 'string') throw new ProtocolError('missing_required_parameter', "Missing required parameter: 'audio'.", 'audio')
+    if (!isBase64(audio)) throw new ProtocolError('invalid_value', 'Invalid base64 in audio.', 'audio')
+    const pcm = bytesToPcm16(b64ToBytes(audio))
+    for (const s of pcm) this.bufferSamples.push(s)
+    const td = this.turnDetection()
+    if (!td) return
+    for (const e of this.vad.push(pcm)) {
+      if (this.disposed) return
+      if (e.type === 'start') this.speechStarted(e.atMs, td)
+      else this.speechStopped(e.atMs, e.speechMs, td)
+    }
+  }
+
+  private speechStarted(atMs: number, td: Record<string, unknown>): void {
+    const itemId = this.ids.next('item_u')
+    this.pendingUserItemId = itemId
+    if (this.fault('user-speech')) return
+    const interrupt = td.interrupt_response !== false && (this.script.bargeIn ?? true)
+    if (this.active && interrupt) {
+      this.records.bargeIns.push({ conn: this.c, responseId: this.active.id, atMs })
+      this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
+      this.cancelActive('turn_detected')
+      return
+    }
+    this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
+  }
+
+  private speechStopped(atMs: number, speechMs: number, td: Record<string, unknown>): void {
+    const itemId = this.pendingUserItemId ?? this.ids.next('item_u')
+    this.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: atMs, item_id: itemId })
+    this.commit(true, speechMs, itemId)
+    if (td.create_response !== false) {
+      if (this.active) this.queuedTurn = true
+      else this.startNextResponse()
+    }
+  }
+
+  /** Commits the input buffer into a user message item. */
+  private commit(fromVad: boolean, speechMs?: number, vadItemId?: string): void {
+    const samples = this.bufferSamples.length
+    if (!fromVad && samples < OPENAI_RATE / 10) {
+      throw new ProtocolError(
+        'input_audio_buffer_commit_empty',
+        `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${pcmMs(samples).toFixed(2)}ms of audio.`,
+      )
+    }
+    const itemId = vadItemId ?? this.ids.next('item_u')
+    this.pendingUserItemId = null
+    const audio = Int16Array.from(this.bufferSamples)
+    this.bufferSamples = []
+    const previous = this.order[this.order.length - 1] ?? null
+    const transcribe = this.transcriptionOn()
+    const item: Item = { id: itemId, type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }], audio }
+    this.items.set(itemId, item)
+    this.order.push(itemId)
+    this.send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previous })
+    this.send({ type: 'conversation.item.added', item: this.publicItem(item, false), previous_item_id: previous })
+    this.send({ type: 'conversation.item.done', item: this.publicItem(item, false), previous_item_id: previous })
+    const userMs = speechMs ?? pcmMs(audio.length)
+    this.unansweredTurn = { speechMs: userMs, itemId }
+    if (transcribe) {
+      const ctx = this.ctx(this.turnIndex, userMs, [])
+      const user = resolveTurn(this.script, ctx).user ?? ''
+      for (const d of wordDeltas(user)) {
+        this.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta: d })
+      }
+      item.content = [{ type: 'input_audio', transcript: user }]
+      this.send({
+        type: 'conversation.item.input_audio_transcription.completed',
+        item_id: itemId,
+        content_index: 0,
+        transcript: user,
+        usage: { type: 'duration', seconds: Math.round(userMs / 100) / 10 },
+      })
+    }
+  }
+
+  private ctx(index: number, userSpeechMs: number, toolResults: ToolResultSeen[]): TurnContext {
+    return { index, userSpeechMs, declaredTools: this.declaredTools(), toolResults }
+  }
+
+  private publicItem(item: Item, withAudio: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = { id: item.id, object: 'realtime.item', type: item.type, status: item.status }
+    if (item.type === 'message') {
+      out.role = item.role
+      out.content = (item.content ?? []).map((c) => {
+        if (!withAudio || !item.audio || (c.type !== 'output_audio' && c.type !== 'input_audio')) return c
+        return { ...c, audio: bytesToB64(pcm16ToBytes(item.audio)) }
+      })
+    } else if (item.type === 'function_call') {
+      Object.assign(out, { call_id: item.call_id, name: item.name, arguments: item.arguments ?? '' })
+    } else {
+      Object.assign(out, { call_id: item.call_id, output: item.output ?? '' })
+    }
+    return out
+  }
+
+  private itemCreate(ev: Record<string, unknown>): void {
+    const raw = ev.item
+    if (!isObj(raw)) throw new ProtocolError('missing_required_parameter', "Missing required parameter: 'item'.", 'item')
+    const id = typeof raw.id === 'string' && raw.id ? raw.id : this.ids.next('item_c')
+    if (this.items.has(id)) throw new ProtocolError('invalid_value', `Item with id '${id}' already exists.`, 'item.id')
+    let item: Item
+    if (raw.type === 'function_call_output') {
+      if (typeof raw.call_id !== 'string') throw new ProtocolError('missing_required_parameter', "Missing required parameter: 'item.call_id'.", 'item.call_id')
+      if (typeof raw.output !== 'string') throw new ProtocolError('invalid_type', "Invalid type for 'item.output': expected a string.", 'item.output')
+      const call = [...this.items.values()].find((i) => i.type === 'function_call' && i.call_id === raw.call_id)
+      if (!call) throw new ProtocolError('invalid_value', `Tool call ID '${raw.call_id}' not found in conversation.`, 'item.call_id')
+      item = { id, type: 'function_call_output', status: 'completed', call_id: raw.call_id, output: raw.output }
+      const pt = this.pendingTools
+      const afterDone = pt ? pt.responseDone : true
+      this.records.toolResults.push({ conn: this.c, callId: raw.call_id, output: raw.output, afterDone, afterInterrupted: false, t: performance.now() })
+      if (pt && pt.callIds.includes(raw.call_id)) pt.results.push({ callId: raw.call_id, name: call.name ?? '', output: raw.output })
+    } else if (raw.type === 'message') {
+      if (raw.role !== 'user' && raw.role !== 'system' && raw.role !== 'assistant') {
+        throw new ProtocolError('invalid_value', "Invalid value for 'item.role'. Supported values are: 'user', 'system', 'assistant'.", 'item.role')
+      }
+      if (!Array.isArray(raw.content)) throw new ProtocolError('missing_required_parameter', "Missing required parameter: 'item.content'.", 'item.content')
+      item = { id, type: 'message', role: raw.role, status: 'completed', content: raw.content.filter(isObj) }
+      if (raw.role === 'user') this.unansweredTurn = { speechMs: 0, itemId: id }
+    } else if (raw.type === 'function_call') {
+      item = { id, type: 'function_call', status: 'completed', call_id: String(raw.call_id ?? ''), name: String(raw.name ?? ''), arguments: String(raw.arguments ?? '') }
+    } else {
+      throw new ProtocolError('invalid_value', `Invalid value for 'item.type': '${String(raw.type)}'.`, 'item.type')
+    }
+    const prevParam = ev.previous_item_id
+    let previous = this.order[this.order.length - 1] ?? null
+    if (prevParam === 'root') {
+      previous = null
+      this.order.unshift(id)
+    } else if (typeof prevParam === 'string') {
+      const at = this.order.indexOf(prevParam)
+      if (at < 0) throw new ProtocolError('invalid_value', `Previous item with id '${prevParam}' not found.`, 'previous_item_id')
+      previous = prevParam
+      this.order.splice(at + 1, 0, id)
+    } else {
+      this.order.push(id)
+    }
+    this.items.set(id, item)
+    this.send({ type: 'conversation.item.added', item: this.publicItem(item, false), previous_item_id: previous })
+    this.send({ type: 'conversation.item.done', item: this.publicItem(item, false), previous_item_id: previous })
+  }
+
+  private itemRetrieve(ev: Record<string, unknown>): void {
+    const id = ev.item_id
+    const item = typeof id === 'string' ? this.items.get(id) : undefined
+    if (!item) throw new ProtocolError('item_retrieve_invalid_item_id', `Item with item_id not found: ${String(id)}`, 'item_id')
+    this.send({ type: 'conversation.item.retrieved', item: this.publicItem(item, true) })
+  }
+
+  private itemTruncate(ev: Record<string, unknown>): void {
+    const id = ev.item_id
+    const item = typeof id === 'string' ? this.items.get(id) : undefined
+    if (!item) throw new ProtocolError('item_truncate_invalid_item_id', `Item with item_id not found: ${String(id)}`, 'item_id')
+    if (item.type !== 'message' || item.role !== 'assistant') {
+      throw new ProtocolError('invalid_value', 'Only assistant messages can be truncated.', 'item_id')
+    }
+    if (ev.content_index !== 0) throw new ProtocolError('invalid_value', "Invalid value for 'content_index': only 0 is supported.", 'content_index')
+    const ms = ev.audio_end_ms
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) {
+      throw new ProtocolError('invalid_value', "Invalid value for 'audio_end_ms': expected a non-negative integer.", 'audio_end_ms')
+    }
+    const have = item.audio ? pcmMs(item.audio.length) : 0
+    if (ms > Math.ceil(have)) {
+      throw new ProtocolError('invalid_value', `Audio content of ${Math.floor(have)}ms is already shorter than ${ms}ms`, 'audio_end_ms')
+    }
+    // The server deletes the transcript of a truncated item and keeps only the heard audio.
+    if (item.audio) item.audio = item.audio.slice(0, Math.round((ms * OPENAI_RATE) / 1000))
+    item.content = (item.content ?? []).map((c) => (c.type === 'output_audio' ? { ...c, transcript: '' } : c))
+    this.records.truncations.push({ conn: this.c, itemId: item.id, audioEndMs: ms })
+    this.send({ type: 'conversation.item.truncated', item_id: item.id, content_index: 0, audio_end_ms: ms })
+  }
+
+  private itemDelete(ev: Record<string, unknown>): void {
+    const id = ev.item_id
+    if (typeof id !== 'string' || !this.items.has(id)) {
+      throw new ProtocolError('item_delete_invalid_item_id', `Item with item_id not found: ${String(id)}`, 'item_id')
+    }
+    this.items.delete(id)
+    this.order.splice(this.order.indexOf(id), 1)
+    this.send({ type: 'conversation.item.deleted', item_id: id })
+  }
+
+  private responseCreate(_ev: Record<string, unknown>): void {
+    if (this.active) {
+      throw new ProtocolError(
+        'conversation_already_has_active_response',
+        `Conversation already has an active response in progress: ${this.active.id}. Wait until the response is finished before creating a new one.`,
+      )
+    }
+    this.startNextResponse(true)
+  }
+
+  private responseCancel(ev: Record<string, unknown>): void {
+    const rid = ev.response_id
+    if (!this.active || (typeof rid === 'string' && rid !== this.active.id)) {
+      throw new ProtocolError('response_cancel_not_active', 'Cancellation failed: no active response found')
+    }
+    this.cancelActive('client_cancelled')
+  }
+
+  /** Decides what the next response says: tool follow-up, a user turn, the greeting, or a fresh turn. */
+  private startNextResponse(explicit = false): void {
+    this.queuedTurn = false
+    const pt = this.pendingTools
+    if (pt && explicit && pt.results.length > 0) {
+      this.pendingTools = null
+      this.startSpeech(pt.turn, { ...pt.ctx, toolResults: pt.results })
+      return
+    }
+    if (!this.unansweredTurn && explicit && !this.greeted && this.turnIndex === 0) {
+      this.greeted = true
+      this.startSpeech({ reply: this.script.greeting ?? 'Hello! How can I help you today?' }, this.ctx(-1, 0, []), false)
+      return
+    }
+    const speechMs = this.unansweredTurn?.speechMs ?? 0
+    this.unansweredTurn = null
+    this.pendingTools = null
+    const ctx = this.ctx(this.turnIndex, speechMs, [])
+    const turn = resolveTurn(this.script, ctx)
+    this.records.turns.push({ conn: this.c, index: this.turnIndex, userSpeechMs: speechMs, user: turn.user ?? '' })
+    this.turnIndex++
+    if (turn.toolCalls && turn.toolCalls.length > 0) this.startToolCalls(turn, ctx)
+    else this.startSpeech(turn, ctx)
+  }
+
+  private newResponse(kind: 'speech' | 'tools', turnIndex: number): ActiveResponse {
+    const r: ActiveResponse = { id: this.ids.next('resp_'), kind, output: [], transcript: '', sentText: '', turnIndex, timers: [] }
+    this.active = r
+    this.send({
+      type: 'response.created',
+      response: { id: r.id, object: 'realtime.response', status: 'in_progress', status_details: null, output: [], conversation_id: 'conv_sim', output_modalities: ['audio'], max_output_tokens: 'inf', audio: { output: { format: { type: 'audio/pcm', rate: OPENAI_RATE }, voice: this.voice() } }, usage: null, metadata: null },
+    })
+    this.send({ type: 'rate_limits.updated', rate_limits: [{ name: 'requests', limit: 10000, remaining: 9999, reset_seconds: 0.006 }, { name: 'tokens', limit: 2000000, remaining: 1995000, reset_seconds: 0.15 }] })
+    return r
+  }
+
+  private voice(): string {
+    const a = this.session.audio
+    const o = isObj(a) && isObj(a.output) ? a.output : undefined
+    return typeof o?.voice === 'string' ? o.voice : 'alloy'
+  }
+
+  private startToolCalls(turn: SimTurn, ctx: TurnContext): void {
+    const r = this.newResponse('tools', ctx.index)
+    const callIds: string[] = []
+    ;(turn.toolCalls ?? []).forEach((call, outputIndex) => {
+      const itemId = this.ids.next('item_f')
+      const callId = this.ids.next('call_')
+      callIds.push(callId)
+      const args = JSON.stringify(call.arguments)
+      const item: Item = { id: itemId, type: 'function_call', status: 'in_progress', call_id: callId, name: call.name, arguments: '' }
+      const previous = this.order[this.order.length - 1] ?? null
+      this.items.set(itemId, item)
+      this.order.push(itemId)
+      this.send({ type: 'response.output_item.added', response_id: r.id, output_index: outputIndex, item: this.publicItem(item, false) })
+      this.send({ type: 'conversation.item.added', item: this.publicItem(item, false), previous_item_id: previous })
+      this.send({ type: 'response.function_call_arguments.delta', response_id: r.id, item_id: itemId, output_index: outputIndex, call_id: callId, delta: args })
+      this.send({ type: 'response.function_call_arguments.done', response_id: r.id, item_id: itemId, output_index: outputIndex, call_id: callId, name: call.name, arguments: args })
+      item.arguments = args
+      item.status = 'completed'
+      this.send({ type: 'response.output_item.done', response_id: r.id, output_index: outputIndex, item: this.publicItem(item, false) })
+      this.send({ type: 'conversation.item.done', item: this.publicItem(item, false), previous_item_id: previous })
+      r.output.push(item)
+    })
+    this.pendingTools = { turn, ctx, callIds, results: [], responseDone: false }
+    if (this.fault('tool-call')) return
+    // A real model takes a moment between the call items and response.done; clients that send
+    // response.create before response.done get conversation_already_has_active_response.
+    r.timers.push(this.later(60, () => this.finishResponse(r, 'completed')))
+  }
+
+  private startSpeech(turn: SimTurn, ctx: TurnContext, countsAsTurn = true): void {
+    const text = renderReply(turn, ctx)
+    const r = this.newResponse('speech', ctx.index)
+    r.transcript = text
+    const itemId = this.ids.next('item_a')
+    const item: Item = { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [], audio: new Int16Array(0) }
+    const previous = this.order[this.order.length - 1] ?? null
+    this.items.set(itemId, item)
+    this.order.push(itemId)
+    r.item = item
+    r.output.push(item)
+    this.send({ type: 'response.output_item.added', response_id: r.id, output_index: 0, item: this.publicItem(item, false) })
+    this.send({ type: 'conversation.item.added', item: this.publicItem(item, false), previous_item_id: previous })
+    this.send({ type: 'response.content_part.added', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'audio', transcript: '' } })
+    const pcm = synthesizeVoice(text, OPENAI_RATE, { durationMs: turn.replyMs ?? this.script.replyMs })
+    const words = wordDeltas(text)
+    let wordsSent = 0
+    const parts: Int16Array[] = []
+    const streamer = new AudioStreamer(
+      pcm,
+      OPENAI_RATE,
+      this.options.chunkMs ?? 100,
+      this.options.audioPace ?? 2,
+      (chunk, index, total) => {
+        parts.push(chunk)
+        this.audioProduced = true
+        this.send({ type: 'response.output_audio.delta', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, delta: bytesToB64(pcm16ToBytes(chunk)) })
+        const upTo = Math.ceil(((index + 1) / total) * words.length)
+        while (wordsSent < upTo) {
+          const d = words[wordsSent++]!
+          r.sentText += d
+          this.send({ type: 'response.output_audio_transcript.delta', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, delta: d })
+        }
+        item.audio = concat(parts)
+      },
+      () => this.finishSpeech(r, 'completed', countsAsTurn),
+      () => void this.fault('mid-reply'),
+    )
+    r.streamer = streamer
+    streamer.start()
+  }
+
+  private finishSpeech(r: ActiveResponse, status: 'completed' | 'cancelled', countsAsTurn: boolean, reason?: string): void {
+    if (this.active !== r || this.disposed) return
+    const item = r.item!
+    const transcript = status === 'completed' ? r.transcript : r.sentText.trim()
+    item.status = status === 'completed' ? 'completed' : 'incomplete'
+    item.content = [{ type: 'output_audio', transcript }]
+    const base = { response_id: r.id, item_id: item.id, output_index: 0, content_index: 0 }
+    this.send({ type: 'response.output_audio.done', ...base })
+    this.send({ type: 'response.output_audio_transcript.done', ...base, transcript })
+    this.send({ type: 'response.content_part.done', ...base, part: { type: 'audio', transcript } })
+    this.send({ type: 'response.output_item.done', response_id: r.id, output_index: 0, item: this.publicItem(item, false) })
+    this.send({ type: 'conversation.item.done', item: this.publicItem(item, false), previous_item_id: this.order[this.order.indexOf(item.id) - 1] ?? null })
+    this.finishResponse(r, status, reason)
+    if (status === 'completed' && countsAsTurn) this.fault('after-reply')
+  }
+
+  private finishResponse(r: ActiveResponse, status: 'completed' | 'cancelled', reason?: string): void {
+    if (this.active !== r || this.disposed) return
+    for (const t of r.timers) clearTimeout(t)
+    this.active = null
+    const audioMs = r.item?.audio ? pcmMs(r.item.audio.length) : 0
+    const outAudio = Math.round(audioMs / 50)
+    const outText = Math.max(1, Math.round(r.transcript.length / 4))
+    const usage = {
+      total_tokens: 120 + outAudio + outText,
+      input_tokens: 120,
+      output_tokens: outAudio + outText,
+      input_token_details: { text_tokens: 100, audio_tokens: 20, image_tokens: 0, cached_tokens: 0, cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 } },
+      output_token_details: { text_tokens: outText, audio_tokens: outAudio },
+    }
+    this.send({
+      type: 'response.done',
+      response: {
+        id: r.id, object: 'realtime.response', status,
+        status_details: status === 'cancelled' ? { type: 'cancelled', reason: reason ?? 'client_cancelled' } : null,
+        output: r.output.map((i) => this.publicItem(i, false)), conversation_id: 'conv_sim', output_modalities: ['audio'],
+        max_output_tokens: 'inf', audio: { output: { format: { type: 'audio/pcm', rate: OPENAI_RATE }, voice: this.voice() } },
+        usage, metadata: null,
+      },
+    })
+    if (r.kind === 'tools' && this.pendingTools) {
+      this.pendingTools.responseDone = true
+      if (status === 'completed' && this.fault('after-reply')) return
+    }
+    if (this.queuedTurn && !this.disposed) this.startNextResponse()
+  }
+
+  private cancelActive(reason: 'turn_detected' | 'client_cancelled'): void {
+    const r = this.active
+    if (!r) return
+    r.streamer?.cancel()
+    if (r.kind === 'speech') this.finishSpeech(r, 'cancelled', false, reason)
+    else {
+      this.pendingTools = null
+      this.finishResponse(r, 'cancelled', reason)
+    }
+  }
+}
+
+function concat(parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
