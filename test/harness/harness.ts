@@ -90,6 +90,8 @@ export interface Harness {
   ipc: IpcRecord[]
   /** Every console message and page error. */
   console: string[]
+  /** Every event main emitted to the page, in order. */
+  events: Array<{ event: string; payload: unknown }>
   /** Sends a main-to-renderer event to the page (what webContents.send does in the app). */
   emit: MainDeps['emit']
   close(): Promise<void>
@@ -107,7 +109,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createLogger({ file: logFile })
   let page: Page | null = null
   const pending: Array<[string, unknown]> = []
+  const events: Array<{ event: string; payload: unknown }> = []
   const emit: MainDeps['emit'] = (event, payload) => {
+    events.push({ event, payload })
     if (!page || page.isClosed()) {
       pending.push([event, payload])
       return
@@ -156,7 +160,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   })
   await context.addInitScript({ content: await bridgeSource() })
   await page.goto(`${origin}/index.html`)
-  for (const [event, payload] of pending.splice(0)) emit(event as never, payload as never)
+  for (const [event, payload] of pending.splice(0)) {
+    void page.evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
+  }
 
   return {
     page,
@@ -169,6 +175,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     ipc,
     console: consoleLines,
+    events,
     emit,
     close: async () => {
       await browser.close()

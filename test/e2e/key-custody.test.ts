@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { channels, type ChannelInput, type ChannelName } from '../../src/shared/ipc/contract'
+import { ROOT, startHarness, type Harness } from '../harness/harness'
+
+/**
+ * Key custody: a canary key is put into the main-process services; then every IPC channel is
+ * driven from the real renderer page through the harness bridge. The canary must never appear in
+ * an IPC reply, an event, the DOM, the console, the log, or the built bundles.
+ *
+ * SAMPLE_INPUTS is typed over every channel: adding a channel without a sample here fails
+ * typecheck. Inputs are chosen to exercise the handler (not to fail validation), and to stay on
+ * this machine (Demo mode, local paths).
+ */
+const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
+  'app:info': undefined,
+  'app:notices': undefined,
+  'app:dismissNotice': { id: 'nothing-to-dismiss' },
+  'app:openExternal': { url: 'https://example.com/help' },
+  'settings:get': undefined,
+  'settings:update': { patch: { alwaysListening: true } },
+  'settings:reset': undefined,
+  'keys:status': undefined,
+  'keys:set': { provider: 'speko', key: 'sk-speko-replaced-0123456789' },
+  'keys:allowPlaintext': { allow: false },
+  'session:start': { provider: 'demo' },
+  // Last: clearing one key still leaves the canary in the others.
+  'keys:clear': { provider: 'speko' },
+}
+
+const CANARY = `sk-canary-${randomBytes(16).toString('hex')}`
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? filesUnder(path) : [path]
+  })
+}
+
+describe('the API key never leaves the main process', () => {
+  let harness: Harness
+  const results: Array<{ channel: string; outcome: unknown }> = []
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      beforeLoad: (services) => {
+        services.secrets.set('openai', CANARY)
+        services.secrets.set('assemblyai', CANARY)
+        services.secrets.set('speko', CANARY)
+        services.logger.info('custody: keys loaded into main')
+      },
+    })
+    await harness.page.getByTestId('key-status').waitFor()
+    for (const [channel, input] of Object.entries(SAMPLE_INPUTS)) {
+      const [ns, action] = channel.split(':') as [string, string]
+      const outcome = await harness.page.evaluate(
+        async ([n, a, i]) => {
+          const api = (globalThis as unknown as { earshot: Record<string, Record<string, (x: unknown) => Promise<unknown>>> }).earshot
+          try {
+            return { ok: true, value: await api[n]![a]!(i) }
+          } catch (error) {
+            return { ok: false, error: String(error) }
+          }
+        },
+        [ns, action, input] as [string, string, unknown],
+      )
+      results.push({ channel, outcome })
+    }
+  })
+  afterAll(async () => {
+    await harness?.close()
+  })
+
+  it('drove every channel in the contract through the guard', () => {
+    const driven = new Set(harness.ipc.map((record) => record.channel))
+    for (const name of Object.keys(channels)) expect(driven, name).toContain(name)
+  })
+
+  it('main really holds the key (so the checks below can fail)', () => {
+    expect(harness.services.secrets.getKey('openai')).toBe(CANARY)
+    expect(results.find((r) => r.channel === 'keys:status')?.outcome).toMatchObject({ ok: true, value: { providers: { openai: { set: true } } } })
+  })
+
+  it('is in no IPC reply and no event', () => {
+    expect(JSON.stringify(harness.ipc)).not.toContain(CANARY)
+    expect(JSON.stringify(results)).not.toContain(CANARY)
+    expect(JSON.stringify(harness.events)).not.toContain(CANARY)
+  })
+
+  it('is not in the DOM or the console', async () => {
+    expect(await harness.page.content()).not.toContain(CANARY)
+    const storage = await harness.page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')
+    expect(storage).not.toContain(CANARY)
+    expect(harness.console.join('\n')).not.toContain(CANARY)
+  })
+
+  it('is not in the log, even when something tries to log it', () => {
+    harness.services.logger.error(`an error that quotes the key ${CANARY} by mistake`)
+    const log = readFileSync(harness.logFile, 'utf8')
+    expect(log).toContain('custody: keys loaded into main')
+    expect(log).toContain('[redacted]')
+    expect(log).not.toContain(CANARY)
+  })
+
+  it('is not stored in plaintext anywhere in the user-data folder', () => {
+    for (const file of filesUnder(harness.userDataDir)) expect(readFileSync(file, 'utf8'), file).not.toContain(CANARY)
+  })
+
+  it('is not in the built bundles, and key storage code is not in the renderer or preload', () => {
+    const out = join(ROOT, 'out')
+    const files = filesUnder(out).filter((file) => !file.includes(`${join(out, 'test')}`) && !file.includes(`${join(out, 'bench')}`))
+    expect(files.length).toBeGreaterThan(3)
+    for (const file of files) expect(readFileSync(file, 'utf8'), file).not.toContain(CANARY)
+    for (const file of files.filter((f) => f.includes('/renderer/') || f.includes('/preload/'))) {
+      const text = readFileSync(file, 'utf8')
+      expect(text, file).not.toContain('secrets.json')
+      expect(text, file).not.toContain('getKey(')
+      expect(text, file).not.toMatch(/\bsk-[A-Za-z0-9_-]{20,}/)
+    }
+  })
+})
