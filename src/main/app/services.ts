@@ -8,6 +8,7 @@ import type { SettingsBackend } from '../settings/backend'
 import { SettingsService } from '../settings/service'
 import type { Logger } from './logger'
 import { NoticeCenter } from './notices'
+import { createSessionDomain } from '../s2s'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -68,6 +69,8 @@ export function createMainServices(deps: MainDeps): MainServices {
     return status
   }
 
+  const session = createSessionDomain({ settings, secrets, logger })
+
   const handlers: Handlers = {
     'app:info': () => deps.appInfo,
     'app:notices': () => notices.list(),
@@ -100,6 +103,7 @@ export function createMainServices(deps: MainDeps): MainServices {
       secrets.storageModeChanged()
       return keyStatusChanged()
     },
+    ...session.handlers,
   }
 
   return { settings, secrets, notices, handlers, logger }

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { appChannels, appEvents } from './channels/app'
 import { keysChannels, keysEvents } from './channels/keys'
 import { settingsChannels, settingsEvents } from './channels/settings'
+import { sessionChannels } from './channels/session'
 
 /**
  * The IPC contract: every invoke channel maps to { input, output } zod schemas, every main-to-
@@ -12,6 +13,7 @@ export const channels = {
   ...appChannels,
   ...settingsChannels,
   ...keysChannels,
+  ...sessionChannels,
 } as const
 
 export const events = {

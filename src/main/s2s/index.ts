@@ -1,0 +1,45 @@
+/**
+ * Main's session domain, composed: the session service on settings, secrets and the tool registry,
+ * and its IPC handlers. createMainServices (src/main/app/services.ts) calls createSessionDomain.
+ */
+import type { ToolDeclaration } from '../../shared/s2s/types'
+import { toDeclaration } from '../../shared/tools/formats'
+import type { KeyedProvider, Settings } from '../../shared/settings/schema'
+import type { Logger } from '../app/logger'
+import { describeTools } from '../tools'
+import { createSessionHandlers } from './handlers'
+import type { FetchLike } from './mint'
+import { createSessionService, type DemoLauncher, type SessionService } from './service'
+
+export { createSessionHandlers } from './handlers'
+export { createSessionService, buildSessionConfig, mintFor, lazyDemoLauncher, DEFAULT_INSTRUCTIONS } from './service'
+export { sessionSocketOrigins, socketUrlAllowed, DEMO_SOCKET_ORIGIN } from './origins'
+export { MintError, mintOpenAI, mintAssemblyAI, mintSpeko, credentialSecrets } from './mint'
+
+/** The tool registry's declarations (static: they do not depend on the host the tools run on). */
+export function defaultToolDeclarations(): ToolDeclaration[] {
+  return describeTools().map(toDeclaration)
+}
+
+export interface SessionDomainDeps {
+  settings: { get(): Settings }
+  secrets: { getKey(provider: KeyedProvider): string | null }
+  logger: Logger
+  toolDeclarations?: () => ToolDeclaration[]
+  demo?: DemoLauncher
+  fetch?: FetchLike
+}
+
+export function createSessionDomain(deps: SessionDomainDeps): { service: SessionService; handlers: ReturnType<typeof createSessionHandlers> } {
+  let declarations: ToolDeclaration[] | null = null
+  const service = createSessionService({
+    settings: () => deps.settings.get(),
+    getKey: (provider) => deps.secrets.getKey(provider),
+    toolDeclarations: deps.toolDeclarations ?? (() => (declarations ??= defaultToolDeclarations())),
+    demo: deps.demo,
+    fetch: deps.fetch,
+    onSecret: (value) => deps.logger.addSecret(value),
+    log: (line) => deps.logger.info(line),
+  })
+  return { service, handlers: createSessionHandlers(service) }
+}

@@ -1,0 +1,189 @@
+/**
+ * Starting a session in main: pick the provider, mint a short-lived credential with the key only
+ * main holds, and build the session configuration from settings and the tool registry. The IPC
+ * handler (./handlers.ts) and the CLI both use these pieces.
+ */
+import type { SessionStart } from '../../shared/ipc/channels/session'
+import type { ProtocolId, SessionConfig, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
+import type { KeyedProvider, ProviderId, Settings } from '../../shared/settings/schema'
+import { credentialSecrets, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, PROVIDER_NAMES, type FetchLike } from './mint'
+import { sessionSocketOrigins, socketUrlAllowed } from './origins'
+
+/** Used when the user left the instructions empty. */
+export const DEFAULT_INSTRUCTIONS =
+  'You are Earshot, a friendly desktop voice assistant. Answer briefly and conversationally, in the language the user speaks. ' +
+  'Use the tools you have when they help, and say plainly when something is not possible.'
+
+/** Starts (once) and reaches the local Demo server; returns a fresh credential for it. */
+export type DemoLauncher = () => Promise<SessionCredential>
+
+export interface SessionConfigOverrides {
+  greeting?: string
+  instructions?: string
+}
+
+/** The protocol each provider speaks (Demo: whatever the local Demo server speaks). */
+export function protocolOf(provider: ProviderId, demoProtocol: ProtocolId = 'openai'): ProtocolId {
+  return provider === 'demo' ? demoProtocol : provider
+}
+
+/** SessionConfig for a provider, from settings and the tool declarations. */
+export function buildSessionConfig(
+  settings: Settings,
+  provider: ProviderId,
+  tools: ToolDeclaration[],
+  overrides: SessionConfigOverrides = {},
+  demoProtocol: ProtocolId = 'openai',
+): SessionConfig {
+  const openai = settings.providers.openai
+  const base = {
+    tools: tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: structuredClone(tool.parameters) })),
+    turnDetection: openai.turnDetection,
+    transcriptionModel: openai.transcriptionModel,
+  }
+  let config: SessionConfig
+  switch (provider) {
+    case 'openai':
+      config = { ...base, instructions: openai.instructions, greeting: openai.greeting, voice: openai.voice, model: openai.model }
+      break
+    case 'assemblyai': {
+      const s = settings.providers.assemblyai
+      config = { ...base, instructions: s.instructions, greeting: s.greeting, voice: s.voice, model: '' }
+      break
+    }
+    case 'speko': {
+      const s = settings.providers.speko
+      config = { ...base, instructions: s.instructions, greeting: s.greeting, voice: s.voice, model: s.model }
+      break
+    }
+    case 'demo': {
+      const protocol = protocolOf('demo', demoProtocol)
+      const voice = protocol === 'assemblyai' ? settings.providers.assemblyai.voice : protocol === 'speko' ? settings.providers.speko.voice : openai.voice
+      config = { ...base, instructions: '', greeting: settings.providers.demo.greeting, voice, model: protocol === 'assemblyai' ? '' : openai.model }
+      break
+    }
+  }
+  if (overrides.greeting !== undefined) config.greeting = overrides.greeting
+  if (overrides.instructions !== undefined) config.instructions = overrides.instructions
+  if (!config.instructions.trim()) config.instructions = DEFAULT_INSTRUCTIONS
+  return config
+}
+
+export interface MintForOptions {
+  provider: ProviderId
+  settings: Settings
+  /** The real key for keyed providers (null: not set). Never logged, never returned. */
+  apiKey: string | null
+  config: SessionConfig
+  fetch?: FetchLike
+  demo?: DemoLauncher
+  timeoutMs?: number
+}
+
+const KEY_HINT: Record<KeyedProvider, string> = {
+  openai: 'Add your OpenAI API key in Settings, or try Demo mode.',
+  assemblyai: 'Add your AssemblyAI API key in Settings, or try Demo mode.',
+  speko: 'Add your Speko API key in Settings, or try Demo mode.',
+}
+
+/** One mint for a provider with endpoints from settings. */
+export async function mintFor(options: MintForOptions): Promise<SessionCredential> {
+  const { provider, settings, config } = options
+  if (provider === 'demo') {
+    if (!options.demo) throw new MintError('internal', 'Demo mode is not available in this build.')
+    return options.demo()
+  }
+  const apiKey = options.apiKey?.trim() ?? ''
+  if (!apiKey) throw new MintError('auth_failed', `No ${PROVIDER_NAMES[provider]} API key is set. ${KEY_HINT[provider]}`)
+  const common = { apiKey, fetch: options.fetch, timeoutMs: options.timeoutMs }
+  switch (provider) {
+    case 'openai':
+      return mintOpenAI({ ...common, baseUrl: settings.providers.openai.baseUrl, model: config.model || settings.providers.openai.model })
+    case 'assemblyai':
+      return mintAssemblyAI({ ...common, baseUrl: settings.providers.assemblyai.baseUrl })
+    case 'speko': {
+      const s = settings.providers.speko
+      return mintSpeko({
+        ...common,
+        baseUrl: s.baseUrl,
+        upstream: s.upstream,
+        model: config.model || s.model,
+        voice: config.voice,
+        instructions: config.instructions,
+        tools: config.tools,
+        inputSampleRate: s.inputSampleRate,
+        outputSampleRate: s.outputSampleRate,
+      })
+    }
+  }
+}
+
+export interface SessionServiceDeps {
+  settings: () => Settings
+  /** SecretsService.getKey: main only. */
+  getKey: (provider: KeyedProvider) => string | null
+  /** The tool registry's declarations (what the model is offered). */
+  toolDeclarations: () => ToolDeclaration[]
+  fetch?: FetchLike
+  demo?: DemoLauncher
+  /** The protocol the Demo server speaks. */
+  demoProtocol?: ProtocolId
+  /** Every minted short-lived secret is registered here so logs can scrub it. */
+  onSecret?: (value: string) => void
+  log?: (line: string) => void
+}
+
+export interface SessionService {
+  /** Mints a credential and builds the config for a provider (default: the one in settings). */
+  start(provider?: ProviderId): Promise<SessionStart>
+}
+
+export function createSessionService(deps: SessionServiceDeps): SessionService {
+  const log = deps.log ?? (() => {})
+  return {
+    async start(requested) {
+      const settings = deps.settings()
+      const provider = requested ?? settings.provider
+      const config = buildSessionConfig(settings, provider, deps.toolDeclarations(), {}, deps.demoProtocol)
+      const apiKey = provider === 'demo' ? null : deps.getKey(provider)
+      let credential: SessionCredential
+      try {
+        credential = await mintFor({ provider, settings, apiKey, config, fetch: deps.fetch, demo: deps.demo })
+      } catch (error) {
+        const code = error instanceof MintError ? error.code : 'internal'
+        log(`session: ${provider} mint failed (${code})`)
+        throw error
+      }
+      for (const secret of credentialSecrets(credential)) deps.onSecret?.(secret)
+      if (!socketUrlAllowed(credential.url, sessionSocketOrigins(settings))) {
+        const host = new URL(credential.url).host
+        throw new MintError(
+          'provider_error',
+          `${PROVIDER_NAMES[provider]} asked Earshot to connect to ${host}, which is not one of the hosts Earshot's security policy allows for this provider.`,
+        )
+      }
+      log(`session: minted a ${provider} credential (${credential.protocol}, expires ${credential.expiresAt === null ? 'unknown' : new Date(credential.expiresAt).toISOString()})`)
+      return { provider, credential, config }
+    },
+  }
+}
+
+/** Starts a local server once, on first use, and mints from it on every call. */
+export function lazyDemoLauncher(start: () => Promise<{ credential(): SessionCredential }>): DemoLauncher & { started(): boolean } {
+  let server: Promise<{ credential(): SessionCredential }> | null = null
+  const launcher = async () => {
+    if (!server) {
+      server = start()
+      server.catch(() => {
+        server = null // a failed start may be retried
+      })
+    }
+    try {
+      return (await server).credential()
+    } catch (error) {
+      if (error instanceof MintError) throw error
+      throw new MintError('internal', `The Demo server could not start: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  return Object.assign(launcher, { started: () => server !== null })
+}

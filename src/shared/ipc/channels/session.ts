@@ -1,0 +1,51 @@
+import { z } from 'zod'
+import { ProviderIdSchema } from '../../settings/schema'
+
+/**
+ * Starting a speech-to-speech session. Main mints a short-lived credential with the key it keeps
+ * (the key never crosses IPC) and returns only what the socket needs, plus the session
+ * configuration built from settings and the tool registry. The renderer calls session:start again
+ * for every (re)connection: credentials are short-lived and AssemblyAI tokens are one-time.
+ */
+
+export const SessionCredentialSchema = z.object({
+  protocol: z.enum(['openai', 'assemblyai', 'speko']),
+  url: z.string().max(8192).regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL'),
+  protocols: z.array(z.string().max(4096)).max(4),
+  /** Epoch ms after which the credential can no longer open a socket; null if unknown. */
+  expiresAt: z.number().nullable(),
+  inputSampleRate: z.number().int().positive(),
+  outputSampleRate: z.number().int().positive(),
+  sessionId: z.string().max(500).optional(),
+})
+
+export const ToolDeclarationSchema = z.object({
+  name: z.string().max(64),
+  description: z.string().max(4000),
+  parameters: z.record(z.string(), z.unknown()),
+})
+
+export const SessionConfigSchema = z.object({
+  instructions: z.string(),
+  greeting: z.string(),
+  voice: z.string(),
+  model: z.string(),
+  tools: z.array(ToolDeclarationSchema),
+  turnDetection: z.enum(['server_vad', 'semantic_vad']),
+  transcriptionModel: z.string(),
+})
+
+/** provider: which provider to start (default: the one chosen in settings). */
+export const SessionStartInputSchema = z.object({ provider: ProviderIdSchema.optional() }).strict().optional()
+
+export const SessionStartSchema = z.object({
+  /** The provider that was started ('demo' speaks `credential.protocol` to a local simulator). */
+  provider: ProviderIdSchema,
+  credential: SessionCredentialSchema,
+  config: SessionConfigSchema,
+})
+export type SessionStart = z.infer<typeof SessionStartSchema>
+
+export const sessionChannels = {
+  'session:start': { input: SessionStartInputSchema, output: SessionStartSchema },
+} as const
