@@ -31,6 +31,8 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      // Middle-click (auxclick) could open links in a new window; navigation is ours alone.
+      disableBlinkFeatures: 'Auxclick',
     },
   })
   const contents = window.webContents
