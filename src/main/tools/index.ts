@@ -9,7 +9,10 @@ import type { ToolDescriptor } from '../../shared/tools/types'
 import { createToolExecutor, type AuditSink, type ExecuteOptions, type ToolExecutor } from './executor'
 import type { ToolHost } from './host'
 import { createNodeToolHost, type NodeHostOptions } from './node-host'
+import { join } from 'node:path'
+import type { SystemProbe } from './impl/system-info'
 import { createDefaultTools, createToolRegistry, type ToolRegistry } from './registry'
+import { TimerService, type Scheduler } from './timers'
 
 export { approvalPolicy, type ApprovalMode, isApprovalMode } from '../../shared/tools/policy'
 export { toOpenAITools, toAssemblyAITools, toSpekoTools, toProviderTools } from '../../shared/tools/formats'
@@ -19,6 +22,7 @@ export type { ToolRegistry } from './registry'
 export interface ToolKit extends ToolExecutor {
   registry: ToolRegistry
   host: ToolHost
+  timers: TimerService
   describeTools(): ToolDescriptor[]
   dispose(): void
 }
@@ -27,18 +31,27 @@ export interface ToolKitOptions {
   host: ToolHost
   audit?: AuditSink
   log?: (line: string) => void
+  scheduler?: Scheduler
+  probe?: SystemProbe
 }
 
 export function createToolKit(options: ToolKitOptions): ToolKit {
-  const tools = createDefaultTools({ host: options.host })
-  const registry = createToolRegistry(tools)
+  const { host } = options
+  const timers = new TimerService({
+    notify: host.notify,
+    file: host.dataDir ? join(host.dataDir, 'timers.json') : null,
+    scheduler: options.scheduler,
+    log: options.log,
+  })
+  const registry = createToolRegistry(createDefaultTools({ host, timers, probe: options.probe }))
   const executor = createToolExecutor({ registry, audit: options.audit, log: options.log })
   return {
     registry,
-    host: options.host,
+    host,
+    timers,
     describeTools: () => registry.describe(),
     executeToolCall: (call, execOptions?: ExecuteOptions) => executor.executeToolCall(call, execOptions),
-    dispose: () => {},
+    dispose: () => timers.dispose(),
   }
 }
 

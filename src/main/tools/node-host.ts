@@ -44,14 +44,14 @@ export interface NodeHostOptions {
   /** Tool settings (the CLI has no settings file; defaults unless given). */
   settings?: () => ToolSettings
   dataDir?: string | null
-  /** Where timer notifications go when there is no desktop (the CLI prints them to stderr). */
+  /** Where timer notifications go; by default a line on stderr (the CLI has no desktop). null = none. */
   notify?: ToolHost['notify']
   overrides?: Partial<ToolHost>
 }
 
 /**
  * A host for plain Node (the CLI, the browser test harness): no clipboard and no link opening
- * (those tools answer "not available here"), notifications only where the caller provides them.
+ * (those tools answer "not available here"); notifications are lines on stderr unless replaced.
  */
 export function createNodeToolHost(options: NodeHostOptions = {}): ToolHost {
   const fallback = defaultSettings().tools
@@ -65,7 +65,7 @@ export function createNodeToolHost(options: NodeHostOptions = {}): ToolHost {
     settings: options.settings ?? (() => fallback),
     clipboard: null,
     openExternal: null,
-    notify: options.notify ?? null,
+    notify: options.notify === undefined ? ({ title, body }) => process.stderr.write(`${title}: ${body}\n`) : options.notify,
     runCommand: nodeRunCommand,
     launchDetached: nodeLaunchDetached,
     ...options.overrides,

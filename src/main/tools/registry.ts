@@ -2,7 +2,15 @@ import type { ToolDeclaration } from '../../shared/s2s/types'
 import { toDeclaration } from '../../shared/tools/formats'
 import { TOOL_NAME_PATTERN, type ToolDescriptor } from '../../shared/tools/types'
 import type { ToolHost } from './host'
+import { createClipboardTools } from './impl/clipboard'
+import { createLaunchAppTool } from './impl/launch-app'
+import { createNotesTools } from './impl/notes'
+import { createOpenUrlTool } from './impl/open-url'
+import { createSearchFilesTool } from './impl/search-files'
+import { createSystemInfoTool, nodeSystemProbe, type SystemProbe } from './impl/system-info'
 import { createTimeTool } from './impl/time'
+import { createTimerTools } from './impl/timer-tools'
+import type { TimerService } from './timers'
 import { describeTool, type AnyTool } from './tool'
 
 export interface ToolRegistry {
@@ -34,9 +42,21 @@ export function createToolRegistry(tools: readonly AnyTool[]): ToolRegistry {
 /** Extra services some tools share with the rest of main (the timer service lives longer than a call). */
 export interface DefaultToolsOptions {
   host: ToolHost
+  timers: TimerService
+  /** What system_info reads (Node's os module and the platform's battery reader unless given). */
+  probe?: SystemProbe
 }
 
 /** Earshot's tool set, built on a host. */
-export function createDefaultTools({ host }: DefaultToolsOptions): AnyTool[] {
-  return [createTimeTool({ now: host.now })]
+export function createDefaultTools({ host, timers, probe }: DefaultToolsOptions): AnyTool[] {
+  return [
+    createTimeTool({ now: host.now }),
+    createOpenUrlTool({ openExternal: host.openExternal }),
+    createLaunchAppTool({ platform: host.platform, env: host.env, homeDir: host.homeDir, runCommand: host.runCommand, launchDetached: host.launchDetached }),
+    ...createClipboardTools({ clipboard: host.clipboard }),
+    ...createNotesTools({ settings: host.settings, documentsDir: host.documentsDir, now: host.now }),
+    ...createTimerTools({ timers, now: () => host.now().getTime() }),
+    createSystemInfoTool(probe ?? nodeSystemProbe(host.platform, host.runCommand)),
+    createSearchFilesTool({ settings: host.settings, now: () => host.now().getTime() }),
+  ]
 }
