@@ -13,3 +13,6 @@ export type { SimScript, SimTurn, SimToolCall, SimFault, FaultPoint, TurnContext
 export { WireLog, type WireEntry, type HttpEntry, type HandshakeEntry, type TextFrameEntry, type BinaryFrameEntry, type CloseEntry } from './wire'
 export { synthesizeVoice, defaultVoiceMs, rms, silence } from './voice'
 export { EnergyVad, bytesToPcm16, pcm16ToBytes, type VadEvent, type VadOptions } from './vad'
+export { startAssemblyAISim, ASSEMBLYAI_RATE, type AssemblyAISimOptions } from './assemblyai'
+export { startSpekoSim, type SpekoSimOptions } from './speko'
+export { startDemoServer, demoTurn, DEMO_SCRIPT, DEMO_LABEL, timeFromToolOutput, type DemoServerOptions } from './demo'

@@ -1,0 +1,458 @@
+/**
+ * Speko S2S simulator (proxy "legacy" variant): REST `POST /v1/sessions` and the socket at the
+ * returned `wsUrl` (`/v1/realtime/<sessionId>/ws`), following
+ * /work/shared/protocols/assemblyai-and-speko.md (Part B).
+ *
+ * - The wsToken must be the only subprotocol and is echoed back. Unknown token: HTTP 401 at the
+ *   handshake. Expired or reused token: `{t:"error", code:"TOKEN_EXPIRED"|"TOKEN_USED"}`, close 1008
+ *   (close codes for auth failures are not documented; 1008 is our choice).
+ * - `ready` carries the negotiated rates; `readyRates` overrides the requested ones.
+ * - Binary PCM16 both ways; reply audio goes out as 20 ms frames paced in real time.
+ * - Barge-in: `{t:"interruption", at:"user"}`, then the spoken part of the reply as a final
+ *   assistant transcript. Tool calls carry JSON-string arguments; results come back as
+ *   `{t:"tool_result", callId, output}` and the reply follows once all arrived.
+ * - Session TTL (`ttlSeconds`, capped at 1800, or options.sessionMaxMs): `{t:"end"}` then close 1000.
+ */
+import type { SessionCredential } from '../../shared/s2s/types'
+import { AudioStreamer, Faults, Ids, newRecords, playedFraction, randomId, type SimHandle, type SimOptions, type SimRecords } from './common'
+import {
+  DEFAULT_MALFORMED,
+  renderReply,
+  resolveTurn,
+  spokenPrefix,
+  wordDeltas,
+  type FaultPoint,
+  type SimScript,
+  type SimTurn,
+  type ToolResultSeen,
+  type TurnContext,
+} from './script'
+import { bearer, startSimServer, type HttpReply, type SimConn } from './server'
+import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
+import { synthesizeVoice } from './voice'
+import { WireLog } from './wire'
+
+export interface SpekoSimOptions extends SimOptions {
+  /** Rates the `ready` frame announces, overriding the requested ones (e.g. { input: 16000, output: 16000 }). */
+  readyRates?: { input?: 16000 | 24000; output?: 16000 | 24000 }
+  /** Allow a wsToken to open more than one socket (single use by default; the reference is unsure). */
+  tokenReuse?: boolean
+  /** Send `{t:"error", code:"S2S_PROVIDER_CONNECT_FAILED"}` + close 1011 instead of `ready`. */
+  providerConnectFails?: boolean
+}
+
+const PROVIDERS = ['openai', 'google', 'xai', 'inworld', 'alibaba', 'speko-lab']
+
+interface SpekoSessionRecord {
+  sessionId: string
+  wsToken: string
+  tokenExpiresAtMs: number
+  used: boolean
+  inputSampleRate: number
+  outputSampleRate: number
+  ttlMs: number
+  tools: string[]
+  systemPrompt: string
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function err(status: number, code: string, message: string): HttpReply {
+  return { status, body: { error: { code, message } } }
+}
+
+export async function startSpekoSim(script: SimScript, options: SpekoSimOptions = {}): Promise<SimHandle> {
+  const wire = new WireLog()
+  const apiKey = options.apiKey ?? randomId('spk-sim-', 16)
+  wire.watch(apiKey)
+  const records = newRecords()
+  const faults = new Faults(script)
+  const byId = new Map<string, SpekoSessionRecord>()
+  const live: SpekoConnection[] = []
+  let origin = ''
+  let port = 0
+
+  function create(body: Record<string, unknown>): SpekoSessionRecord {
+    const s2s = isObj(body.s2s) ? body.s2s : {}
+    const rate = (v: unknown) => (v === 16000 || v === 24000 ? v : 24000)
+    const ttl = Math.min(1800, typeof body.ttlSeconds === 'number' ? body.ttlSeconds : 900)
+    const rec: SpekoSessionRecord = {
+      sessionId: randomId('sess_', 10),
+      wsToken: randomId('wst_', 20),
+      tokenExpiresAtMs: Date.now() + (options.tokenTtlMs ?? 300_000),
+      used: false,
+      inputSampleRate: rate(s2s.inputSampleRate),
+      outputSampleRate: rate(s2s.outputSampleRate),
+      ttlMs: options.sessionMaxMs ?? ttl * 1000,
+      tools: Array.isArray(s2s.tools) ? s2s.tools.filter(isObj).map((t) => String(t.name ?? '')) : [],
+      systemPrompt: typeof s2s.systemPrompt === 'string' ? s2s.systemPrompt : '',
+    }
+    byId.set(rec.sessionId, rec)
+    return rec
+  }
+
+  function publicSession(rec: SpekoSessionRecord) {
+    return {
+      mode: 's2s',
+      sessionId: rec.sessionId,
+      wsUrl: `ws://127.0.0.1:${port}/v1/realtime/${rec.sessionId}/ws`,
+      wsToken: rec.wsToken,
+      inputSampleRate: rec.inputSampleRate,
+      outputSampleRate: rec.outputSampleRate,
+      expiresAt: new Date(rec.tokenExpiresAtMs).toISOString(),
+    }
+  }
+
+  const server = await startSimServer<{ rec: SpekoSessionRecord }>(wire, {
+    http(req): HttpReply {
+      if (req.method !== 'POST' || req.path !== '/v1/sessions') return err(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)
+      const key = bearer(req.headers)
+      if (options.rejectKey || key !== apiKey) return err(401, 'UNAUTHORIZED', 'Invalid or missing API key')
+      if (options.mintFault) {
+        const { status, retryAfterSeconds } = options.mintFault
+        return {
+          ...err(status, status === 429 ? 'RATE_LIMITED' : 'INTERNAL', status === 429 ? 'Too many requests' : 'Internal error'),
+          headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {},
+        }
+      }
+      let body: unknown
+      try {
+        body = JSON.parse(req.body)
+      } catch {
+        return err(400, 'INVALID_REQUEST', 'Body must be JSON')
+      }
+      if (!isObj(body)) return err(400, 'INVALID_REQUEST', 'Body must be an object')
+      if (body.mode !== 's2s') return err(400, 'INVALID_REQUEST', 'mode must be "s2s" for speech-to-speech sessions')
+      const s2s = body.s2s
+      if (!isObj(s2s)) return err(400, 'INVALID_REQUEST', 's2s is required when mode is "s2s"')
+      for (const k of Object.keys(s2s)) {
+        if (k.includes('_')) return err(400, 'INVALID_REQUEST', `Unknown field s2s.${k} (fields are camelCase)`)
+      }
+      if (typeof s2s.provider !== 'string' || !PROVIDERS.includes(s2s.provider)) return err(400, 'INVALID_REQUEST', `s2s.provider must be one of ${PROVIDERS.join(', ')}`)
+      if (typeof s2s.model !== 'string' || !s2s.model) return err(400, 'INVALID_REQUEST', 's2s.model is required')
+      for (const r of ['inputSampleRate', 'outputSampleRate']) {
+        if (s2s[r] !== undefined && s2s[r] !== 16000 && s2s[r] !== 24000) return err(400, 'INVALID_REQUEST', `s2s.${r} must be 16000 or 24000`)
+      }
+      if (s2s.tools !== undefined) {
+        if (!Array.isArray(s2s.tools)) return err(400, 'INVALID_REQUEST', 's2s.tools must be an array')
+        for (const t of s2s.tools) {
+          if (!isObj(t) || typeof t.name !== 'string' || 'function' in t) {
+            return err(400, 'INVALID_REQUEST', 'Each tool is flat: {name, description, parameters}')
+          }
+        }
+      }
+      if (body.webhookTags !== undefined && body.agentId === undefined) return err(400, 'INVALID_REQUEST', 'webhookTags requires agentId')
+      return { status: 200, body: publicSession(create(body)) }
+    },
+    upgrade(info) {
+      const m = /^\/v1\/realtime\/([^/]+)\/ws$/.exec(info.path)
+      const rec = m ? byId.get(m[1]!) : undefined
+      if (!rec) return { accept: false, status: 404, body: { error: { code: 'NOT_FOUND', message: 'Unknown session' } } }
+      if (info.protocols.length !== 1 || info.protocols[0] !== rec.wsToken) {
+        return { accept: false, status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'wsToken must be the only subprotocol' } } }
+      }
+      return { accept: true, protocol: rec.wsToken, state: { rec } }
+    },
+    connection(conn, state) {
+      const rec = state.rec
+      if (Date.now() >= rec.tokenExpiresAtMs || (rec.used && !options.tokenReuse)) {
+        const code = rec.used ? 'TOKEN_USED' : 'TOKEN_EXPIRED'
+        records.errors.push({ conn: conn.id, code, message: 'token' })
+        conn.sendJson({ t: 'error', code, message: rec.used ? 'wsToken has already been used' : 'wsToken has expired' })
+        conn.close(1008, code === 'TOKEN_USED' ? 'Token already used' : 'Token expired')
+        return
+      }
+      rec.used = true
+      if (options.providerConnectFails) {
+        records.errors.push({ conn: conn.id, code: 'S2S_PROVIDER_CONNECT_FAILED', message: 'provider' })
+        conn.sendJson({ t: 'error', code: 'S2S_PROVIDER_CONNECT_FAILED', message: 'openai-realtime: invalid model' })
+        conn.close(1011, 'Provider connect failed')
+        return
+      }
+      const c = new SpekoConnection(conn, rec, script, options, records, faults)
+      live.push(c)
+      c.start()
+    },
+  })
+  origin = server.origin
+  port = server.port
+
+  return {
+    protocol: 'speko',
+    baseUrl: origin,
+    wsUrl: `ws://127.0.0.1:${port}/v1/realtime`,
+    apiKey,
+    env: { SPEKO_API_KEY: apiKey, SPEKO_BASE_URL: origin },
+    wire,
+    records,
+    credential(): SessionCredential {
+      const rec = create({ mode: 's2s', s2s: { provider: 'openai', model: 'gpt-realtime' } })
+      const p = publicSession(rec)
+      return {
+        protocol: 'speko',
+        url: p.wsUrl,
+        protocols: [p.wsToken],
+        expiresAt: rec.tokenExpiresAtMs,
+        inputSampleRate: rec.inputSampleRate,
+        outputSampleRate: rec.outputSampleRate,
+        sessionId: rec.sessionId,
+      }
+    },
+    expireCredentials() {
+      for (const r of byId.values()) r.tokenExpiresAtMs = 0
+    },
+    dropConnections() {
+      for (const c of server.conns) c.drop()
+    },
+    get connections() {
+      return server.conns.length
+    },
+    async close() {
+      for (const c of live) c.dispose()
+      await server.close()
+    },
+  }
+}
+
+interface Reply {
+  text: string
+  startedAt: number
+  durationMs: number
+  streamer: AudioStreamer | null
+  isTurn: boolean
+  sentWords: number
+}
+
+class SpekoConnection {
+  private readonly ids = new Ids()
+  private vad: EnergyVad
+  private inRate: number
+  private outRate: number
+  private active: Reply | null = null
+  private toolWait: { turn: SimTurn; ctx: TurnContext; calls: Array<{ callId: string; name: string }>; results: ToolResultSeen[] } | null = null
+  private turnIndex = 0
+  private timers: NodeJS.Timeout[] = []
+  private disposed = false
+  private inputSamples = 0
+  private outputSamples = 0
+
+  constructor(
+    private readonly conn: SimConn,
+    private readonly rec: SpekoSessionRecord,
+    private readonly script: SimScript,
+    private readonly options: SpekoSimOptions,
+    private readonly records: SimRecords,
+    private readonly faults: Faults,
+  ) {
+    this.inRate = options.readyRates?.input ?? rec.inputSampleRate
+    this.outRate = options.readyRates?.output ?? rec.outputSampleRate
+    this.vad = new EnergyVad({ sampleRate: this.inRate, ...options.vad, prefixPaddingMs: 0 })
+  }
+
+  private get c(): number {
+    return this.conn.id
+  }
+
+  start(): void {
+    this.conn.onMessage((d, b) => this.onMessage(d, b))
+    this.conn.onClose(() => this.dispose())
+    this.conn.sendJson({ t: 'ready', inputSampleRate: this.inRate, outputSampleRate: this.outRate })
+    this.later(this.rec.ttlMs, () => {
+      this.stopActive()
+      this.conn.sendJson({ t: 'end', reason: 'ttl_expired' })
+      this.conn.close(1000, 'session ended')
+      this.dispose()
+    })
+    if (this.fault('ready')) return
+    if (this.script.greeting) this.speak({ reply: this.script.greeting }, this.ctx(-1, 0, []), false)
+  }
+
+  dispose(): void {
+    this.disposed = true
+    this.stopActive()
+    for (const t of this.timers) clearTimeout(t)
+  }
+
+  private later(ms: number, fn: () => void): void {
+    this.timers.push(setTimeout(() => !this.disposed && fn(), ms))
+  }
+
+  private error(code: string, message: string): void {
+    this.records.errors.push({ conn: this.c, code, message })
+    this.conn.sendJson({ t: 'error', code, message })
+  }
+
+  private fault(point: FaultPoint): boolean {
+    for (const f of this.faults.take(point, this.turnIndex, this.c)) {
+      if (f.kind === 'drop') {
+        if (f.code !== undefined) this.conn.close(f.code, f.reason ?? '')
+        else this.conn.drop()
+        this.dispose()
+      } else if (f.kind === 'error') {
+        this.error(f.code, f.message ?? `Simulated error ${f.code}`)
+        if (f.close !== undefined) {
+          this.conn.close(f.close, f.message ?? f.code)
+          this.dispose()
+        }
+      } else {
+        for (const fr of f.frames ?? DEFAULT_MALFORMED) this.conn.sendRaw(fr)
+      }
+    }
+    return this.disposed
+  }
+
+  private ctx(index: number, userSpeechMs: number, toolResults: ToolResultSeen[]): TurnContext {
+    return { index, userSpeechMs, declaredTools: this.rec.tools, toolResults }
+  }
+
+  private onMessage(data: string | Uint8Array, isBinary: boolean): void {
+    if (this.disposed) return
+    if (isBinary && data instanceof Uint8Array) {
+      if (data.byteLength % 2 !== 0) return this.error('INVALID_AUDIO', 'Binary frames must be PCM16 (an even number of bytes).')
+      const pcm = bytesToPcm16(data)
+      this.inputSamples += pcm.length
+      for (const e of this.vad.push(pcm)) {
+        if (this.disposed) return
+        if (e.type === 'start') this.speechStarted(e.atMs)
+        else this.userTurnEnded(e.speechMs)
+      }
+      return
+    }
+    let msg: unknown
+    try {
+      msg = JSON.parse(String(data))
+    } catch {
+      return this.error('INVALID_MESSAGE', 'Text frames must be JSON.')
+    }
+    if (!isObj(msg) || typeof msg.t !== 'string') return this.error('INVALID_MESSAGE', 'JSON frames must carry a string "t".')
+    switch (msg.t) {
+      case 'control':
+        if (msg.action === 'commit' || msg.action === 'end_turn') {
+          if (!this.active) this.userTurnEnded(0)
+          return
+        }
+        if (msg.action === 'clear') {
+          this.vad.reset()
+          return
+        }
+        return this.error('INVALID_MESSAGE', `Unknown control action: ${String(msg.action)}`)
+      case 'interrupt':
+        if (this.active) this.interrupt(0)
+        return
+      case 'tool_result':
+        return this.toolResult(msg)
+      default:
+        return this.error('INVALID_MESSAGE', `Unknown frame type: ${msg.t}`)
+    }
+  }
+
+  private speechStarted(atMs: number): void {
+    if (this.fault('user-speech')) return
+    if (this.active && (this.script.bargeIn ?? true)) this.interrupt(atMs)
+  }
+
+  private interrupt(atMs: number): void {
+    const r = this.active
+    if (!r) return
+    this.records.bargeIns.push({ conn: this.c, responseId: 'reply', atMs })
+    r.streamer?.cancel()
+    this.active = null
+    this.conn.sendJson({ t: 'interruption', at: 'user' })
+    const heard = spokenPrefix(r.text, playedFraction(r.startedAt, r.durationMs))
+    this.conn.sendJson({ t: 'transcript', role: 'assistant', text: heard, final: true })
+    this.toolWait = null
+  }
+
+  private userTurnEnded(speechMs: number): void {
+    if (this.active) return
+    const ctx = this.ctx(this.turnIndex, speechMs, [])
+    const turn = resolveTurn(this.script, ctx)
+    const user = turn.user ?? ''
+    let partial = ''
+    for (const w of wordDeltas(user).slice(0, -1)) {
+      partial += w
+      this.conn.sendJson({ t: 'transcript', role: 'user', text: partial.trim(), final: false })
+    }
+    this.conn.sendJson({ t: 'transcript', role: 'user', text: user, final: true })
+    this.records.turns.push({ conn: this.c, index: this.turnIndex, userSpeechMs: speechMs, user })
+    this.turnIndex++
+    if (turn.toolCalls && turn.toolCalls.length > 0) {
+      const calls = turn.toolCalls.map((call) => ({ callId: this.ids.next('call_'), name: call.name, args: call.arguments }))
+      this.toolWait = { turn, ctx, calls: calls.map(({ callId, name }) => ({ callId, name })), results: [] }
+      for (const call of calls) this.conn.sendJson({ t: 'tool_call', callId: call.callId, name: call.name, arguments: JSON.stringify(call.args) })
+      this.fault('tool-call')
+      return
+    }
+    this.speak(turn, ctx, true)
+  }
+
+  private toolResult(msg: Record<string, unknown>): void {
+    const callId = msg.callId
+    const output = msg.output
+    if (typeof callId !== 'string' || typeof output !== 'string') return this.error('INVALID_MESSAGE', 'tool_result needs string callId and string output.')
+    const tw = this.toolWait
+    this.records.toolResults.push({ conn: this.c, callId, output, afterDone: true, afterInterrupted: tw === null, t: performance.now() })
+    const call = tw?.calls.find((c) => c.callId === callId)
+    if (!tw || !call) return this.error('UNKNOWN_TOOL_CALL', `No pending tool call ${callId}`)
+    if (tw.results.some((r) => r.callId === callId)) return this.error('INVALID_MESSAGE', `Duplicate tool_result for ${callId}`)
+    tw.results.push({ callId, name: call.name, output })
+    if (tw.results.length === tw.calls.length) {
+      this.toolWait = null
+      this.speak(tw.turn, { ...tw.ctx, toolResults: tw.results }, true)
+    }
+  }
+
+  private speak(turn: SimTurn, ctx: TurnContext, isTurn: boolean): void {
+    const text = renderReply(turn, ctx)
+    const pcm = synthesizeVoice(text, this.outRate, { durationMs: turn.replyMs ?? this.script.replyMs })
+    const words = wordDeltas(text)
+    const r: Reply = { text, startedAt: performance.now(), durationMs: 0, streamer: null, isTurn, sentWords: 0 }
+    this.active = r
+    const streamer = new AudioStreamer(
+      pcm,
+      this.outRate,
+      this.options.chunkMs ?? 20,
+      this.options.audioPace ?? 1,
+      (chunk, index, total) => {
+        this.outputSamples += chunk.length
+        this.conn.sendBinary(pcm16ToBytes(chunk))
+        // A partial assistant transcript every ~10 frames.
+        const upTo = Math.ceil(((index + 1) / total) * words.length)
+        if (upTo > r.sentWords && (index % 10 === 0 || index === total - 1) && index < total - 1) {
+          r.sentWords = upTo
+          this.conn.sendJson({ t: 'transcript', role: 'assistant', text: words.slice(0, upTo).join('').trim(), final: false })
+        }
+      },
+      () => {
+        const rest = r.durationMs - (performance.now() - r.startedAt)
+        if (rest > 1) this.later(rest, () => this.finish(r))
+        else this.finish(r)
+      },
+      () => void (isTurn && this.fault('mid-reply')),
+    )
+    r.streamer = streamer
+    r.durationMs = streamer.durationMs
+    streamer.start()
+  }
+
+  private finish(r: Reply): void {
+    if (this.active !== r || this.disposed) return
+    this.active = null
+    this.conn.sendJson({ t: 'transcript', role: 'assistant', text: r.text, final: true })
+    // Token estimates: ~10 audio tokens per second in, ~20 out (deterministic, not OpenAI's real rates).
+    this.conn.sendJson({
+      t: 'usage',
+      inputAudioTokens: Math.round((this.inputSamples / this.inRate) * 10),
+      outputAudioTokens: Math.round((this.outputSamples / this.outRate) * 20),
+    })
+    if (r.isTurn) this.fault('after-reply')
+  }
+
+  private stopActive(): void {
+    this.active?.streamer?.cancel()
+    this.active = null
+  }
+}
+
