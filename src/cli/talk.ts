@@ -1,0 +1,467 @@
+/**
+ * `earshot talk`: one conversation from WAV files, headless, on the app's own code: the minting in
+ * src/main/s2s, the S2SSession runtime and adapters in src/shared/s2s, and the tool registry and
+ * executor in src/main/tools. See /work/shared/CLI.md for the contract this follows.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createAdapter, floatToInt16, int16ToFloat, Resampler, S2SSession } from '../shared/s2s'
+import type { ProtocolId, S2SError, S2SEvent, SessionCredential, SocketFactory } from '../shared/s2s/types'
+import { defaultSettings } from '../shared/settings/schema'
+import { approvalPolicy, createNodeTools } from '../main/tools'
+import { mintAssemblyAI, mintOpenAI, mintSpeko, type FetchLike } from '../main/s2s/mint'
+import { buildSessionConfig } from '../main/s2s/service'
+import { EXIT, type CliProvider, type TalkOptions } from './args'
+import { EventsWriter } from './events'
+import { PacedSender, realClock, type PacerClock } from './pacer'
+import { SimulatedPlayer } from './playback'
+import { wsSocketFactory } from './socket'
+import { encodeWav, parseWav, WavError } from './wav'
+
+/** A local Demo server (no key): speaks one protocol and mints credentials for itself. */
+export interface DemoServer {
+  protocol: ProtocolId
+  credential(): SessionCredential
+  close(): Promise<void>
+}
+
+export interface TalkDeps {
+  env: Readonly<Record<string, string | undefined>>
+  /** One line for the user (the failure message). */
+  stderr(line: string): void
+  socketFactory?: SocketFactory
+  fetch?: FetchLike
+  startDemo?: () => Promise<DemoServer>
+  clock?: PacerClock
+  /** Debug lines (EARSHOT_DEBUG=1). */
+  debug?: (line: string) => void
+}
+
+interface ProviderEnv {
+  keyVar: string
+  baseVar: string
+  defaultBase: string
+}
+
+export const PROVIDER_ENV: Record<Exclude<CliProvider, 'demo'>, ProviderEnv> = {
+  openai: { keyVar: 'OPENAI_API_KEY', baseVar: 'OPENAI_BASE_URL', defaultBase: 'https://api.openai.com/v1' },
+  assemblyai: { keyVar: 'ASSEMBLYAI_API_KEY', baseVar: 'ASSEMBLYAI_AGENTS_URL', defaultBase: 'https://agents.assemblyai.com' },
+  speko: { keyVar: 'SPEKO_API_KEY', baseVar: 'SPEKO_BASE_URL', defaultBase: 'https://api.speko.dev' },
+}
+
+/** How long a finished reply must stay quiet before it counts as fully played (late audio). */
+const SETTLE_MS = 300
+
+class TalkFailure extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function exitCodeFor(code: S2SError['code']): number {
+  switch (code) {
+    case 'auth_failed':
+    case 'token_expired':
+      return EXIT.auth
+    case 'timeout':
+      return EXIT.timeout
+    case 'offline':
+    case 'provider_unavailable':
+    case 'rate_limited':
+      return EXIT.unavailable
+    default:
+      return EXIT.failed
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+function parseMaybeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+export function resampleTo(samples: Int16Array, fromRate: number, toRate: number): Int16Array {
+  if (fromRate === toRate) return samples
+  const resampler = new Resampler(fromRate, toRate)
+  const body = resampler.process(int16ToFloat(samples))
+  const tail = resampler.flush()
+  const all = new Float32Array(body.length + tail.length)
+  all.set(body)
+  all.set(tail, body.length)
+  return floatToInt16(all)
+}
+
+function readInput(path: string): { sampleRate: number; samples: Int16Array } {
+  let bytes: Uint8Array
+  try {
+    bytes = readFileSync(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+    throw new TalkFailure(EXIT.usage, `Cannot read --in ${path}: ${why}.`)
+  }
+  try {
+    return parseWav(bytes, path)
+  } catch (error) {
+    if (error instanceof WavError) throw new TalkFailure(EXIT.usage, error.message)
+    throw error
+  }
+}
+
+function baseUrlFrom(env: TalkDeps['env'], spec: ProviderEnv): string {
+  const raw = env[spec.baseVar]?.trim()
+  const base = raw ? raw : spec.defaultBase
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    throw new TalkFailure(EXIT.usage, `${spec.baseVar} is not a valid URL ("${base}").`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TalkFailure(EXIT.usage, `${spec.baseVar} must be an http:// or https:// URL ("${base}").`)
+  if (url.username || url.password) throw new TalkFailure(EXIT.usage, `${spec.baseVar} must not contain a user name or password.`)
+  return base
+}
+
+/** Runs one conversation; returns the process exit code. Never throws. */
+export async function runTalk(options: TalkOptions, deps: TalkDeps): Promise<number> {
+  const debug = deps.debug ?? (() => {})
+  let events: EventsWriter | null = null
+  let demo: DemoServer | null = null
+  try {
+    return await talk(options, deps, debug, (writer) => (events = writer), (server) => (demo = server))
+  } catch (error) {
+    if (error instanceof TalkFailure) {
+      deps.stderr(`earshot: ${oneLine(error.message)}`)
+      return error.exitCode
+    }
+    deps.stderr(`earshot: unexpected failure: ${oneLine(error instanceof Error ? error.message : String(error))}`)
+    return EXIT.failed
+  } finally {
+    ;(events as EventsWriter | null)?.close()
+    await (demo as DemoServer | null)?.close().catch(() => undefined)
+  }
+}
+
+async function talk(
+  options: TalkOptions,
+  deps: TalkDeps,
+  debug: (line: string) => void,
+  setEvents: (writer: EventsWriter) => void,
+  setDemo: (server: DemoServer) => void,
+): Promise<number> {
+  const input = readInput(options.inPath)
+  const clock = deps.clock ?? realClock
+
+  // Outputs: created (and so checked) before anything goes on the network.
+  try {
+    writeFileSync(options.outPath, encodeWav(new Int16Array(0), 24000))
+  } catch (error) {
+    throw new TalkFailure(EXIT.usage, `Cannot write --out ${options.outPath}: ${(error as Error).message}`)
+  }
+  let events: EventsWriter
+  try {
+    events = new EventsWriter(options.transcriptPath, () => clock.now())
+  } catch (error) {
+    throw new TalkFailure(EXIT.usage, `Cannot write --transcript ${options.transcriptPath}: ${(error as Error).message}`)
+  }
+  setEvents(events)
+
+  // Provider, key and endpoint.
+  let protocol: ProtocolId
+  let mint: () => Promise<SessionCredential>
+  const tools = createNodeTools({ log: debug })
+  const settings = defaultSettings()
+  let demoProtocol: ProtocolId = 'openai'
+  let configProvider: CliProvider = options.provider
+  let keyVar = ''
+  if (options.provider === 'demo') {
+    if (!deps.startDemo) throw new TalkFailure(EXIT.failed, 'Demo mode is not available in this build.')
+    let server: DemoServer
+    try {
+      server = await deps.startDemo()
+    } catch (error) {
+      throw new TalkFailure(EXIT.failed, `The Demo server could not start: ${(error as Error).message}`)
+    }
+    setDemo(server)
+    protocol = server.protocol
+    demoProtocol = server.protocol
+    configProvider = 'demo'
+    mint = async () => server.credential()
+  } else {
+    const spec = PROVIDER_ENV[options.provider]
+    keyVar = spec.keyVar
+    const apiKey = deps.env[spec.keyVar]?.trim() ?? ''
+    if (!apiKey) throw new TalkFailure(EXIT.auth, `${spec.keyVar} is not set; export your ${options.provider} API key (or use --provider demo).`)
+    const baseUrl = baseUrlFrom(deps.env, spec)
+    protocol = options.provider
+    const common = { apiKey, baseUrl, fetch: deps.fetch }
+    const provider = options.provider
+    // The config is built below; Speko's mint needs it, so it is read lazily.
+    mint = async () => {
+      switch (provider) {
+        case 'openai':
+          return mintOpenAI({ ...common, model: config.model || settings.providers.openai.model })
+        case 'assemblyai':
+          return mintAssemblyAI({ ...common })
+        case 'speko':
+          return mintSpeko({
+            ...common,
+            upstream: settings.providers.speko.upstream,
+            model: config.model,
+            voice: config.voice,
+            instructions: config.instructions,
+            tools: config.tools,
+            inputSampleRate: settings.providers.speko.inputSampleRate,
+            outputSampleRate: settings.providers.speko.outputSampleRate,
+          })
+      }
+    }
+  }
+  const config = buildSessionConfig(settings, configProvider, tools.registry.declarations(), { greeting: options.greeting ?? '' }, demoProtocol)
+  let mints = 0
+  const countedMint = async () => {
+    mints++
+    debug(`mint #${mints} (${protocol})`)
+    return mint()
+  }
+
+  // The loudspeaker and the microphone start when the provider is ready.
+  let player: SimulatedPlayer | null = null
+  let pacer: PacedSender | null = null
+  let acceptingAudio = false
+  let finishing = false
+  let failure: TalkFailure | null = null
+  const playback = { playedMs: (itemId: string) => player?.playedMs(itemId) ?? 0 }
+
+  const session = new S2SSession({
+    mint: countedMint,
+    socketFactory: deps.socketFactory ?? wsSocketFactory,
+    config,
+    playback,
+    createAdapter,
+    log: (line) => debug(line),
+  })
+
+  interface ReplyState {
+    spoke: boolean
+    done: boolean
+    counted: boolean
+    lastAudioAt: number
+  }
+  const replies = new Map<string, ReplyState>()
+  const replyOrder: string[] = []
+  let currentReply: string | null = null
+  let countedReplies = 0
+  const reply = (id: string | undefined): ReplyState | null => {
+    const key = id || currentReply
+    if (!key) return null
+    let state = replies.get(key)
+    if (!state) {
+      state = { spoke: false, done: false, counted: false, lastAudioAt: -Infinity }
+      replies.set(key, state)
+      replyOrder.push(key)
+    }
+    return state
+  }
+
+  let resolveEnded: () => void = () => {}
+  const ended = new Promise<void>((resolve) => (resolveEnded = resolve))
+
+  const finish = () => {
+    if (finishing) return
+    finishing = true
+    acceptingAudio = false
+    pacer?.stop()
+    debug('finishing: closing the session')
+    void session.close()
+  }
+
+  const fail = (exitCode: number, message: string) => {
+    if (failure || finishing) return
+    failure = new TalkFailure(exitCode, message)
+    finish()
+  }
+
+  const checkReplies = () => {
+    if (finishing) return
+    const now = clock.now()
+    for (const id of replyOrder) {
+      const state = replies.get(id)
+      if (!state || state.counted || !state.done) continue
+      if (!state.spoke) {
+        state.counted = true // a tool-only reply: finished, not counted
+        continue
+      }
+      if (player?.isPlayingResponse(id)) continue
+      if (now - state.lastAudioAt < SETTLE_MS) continue
+      state.counted = true
+      countedReplies++
+      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: id })
+      if (countedReplies >= options.turns) {
+        finish()
+        return
+      }
+    }
+  }
+  const ticker = setInterval(checkReplies, 20)
+
+  const handle = (event: S2SEvent) => {
+    switch (event.type) {
+      case 'status':
+        events.write({ type: 'status', status: event.status })
+        if (event.status === 'reconnecting' || event.status === 'connecting' || event.status === 'error' || event.status === 'idle') acceptingAudio = false
+        return
+      case 'ready': {
+        events.write({ type: 'ready', inputSampleRate: event.inputSampleRate, outputSampleRate: event.outputSampleRate, ...(event.sessionId ? { sessionId: event.sessionId } : {}) })
+        if (finishing) return
+        acceptingAudio = true
+        if (!player) player = new SimulatedPlayer(event.outputSampleRate, () => clock.now())
+        else if (player.sampleRate !== event.outputSampleRate) debug(`output rate changed to ${event.outputSampleRate} on reconnect; keeping ${player.sampleRate}`)
+        if (!pacer) {
+          const samples = resampleTo(input.samples, input.sampleRate, event.inputSampleRate)
+          debug(`input ${input.samples.length} samples @ ${input.sampleRate} Hz -> ${samples.length} @ ${event.inputSampleRate} Hz`)
+          pacer = new PacedSender({
+            samples,
+            rate: event.inputSampleRate,
+            send: (frame) => session.sendAudio(frame),
+            canSend: () => acceptingAudio && !finishing,
+            clock,
+            onFileEnd: () => events.write({ type: 'input_end', frames: pacer?.framesSent ?? 0 }),
+          })
+          pacer.start()
+        } else {
+          pacer.poke()
+        }
+        return
+      }
+      case 'user.final':
+        events.write({ type: 'user', text: event.text })
+        return
+      case 'agent.final': {
+        events.write({ type: 'agent', text: event.text, interrupted: event.interrupted })
+        const state = reply(event.responseId)
+        if (state && event.text.trim()) state.spoke = true
+        return
+      }
+      case 'reply.started':
+        currentReply = event.responseId
+        reply(event.responseId)
+        return
+      case 'audio': {
+        const state = reply(event.responseId)
+        if (state) {
+          state.spoke = true
+          state.lastAudioAt = clock.now()
+        }
+        if (!player) player = new SimulatedPlayer(session.outputSampleRate, () => clock.now())
+        if (!finishing) player.enqueue(event.itemId, event.responseId, event.pcm)
+        return
+      }
+      case 'bargein': {
+        const dropped = player?.stop() ?? 0
+        events.write({ type: 'bargein', ...(event.responseId ? { responseId: event.responseId } : {}), droppedMs: player ? Math.round((dropped * 1000) / player.sampleRate) : 0 })
+        return
+      }
+      case 'reply.done': {
+        const state = reply(event.responseId)
+        if (state) state.done = true
+        events.write({ type: 'reply_done', responseId: event.responseId, status: event.status })
+        checkReplies()
+        return
+      }
+      case 'tool.call':
+        void runTool(event)
+        return
+      case 'tool.result':
+        events.write({ type: 'tool_result', callId: event.callId, name: event.name, status: event.status, sent: event.sent })
+        return
+      case 'usage': {
+        const { type: _type, ...counts } = event
+        events.write({ type: 'usage', ...counts })
+        return
+      }
+      case 'error': {
+        events.write({ type: 'error', code: event.error.code, message: event.error.message, ...(event.error.providerCode ? { providerCode: event.error.providerCode } : {}), fatal: event.error.fatal })
+        if (event.error.fatal) {
+          let message = event.error.message
+          if (event.error.code === 'auth_failed' && keyVar) message = `${message} (check ${keyVar})`
+          if (event.error.retryAfterSeconds !== undefined && !/try again in/i.test(message)) message = `${message} Try again in ${event.error.retryAfterSeconds} s.`
+          fail(exitCodeFor(event.error.code), message)
+        }
+        return
+      }
+      case 'closed':
+        events.write({ type: 'closed', reason: event.reason })
+        if (!finishing) {
+          fail(EXIT.failed, `The provider ended the session after ${countedReplies} of ${options.turns} repl${options.turns === 1 ? 'y' : 'ies'}.`)
+        }
+        resolveEnded()
+        return
+      default:
+        return
+    }
+  }
+
+  const runTool = async (event: Extract<S2SEvent, { type: 'tool.call' }>) => {
+    let args: unknown = event.arguments
+    if (args === undefined || args === null) args = event.rawArguments ? parseMaybeJson(event.rawArguments) : {}
+    const result = await tools.executeToolCall({ callId: event.callId, name: event.name, arguments: args }, approvalPolicy(options.approve))
+    events.write({ type: 'tool', name: event.name, arguments: args, result: parseMaybeJson(result.output), status: result.status, callId: event.callId })
+    session.submitToolResult(event.callId, result.output, result.status)
+  }
+
+  session.on((event) => {
+    try {
+      handle(event)
+    } catch (error) {
+      debug(`event handler failed on ${event.type}: ${(error as Error).stack ?? String(error)}`)
+    }
+  })
+
+  const timeout = setTimeout(() => {
+    const message = `Timed out after ${options.timeoutSeconds} s with ${countedReplies} of ${options.turns} repl${options.turns === 1 ? 'y' : 'ies'} finished.`
+    events.write({ type: 'error', code: 'timeout', message, fatal: true })
+    fail(EXIT.timeout, message)
+  }, options.timeoutSeconds * 1000)
+
+  const onSignal = () => {
+    events.write({ type: 'error', code: 'interrupted', message: 'Stopped by the user (SIGINT).', fatal: true })
+    fail(130, 'Stopped by the user.')
+  }
+  process.once('SIGINT', onSignal)
+
+  try {
+    void session.connect().catch(() => undefined) // failures arrive as events
+    await ended
+  } finally {
+    clearTimeout(timeout)
+    clearInterval(ticker)
+    process.removeListener('SIGINT', onSignal)
+    ;(pacer as PacedSender | null)?.stop()
+    tools.dispose()
+  }
+
+  // OUT.wav: exactly what was played, at the provider's output rate.
+  const finalPlayer = player as SimulatedPlayer | null
+  finalPlayer?.stop()
+  const out = finalPlayer ? finalPlayer.output() : new Int16Array(0)
+  const outRate = finalPlayer?.sampleRate ?? session.outputSampleRate
+  try {
+    writeFileSync(options.outPath, encodeWav(out, outRate))
+  } catch (error) {
+    throw new TalkFailure(EXIT.failed, `Cannot write --out ${options.outPath}: ${(error as Error).message}`)
+  }
+  events.write({ type: 'done', replies: countedReplies, playedMs: Math.round((out.length * 1000) / outRate), mints, ok: failure === null })
+
+  const failed = failure as TalkFailure | null
+  if (failed) throw failed
+  return EXIT.ok
+}
