@@ -9,6 +9,7 @@ import { SettingsService } from '../settings/service'
 import type { Logger } from './logger'
 import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
+import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -22,6 +23,8 @@ export interface MainDeps {
   emit: EventSink
   logger: Logger
   settingsBackend?: (dir: string, name: string) => SettingsBackend
+  /** Desktop integration's platform adapters (tray, hotkeys, power, login items); none in the browser harness. */
+  desktop?: DesktopPlatformDeps
 }
 
 export interface MainServices {
@@ -30,6 +33,7 @@ export interface MainServices {
   notices: NoticeCenter
   handlers: Handlers
   logger: Logger
+  desktop: DesktopService
 }
 
 /**
@@ -70,6 +74,7 @@ export function createMainServices(deps: MainDeps): MainServices {
   }
 
   const session = createSessionDomain({ settings, secrets, logger })
+  const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
 
   const handlers: Handlers = {
     'app:info': () => deps.appInfo,
@@ -104,7 +109,8 @@ export function createMainServices(deps: MainDeps): MainServices {
       return keyStatusChanged()
     },
     ...session.handlers,
+    ...desktop.handlers,
   }
 
-  return { settings, secrets, notices, handlers, logger }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service }
 }

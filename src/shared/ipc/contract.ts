@@ -3,6 +3,7 @@ import { appChannels, appEvents } from './channels/app'
 import { keysChannels, keysEvents } from './channels/keys'
 import { settingsChannels, settingsEvents } from './channels/settings'
 import { sessionChannels } from './channels/session'
+import { desktopChannels, desktopEvents } from './channels/desktop'
 
 /**
  * The IPC contract: every invoke channel maps to { input, output } zod schemas, every main-to-
@@ -14,12 +15,14 @@ export const channels = {
   ...settingsChannels,
   ...keysChannels,
   ...sessionChannels,
+  ...desktopChannels,
 } as const
 
 export const events = {
   ...appEvents,
   ...settingsEvents,
   ...keysEvents,
+  ...desktopEvents,
 } as const
 
 export type Channels = typeof channels
