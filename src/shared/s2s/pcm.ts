@@ -308,9 +308,22 @@ export class Resampler {
       const phase = phases === up ? acc : Math.floor((acc * phases) / up)
       const base = phase * taps
       const start = index - half + 1
-      let sum = 0
-      for (let k = 0; k < taps; k++) sum += (buf[start + k] as number) * (table[base + k] as number)
-      out[n++] = sum
+      // Four independent accumulators (taps is even): about twice as fast as one in V8.
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
+      let k = 0
+      for (; k + 3 < taps; k += 4) {
+        const x = start + k
+        const h = base + k
+        s0 += (buf[x] as number) * (table[h] as number)
+        s1 += (buf[x + 1] as number) * (table[h + 1] as number)
+        s2 += (buf[x + 2] as number) * (table[h + 2] as number)
+        s3 += (buf[x + 3] as number) * (table[h + 3] as number)
+      }
+      for (; k < taps; k++) s0 += (buf[start + k] as number) * (table[base + k] as number)
+      out[n++] = s0 + s1 + s2 + s3
       acc += down
       if (acc >= up) {
         index += Math.floor(acc / up)

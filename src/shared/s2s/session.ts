@@ -67,7 +67,7 @@ const OPEN = 1
 
 const defaultTimers: TimerLike = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle),
+  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
 }
 
 function toFrame(data: unknown): string | ArrayBuffer | null {
