@@ -111,7 +111,12 @@ export type S2SEvent =
   | { type: 'agent.final'; responseId?: string; itemId?: string; text: string; interrupted: boolean }
   /** Reply audio: PCM16 mono at the output rate. */
   | { type: 'audio'; responseId: string; itemId: string; pcm: Int16Array }
-  /** Playback must stop now and drop what is queued (the user barged in). */
+  /**
+   * Playback must stop now and drop what is queued (the user barged in). Providers send audio
+   * faster than real time, so the reply's agent.final (interrupted: false) may already have been
+   * emitted: a 'bargein' naming that itemId/responseId while its audio was still playing means the
+   * user heard only part of it (the playback owner knows how much).
+   */
   | { type: 'bargein'; responseId?: string; itemId?: string }
   | { type: 'reply.done'; responseId: string; status: 'completed' | 'interrupted' | 'cancelled' | 'failed' | 'incomplete' }
   | { type: 'tool.call'; callId: string; name: string; arguments: unknown; rawArguments: string; responseId?: string }

@@ -389,6 +389,22 @@ describe('OpenAI adapter: barge-in', () => {
   })
 })
 
+describe('OpenAI adapter: manual turns', () => {
+  it('commit and requestReply send their events, never a second response.create while one is active', async () => {
+    const h = harness()
+    const socket = await ready(h)
+    expect(h.session.commit()).toBe(true)
+    expect(h.session.requestReply()).toBe(true)
+    expect(h.session.requestReply()).toBe(true) // accepted by the runtime, but coalesced by the adapter
+    expect(socket.types()).toEqual(['session.update', 'input_audio_buffer.commit', 'response.create'])
+    socket.receive({ type: 'response.created', response: { id: 'resp_1' } })
+    h.session.requestReply()
+    socket.receive({ type: 'response.done', response: { id: 'resp_1', status: 'completed' } })
+    h.session.requestReply()
+    expect(socket.types()).toEqual(['session.update', 'input_audio_buffer.commit', 'response.create', 'response.create'])
+  })
+})
+
 describe('OpenAI adapter: errors', () => {
   it('surfaces provider errors, keeps routine ones quiet, and maps failed responses', async () => {
     const h = harness()
