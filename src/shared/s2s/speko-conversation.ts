@@ -95,7 +95,7 @@ const DEFAULT_RATE = 24_000
 
 const defaultTimers: TimerLike = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle),
+  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
 }
 
 /** A SocketLike that lets the facade see close reasons and transport errors, and close as the official client does. */
