@@ -10,7 +10,7 @@ export interface CspOptions {
   devOrigins?: readonly string[]
 }
 
-const ORIGIN = /^(wss?|https?):\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i
+const ORIGIN = /^(wss?|https?):\/\/(\*\.)?[a-z0-9.-]+(:(\d{1,5}|\*))?$/i
 const LOOPBACK_V6 = /^(wss?|https?):\/\/\[::1\](:\d{1,5})?$/i
 
 export function isCspOrigin(value: string): boolean {
