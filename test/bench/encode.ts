@@ -5,7 +5,7 @@
  * real time over 60 s of audio (higher is better). The real adapter code does the last two steps.
  */
 import { OpenAIAdapter } from '../../src/shared/s2s/adapters/openai'
-import { PcmFramer, Resampler, bytesToBase64, floatToInt16 } from '../../src/shared/s2s/pcm'
+import { PcmFramer, Resampler, base64ToBytes, bytesToBase64, floatToInt16 } from '../../src/shared/s2s/pcm'
 import type { AdapterHost, SessionConfig } from '../../src/shared/s2s/types'
 
 export interface BenchResult {
@@ -84,9 +84,12 @@ function base64Throughput(): BenchResult[] {
   const frame = new Uint8Array(960)
   for (let i = 0; i < frame.length; i++) frame[i] = (i * 37) & 0xff
   const iterations = 50_000
-  const methods: [string, (b: Uint8Array) => string][] = [
+  const encoded = bytesToBase64(frame)
+  const methods: [string, (b: Uint8Array) => { length: number }][] = [
     ['base64_table_codec_mb_per_s', (b) => bytesToBase64(b)],
     ['base64_btoa_fromcharcode_mb_per_s', (b) => btoa(String.fromCharCode.apply(null, b as unknown as number[]))],
+    // Decoding (reply audio): the table decoder used by the adapters.
+    ['base64_decode_table_mb_per_s', () => base64ToBytes(encoded)],
   ]
   const results: BenchResult[] = []
   for (const [name, fn] of methods) {
