@@ -216,3 +216,118 @@ describe('OpenAI simulator: turns', () => {
     expect(s.wire.leaks(s.apiKey)).toEqual([])
   })
 })
+
+describe('OpenAI simulator: errors, truncation, tools and faults', () => {
+  it('answers truncate/retrieve/cancel/commit/response.create conflicts with the documented errors', async () => {
+    const s = await start({ turns: [{ user: 'x', reply: 'A reply long enough to be truncated later on.', replyMs: 1000 }] }, { audioPace: 1 })
+    const c = await connect(s)
+    c.send(GA_UPDATE)
+    await c.waitType('session.updated')
+    c.send({ type: 'input_audio_buffer.commit', event_id: 'c1' })
+    expect((await c.waitType('error')).error).toMatchObject({ code: 'input_audio_buffer_commit_empty', event_id: 'c1' })
+    c.send({ type: 'response.cancel' })
+    expect((await c.waitType('error', 2)).error).toMatchObject({ code: 'response_cancel_not_active' })
+    c.send({ type: 'conversation.item.truncate', item_id: 'nope', content_index: 0, audio_end_ms: 10 })
+    expect((await c.waitType('error', 3)).error).toMatchObject({ code: 'item_truncate_invalid_item_id', message: 'Item with item_id not found: nope' })
+    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } })
+    await c.waitType('conversation.item.done')
+    c.send({ type: 'response.create' })
+    const created = await c.waitType('response.created')
+    c.send({ type: 'response.create' })
+    const conflict = await c.waitType('error', 4)
+    expect(conflict.error).toMatchObject({ code: 'conversation_already_has_active_response' })
+    expect(String((conflict.error as { message: string }).message)).toContain((created.response as { id: string }).id)
+    const added = await c.waitFor((e) => e.type === 'response.output_item.added')
+    const itemId = (added.item as { id: string }).id
+    await c.waitType('response.output_audio.delta', 3)
+    c.send({ type: 'response.cancel' })
+    const done = await c.waitType('response.done')
+    expect(done.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'client_cancelled' } })
+    const deltas = c.events.filter((e) => e.type === 'response.output_audio.delta').length
+    c.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: deltas * 100 + 50 })
+    expect((await c.waitType('error', 5)).error).toMatchObject({ code: 'invalid_value', param: 'audio_end_ms' })
+    c.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 150 })
+    expect(await c.waitType('conversation.item.truncated')).toMatchObject({ item_id: itemId, content_index: 0, audio_end_ms: 150 })
+    c.send({ type: 'conversation.item.retrieve', item_id: itemId })
+    const got = await c.waitType('conversation.item.retrieved')
+    const content = (got.item as { content: Array<{ audio: string }> }).content[0]!
+    expect(Buffer.from(content.audio, 'base64').length).toBe(150 * 48)
+    c.send({ type: 'conversation.item.retrieve', item_id: 'missing' })
+    expect((await c.waitType('error', 6)).error).toMatchObject({ code: 'item_retrieve_invalid_item_id' })
+  })
+
+  it('requires function_call_output for a known call and records when it arrived relative to response.done', async () => {
+    const s = await start({ turns: [{ user: 'time', toolCalls: [{ name: 'get_current_time', arguments: {} }], reply: 'Time: {{result}}', replyMs: 200 }] }, { toolResponseDoneDelayMs: 1500 })
+    const c = await connect(s)
+    c.send(GA_UPDATE)
+    await c.waitType('session.updated')
+    c.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_zzz', output: '{}' } })
+    expect((await c.waitType('error')).error).toMatchObject({ code: 'invalid_value', param: 'item.call_id' })
+    await c.stream(speech())
+    const args = await c.waitType('response.function_call_arguments.done')
+    expect(args).toMatchObject({ name: 'get_current_time', arguments: '{}', call_id: 'call_1' })
+    // Sent before response.done (allowed; recorded), then response.create too early -> conflict.
+    c.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_1', output: '"noon"' } })
+    c.send({ type: 'response.create' })
+    const err = await c.waitType('error', 2)
+    expect(err.error).toMatchObject({ code: 'conversation_already_has_active_response' })
+    await c.waitType('response.done')
+    c.send({ type: 'response.create' })
+    await c.waitType('response.done', 2)
+    const finalText = c.events.find((e) => e.type === 'response.output_audio_transcript.done')
+    expect(finalText?.transcript).toBe('Time: "noon"')
+    expect(s.records.toolResults).toMatchObject([{ callId: 'call_1', afterDone: false }])
+  })
+
+  it('cancels an active response when the user speaks (server VAD, interrupt_response true)', async () => {
+    const s = await start({ turns: [{ user: 'a', reply: 'A long long reply that goes on and on for a while.', replyMs: 3000 }, { user: 'b', reply: 'Short.' }] }, { audioPace: 1 })
+    const c = await connect(s)
+    c.send(GA_UPDATE)
+    await c.waitType('session.updated')
+    await c.stream(speech())
+    await c.waitType('response.output_audio.delta', 3)
+    await c.stream(speech(), 1)
+    const done = await c.waitType('response.done')
+    expect(done.response).toMatchObject({ status: 'cancelled', status_details: { reason: 'turn_detected' } })
+    const types = c.types()
+    expect(types.lastIndexOf('input_audio_buffer.speech_started')).toBeLessThan(types.indexOf('response.done'))
+    expect(s.records.bargeIns).toHaveLength(1)
+    await c.waitType('response.done', 2)
+  })
+
+  it('injects faults: malformed frames after ready, an error mid-reply, a drop after the reply, and session_expired', async () => {
+    const s = await start({
+      turns: [{ user: 'a', reply: 'Some reply text here.', replyMs: 400 }],
+      faults: [
+        { kind: 'malformed', at: 'ready' },
+        { kind: 'error', at: 'mid-reply', code: 'server_error', message: 'boom' },
+        { kind: 'drop', at: 'after-reply' },
+      ],
+    })
+    const raw = new WebSocket(`${s.wsUrl}?model=gpt-realtime`, s.credential().protocols)
+    const texts: string[] = []
+    let binaries = 0
+    raw.on('message', (d, isBinary) => (isBinary ? binaries++ : texts.push(String(d))))
+    const closed = new Promise<number>((r) => raw.on('close', (code) => r(code)))
+    await new Promise((r) => raw.once('open', r))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(texts).toContain('not json at all')
+    expect(binaries).toBe(1)
+    raw.send(JSON.stringify(GA_UPDATE))
+    const audio = speech()
+    for (let i = 0; i < audio.length; i += 480) raw.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(pcm16ToBytes(audio.subarray(i, i + 480))).toString('base64') }))
+    expect(await closed).toBe(1006)
+    const parsed = texts.flatMap((t) => { try { const v = JSON.parse(t) as Ev | null; return v && typeof v === 'object' && !Array.isArray(v) ? [v] : [] } catch { return [] } })
+    expect(parsed.find((e) => e.type === 'error' && (e.error as { code: string }).code === 'server_error')).toBeDefined()
+    expect(parsed.some((e) => e.type === 'response.done')).toBe(true)
+    expect(s.wire.closes().at(-1)).toMatchObject({ dir: 'out', dropped: true })
+
+    await s.close()
+    const s2 = await start({ turns: [] }, { sessionMaxMs: 150 })
+    const c = await connect(s2)
+    const err = await c.waitType('error')
+    expect(err.error).toMatchObject({ code: 'session_expired', message: 'Your session hit the maximum duration of 0 minutes.' })
+    await c.waitFor(() => c.closed !== null)
+    expect(c.closed?.code).toBe(1001)
+  })
+})

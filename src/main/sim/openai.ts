@@ -41,6 +41,8 @@ export interface OpenAISimOptions extends SimOptions {
   acceptApiKeyOnSocket?: boolean
   /** Refuse a socket URL without ?model= (default true). */
   requireModel?: boolean
+  /** Delay between a function_call response's last item and its response.done (default 200 ms, as measured live). */
+  toolResponseDoneDelayMs?: number
 }
 
 interface Ephemeral {
@@ -845,7 +847,7 @@ class OpenAISession {
     if (this.fault('tool-call')) return
     // A real model takes a moment between the call items and response.done; clients that send
     // response.create before response.done get conversation_already_has_active_response.
-    r.timers.push(this.later(60, () => this.finishResponse(r, 'completed')))
+    r.timers.push(this.later(this.options.toolResponseDoneDelayMs ?? 200, () => this.finishResponse(r, 'completed')))
   }
 
   private startSpeech(turn: SimTurn, ctx: TurnContext, countsAsTurn = true): void {
