@@ -567,7 +567,7 @@ export class S2SSession {
       case 'reply.done':
         this.emit(event)
         this.setStatus(this.hasSentAudio ? 'listening' : 'ready')
-        if (this.renewPending) this.renew()
+        if (this.renewPending && this.outstandingToolCalls() === 0) this.renew()
         return
       case 'error': {
         const error = event.error && typeof event.error === 'object' ? event.error : makeError('protocol_error', undefined)
@@ -652,6 +652,17 @@ export class S2SSession {
     for (const p of pending) this.deliverToolResult(p.callId, p.output, p.status)
   }
 
+  /** A reply or a tool call is in progress: not a good moment to renew. */
+  private busy(): boolean {
+    return this.statusValue === 'speaking' || this.statusValue === 'thinking' || this.outstandingToolCalls() > 0
+  }
+
+  private outstandingToolCalls(): number {
+    let n = 0
+    for (const callId of this.seenCalls.keys()) if (!this.answeredCalls.has(callId)) n++
+    return n
+  }
+
   private scheduleRenewal(): void {
     this.clearTimer('renewTimer')
     const adapterRenew = this.adapter ? this.safe(() => this.adapter?.renewAfterMs ?? null, null) : null
@@ -660,7 +671,8 @@ export class S2SSession {
     this.renewTimer = this.timers.setTimeout(() => {
       this.renewTimer = null
       if (this.ended || this.closing) return
-      if (this.statusValue === 'speaking' || this.statusValue === 'thinking') {
+      if (this.busy()) {
+        // Wait for the reply (and any tool call and its follow-up reply) to finish.
         this.renewPending = true
         this.renewWaitTimer = this.timers.setTimeout(() => {
           this.renewWaitTimer = null

@@ -535,6 +535,27 @@ describe('OpenAI adapter: reconnect and renewal', () => {
     expect(h.mints).toBe(2)
   })
 
+  it('does not renew while a tool call is outstanding; waits for its follow-up reply', async () => {
+    const h = harness({ renewAfterMs: 1000 })
+    const first = await ready(h)
+    first.receive({ type: 'response.created', response: { id: 'resp_1' } })
+    first.receive({ type: 'response.function_call_arguments.done', response_id: 'resp_1', call_id: 'call_1', name: 'get_current_time', arguments: '{}' })
+    first.receive({ type: 'response.done', response: { id: 'resp_1', status: 'completed' } })
+    await h.clock.advance(1000)
+    expect(h.mints).toBe(1)
+    h.session.submitToolResult('call_1', '{"iso":"x"}')
+    expect(first.types()).toEqual(['session.update', 'conversation.item.create', 'response.create'])
+    first.receive({ type: 'response.created', response: { id: 'resp_2' } })
+    first.receive({ type: 'response.output_audio_transcript.done', response_id: 'resp_2', item_id: 'a2', transcript: 'It is x.' })
+    await settle()
+    expect(h.mints).toBe(1)
+    first.receive({ type: 'response.done', response: { id: 'resp_2', status: 'completed' } })
+    await settle()
+    expect(h.mints).toBe(2)
+    h.socket().open()
+    expect(h.socket().json()[1]).toEqual({ type: 'conversation.item.create', item: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'It is x.' }] } })
+  })
+
   it('renews at once on session_expired, with the conversation carried over', async () => {
     const h = harness()
     const first = await ready(h)
