@@ -164,7 +164,27 @@ describe('AssemblyAI adapter: start', () => {
     expect(h.adapter.resumeState()).toBeNull()
   })
 
-  it('an unsolicited session.ended means the provider ended the session (closed: agent)', () => {
+  it('an unasked session.ended after a while is the duration cap: the runtime renews (session_expired)', () => {
+    const h = ready(new Harness().start()).clear()
+    h.clock += 3 * 3600_000
+    h.recv({ type: 'session.ended', reason: 'max_session_duration' })
+    expect(h.eventsOf('closed')).toEqual([])
+    expect(h.eventsOf('error').map((e) => e.error)).toEqual([
+      expect.objectContaining({ code: 'session_expired', fatal: false }),
+    ])
+    h.adapter.handleClose(1000, '')
+    expect(h.adapter.resumeState()).toBeNull()
+  })
+
+  it('reply.create asks for a reply, only once ready', () => {
+    const h = new Harness().start()
+    h.adapter.requestReply()
+    ready(h)
+    h.adapter.requestReply()
+    expect(h.frames()).toEqual([expect.objectContaining({ type: 'session.update' }), { type: 'reply.create' }])
+  })
+
+  it('an unsolicited session.ended right after ready means the provider ended the session (closed: agent)', () => {
     const h = ready(new Harness().start()).clear()
     h.recv({ type: 'session.ended', session_duration_seconds: 10800 })
     expect(h.eventsOf('closed')).toEqual([{ type: 'closed', reason: 'agent' }])
@@ -495,6 +515,14 @@ describe('AssemblyAI adapter: resume and fallback', () => {
     expect(h.eventsOf('ready')[0]).toMatchObject({ sessionId: 'sess_new' })
   })
 
+  it('a resume attempt that drops before ready keeps the original drop time', () => {
+    const h = new Harness().start({ resume: { sessionId: 's', droppedAt: 990_000 } })
+    h.adapter.handleClose(1006, '')
+    expect(h.adapter.resumeState()).toEqual({ sessionId: 's', droppedAt: 990_000 })
+    h.clock = 990_000 + 30_001
+    expect(h.adapter.resumeState()).toBeNull()
+  })
+
   it('treats session_forbidden the same way during a resume', () => {
     const h = new Harness().start({ resume: { sessionId: 's', droppedAt: 1 } })
     h.recv({ type: 'session.error', code: 'session_forbidden', message: 'not yours' })
@@ -677,6 +705,8 @@ type Action =
   | { kind: 'interrupt' }
   | { kind: 'close'; code: number }
   | { kind: 'end' }
+  | { kind: 'reply' }
+  | { kind: 'tick'; ms: number }
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: plausibleFrame.map((f) => ({ kind: 'text' as const, data: JSON.stringify(f) })) },
@@ -687,6 +717,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('c1', 'c2', 'c3', 'zz').map((callId) => ({ kind: 'result' as const, callId })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'interrupt' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'end' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reply' as const }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 90_000 }).map((ms) => ({ kind: 'tick' as const, ms })) },
   { weight: 1, arbitrary: fc.constantFrom(1000, 1006, 1011).map((code) => ({ kind: 'close' as const, code })) },
 )
 
@@ -734,6 +766,12 @@ describe('AssemblyAI adapter: robustness', () => {
             case 'end':
               h.adapter.end()
               break
+            case 'reply':
+              h.adapter.requestReply()
+              break
+            case 'tick':
+              h.clock += a.ms
+              break
             case 'close':
               h.adapter.handleClose(a.code, '')
               h.adapter.resumeState()
@@ -758,7 +796,7 @@ describe('AssemblyAI adapter: robustness', () => {
         for (const frame of h.sent) {
           expect(typeof frame).toBe('string')
           const type = (JSON.parse(frame as string) as { type: string }).type
-          expect(['session.update', 'session.resume', 'input.audio', 'tool.result', 'session.end']).toContain(type)
+          expect(['session.update', 'session.resume', 'input.audio', 'tool.result', 'reply.create', 'session.end']).toContain(type)
         }
         // Each call gets at most one tool.result on the wire.
         const callIds = h.frames().filter((f) => f.type === 'tool.result').map((f) => f.call_id)

@@ -31,6 +31,8 @@ export const ASSEMBLYAI_SAMPLE_RATE = 24_000
 export const ASSEMBLYAI_RESUME_WINDOW_MS = 30_000
 /** Upper bound of conversation text carried into a fresh session when a resume fails. */
 const MAX_CARRIED_CONTEXT_CHARS = 4_000
+/** An unasked session.ended after at least this long is treated as the duration cap (renew). */
+const MIN_SESSION_MS_BEFORE_RENEW = 60_000
 
 /** Old event names (A11) mapped to the current ones. Input only. */
 const LEGACY_EVENT_NAMES: Record<string, string> = {
@@ -76,6 +78,8 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   private phase: Phase = 'idle'
   private sessionId: string | null = null
   private droppedAt: number | null = null
+  /** host.now() at the latest session.ready. */
+  private readyAt: number | null = null
   /** This connection resumed an earlier session (session.resume answered by session.ready). */
   private resumed = false
   /** The session ended cleanly (session.ended or our session.end): nothing to resume. */
@@ -128,6 +132,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     const resume = options.resume
     if (resume && typeof resume.sessionId === 'string' && resume.sessionId !== '') {
       this.sessionId = resume.sessionId
+      this.droppedAt = typeof resume.droppedAt === 'number' && resume.droppedAt > 0 ? resume.droppedAt : null
       this.phase = 'resuming'
       this.sendJson({ type: 'session.resume', session_id: resume.sessionId })
       return
@@ -200,6 +205,12 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.host?.emit({ type: 'bargein', responseId: replyId, itemId: replyId })
   }
 
+  /** Asks the agent to reply now (`reply.create`, no one-shot instructions: that field is unconfirmed). */
+  requestReply(): void {
+    if (this.phase !== 'ready') return
+    this.sendJson({ type: 'reply.create' })
+  }
+
   end(): void {
     if (this.phase === 'ended' || this.phase === 'closed' || this.phase === 'idle') return
     this.cleanlyEnded = true
@@ -215,12 +226,14 @@ export class AssemblyAIAdapter implements ProviderAdapter {
 
   handleClose(code: number, reason: string): void {
     const wasEnding = this.phase === 'ending' || this.phase === 'ended' || this.cleanlyEnded
+    const wasResuming = this.phase === 'resuming'
     this.phase = 'closed'
     this.dropPending('the connection closed before AssemblyAI could take it')
     for (const call of this.calls.values()) if (!call.settled) call.cancelled = true
     this.activeReplyId = null
     if (!wasEnding && this.sessionId !== null) {
-      this.droppedAt = this.host?.now() ?? 0
+      // A resume attempt that never got ready keeps the original drop time (the grace window runs from it).
+      if (!(wasResuming && this.droppedAt !== null)) this.droppedAt = this.host?.now() ?? 0
       this.host?.log(`assemblyai: socket closed (${code} ${reason}); session ${this.sessionId} resumable for 30 s`)
     }
   }
@@ -253,15 +266,8 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       case 'session.updated':
         this.host?.log('assemblyai: session.updated')
         return
-      case 'session.ended': {
-        const requested = this.phase === 'ending'
-        this.cleanlyEnded = true
-        this.phase = 'ended'
-        this.dropPending('the session ended')
-        // The provider ended it on purpose (max duration, unrecoverable error): do not reconnect.
-        if (!requested) this.host?.emit({ type: 'closed', reason: 'agent' })
-        return
-      }
+      case 'session.ended':
+        return this.onSessionEnded(msg)
       case 'session.error':
       case 'error':
         return this.onError(msg)
@@ -301,6 +307,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     if (this.phase === 'ended' || this.phase === 'closed' || this.phase === 'ending') return
     this.phase = 'ready'
     this.droppedAt = null
+    this.readyAt = this.host?.now() ?? null
     if (wasResume) {
       this.resumed = true
       // No reply is in progress as far as this connection knows: results of calls made before
@@ -314,6 +321,30 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       outputSampleRate: ASSEMBLYAI_SAMPLE_RATE,
       ...(this.sessionId ? { sessionId: this.sessionId } : {}),
     })
+  }
+
+  private onSessionEnded(msg: Json): void {
+    const requested = this.phase === 'ending'
+    const wasReady = this.phase === 'ready'
+    this.cleanlyEnded = true
+    this.phase = 'ended'
+    this.dropPending('the session ended')
+    if (requested) return
+    const why = str(msg.reason) ?? str(msg.code) ?? 'no reason given'
+    const readyFor = this.readyAt === null || !this.host ? 0 : this.host.now() - this.readyAt
+    if (wasReady && readyFor >= MIN_SESSION_MS_BEFORE_RENEW) {
+      // The client never ends an AssemblyAI session by itself and the agent cannot hang up, so an
+      // unasked session.ended is the duration cap (or a server failure): renew with the conversation.
+      this.emit({
+        code: 'session_expired',
+        providerCode: 'session.ended',
+        fatal: false,
+        message: `AssemblyAI ended the session (${preview(why, 80)}); continuing in a new session with the conversation so far.`,
+      })
+      return
+    }
+    // Ended right away: renewing could loop, so the session ends here.
+    this.host?.emit({ type: 'closed', reason: 'agent' })
   }
 
   private onError(msg: Json): void {

@@ -155,6 +155,20 @@ describe('Speko adapter: ready and audio', () => {
     expect(audio.every((e) => e.responseId === id && e.itemId === id)).toBe(true)
   })
 
+  it('commit() sends the rest of the capture frame padded to 20 ms, then the commit control frame', () => {
+    const h = new Harness().start()
+    h.adapter.commit()
+    expect(h.sent).toEqual([])
+    ready(h, 16000, 16000)
+    const pcm = ramp(400)
+    h.adapter.sendAudio(pcm)
+    h.adapter.commit()
+    expect(h.sent.map((f) => (typeof f === 'string' ? f : f.byteLength))).toEqual([640, 640, '{"t":"control","action":"commit"}'])
+    const padded = new Int16Array(320)
+    padded.set(pcm.subarray(320))
+    expect(new Uint8Array(h.sent[1] as ArrayBuffer)).toEqual(leBytes(padded))
+  })
+
   it('drops audio that arrives before ready, and ignores a trailing odd byte', () => {
     const h = new Harness().start()
     h.binary(ramp(10))
@@ -487,6 +501,7 @@ type Action =
   | { kind: 'interrupt' }
   | { kind: 'close'; code: number }
   | { kind: 'tick'; ms: number }
+  | { kind: 'commit' }
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: plausible.map((f) => ({ kind: 'text' as const, data: JSON.stringify(f) })) },
@@ -496,6 +511,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 2000 }).map((n) => ({ kind: 'audio' as const, n })) },
   { weight: 1, arbitrary: fc.constantFrom('c1', 'c2', 'x').map((callId) => ({ kind: 'result' as const, callId })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'interrupt' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'commit' as const }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3000 }).map((ms) => ({ kind: 'tick' as const, ms })) },
   { weight: 1, arbitrary: fc.constantFrom(1000, 1005, 1006, 1011).map((code) => ({ kind: 'close' as const, code })) },
 )
@@ -527,6 +543,9 @@ describe('Speko adapter: robustness', () => {
             case 'tick':
               h.clock += a.ms
               break
+            case 'commit':
+              h.adapter.commit()
+              break
             case 'close':
               h.adapter.handleClose(a.code, '')
               break
@@ -556,7 +575,7 @@ describe('Speko adapter: robustness', () => {
         const frameBytes = (h.adapter.rates.inputSampleRate / 50) * 2
         for (const frame of h.sent) {
           if (typeof frame === 'string') {
-            expect(['tool_result', 'interrupt']).toContain((JSON.parse(frame) as { t: string }).t)
+            expect(['tool_result', 'interrupt', 'control']).toContain((JSON.parse(frame) as { t: string }).t)
           } else {
             expect([640, 960, frameBytes]).toContain(frame.byteLength)
           }

@@ -156,6 +156,17 @@ export class SpekoAdapter implements ProviderAdapter {
     else this.host?.emit({ type: 'bargein' })
   }
 
+  /**
+   * Push-to-talk: the user's turn is over. Sends what is left of the capture frame (padded with
+   * silence to 20 ms), then {"t":"control","action":"commit"}.
+   */
+  commit(): void {
+    if (this.phase !== 'ready') return
+    const rest = this.framer.flush()
+    if (rest && !this.sendRaw(int16ToBytes(rest).buffer as ArrayBuffer)) return
+    this.sendJson({ t: 'control', action: 'commit' })
+  }
+
   end(): void {
     // Speko has no end frame: the runtime closes the socket (1000 "client_stopped").
     if (this.phase === 'closed') return
