@@ -130,7 +130,13 @@ export class CaptureCore {
 
   setMuted(muted: boolean): void {
     this.muted = muted
-    if (muted) this.ring = []
+    if (muted) {
+      // Nothing captured before the mute may leave later: not the ring, not the resampler's
+      // history, not a half-filled frame.
+      this.ring = []
+      this.resampler.reset()
+      this.framer.reset()
+    }
   }
 
   setGate(enabled: boolean, params?: Partial<EchoGateParams>): void {

@@ -27,6 +27,22 @@ class Probe {
   tap: TapChunk[] = []
   private tapNode: ScriptProcessorNode | null = null
 
+  /** Closes the engine and forgets everything (the next test on the same page starts clean). */
+  async reset(): Promise<void> {
+    await this.engine?.close()
+    this.engine = null
+    this.frames = []
+    this.ready = true
+    this.levels = []
+    this.playback = []
+    this.devices = []
+    this.errors = []
+    this.tap = []
+    this.tapNode = null
+    this.constraints = []
+    this.target = new EventTarget()
+  }
+
   async setup(options: AudioEngineOptions & { fakeDevices?: boolean } = {}, mic: MicrophoneOptions | false = {}): Promise<unknown> {
     const { fakeDevices, ...engineOptions } = options
     if (fakeDevices) engineOptions.mediaDevices = this.fakeDevices()
