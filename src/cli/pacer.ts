@@ -30,6 +30,11 @@ export interface PacedSenderOptions {
   clock?: PacerClock
   /** Called once, when the last frame of the file (not of the silence) has been sent. */
   onFileEnd?(): void
+  /**
+   * Called when streaming (re)starts: frame k (k >= nextFrame) is due at streamStart + (k+1) frames
+   * (streamStart is the clock time at which frame 0 would have begun).
+   */
+  onStart?(streamStart: number, nextFrame: number): void
 }
 
 export class PacedSender {
@@ -105,6 +110,7 @@ export class PacedSender {
       // (Re)start: the next frame covers audio from now on.
       this.paused = false
       this.base = now - this.sent * this.frameMs
+      this.options.onStart?.(this.base, this.sent)
     }
     // Send every frame whose 20 ms have fully elapsed; never one ahead of the clock.
     while (this.running && this.options.canSend() && this.base + (this.sent + 1) * this.frameMs <= now) {

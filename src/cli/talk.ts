@@ -335,6 +335,8 @@ async function talk(
             canSend: () => acceptingAudio && !finishing,
             clock,
             onFileEnd: () => events.write({ type: 'input_end', frames: pacer?.framesSent ?? 0 }),
+            // Epoch ms (sub-ms precision) at which the stream's audio clock started.
+            onStart: (start, frame) => events.write({ type: 'input_start', epochMs: Number((performance.timeOrigin + start).toFixed(3)), frame, rate: event.inputSampleRate }),
           })
           pacer.start()
         } else {
