@@ -365,10 +365,13 @@ export class SpekoConversation {
         : this.lastClose === null && this.lastError !== null
           ? { reason: 'error', message: this.lastError }
           : this.closeDetails(error.message)
+      const endedByUser = this.stopping // endSession() during connect reports 'user' itself
       this.stopping = true
       await this.session.close().catch(() => undefined)
-      this.setStatus('disconnected')
-      this.reportDisconnect(details)
+      if (!endedByUser) {
+        this.setStatus('disconnected')
+        this.reportDisconnect(details)
+      }
       throw error
     }
     this.timers.clearTimeout(timer)
