@@ -519,6 +519,8 @@ export class S2SSession {
         this.renewing = false
         if (event.inputSampleRate > 0 && event.outputSampleRate > 0) this.rates = { input: event.inputSampleRate, output: event.outputSampleRate }
         this.emit(event)
+        this.flushToolResults()
+        this.flushAudio()
         this.setStatus(this.hasSentAudio ? 'listening' : 'ready')
         this.scheduleRenewal()
         if (firstReady && this.connectSettle) {
@@ -526,8 +528,6 @@ export class S2SSession {
           this.connectSettle = null
           settle.resolve()
         }
-        this.flushToolResults()
-        this.flushAudio()
         return
       }
       case 'tool.call':

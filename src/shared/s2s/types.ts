@@ -198,7 +198,7 @@ export interface ProviderAdapter {
   start(host: AdapterHost, options: AdapterStartOptions): void
   /** One frame from the server (string for text frames, ArrayBuffer for binary). */
   handleMessage(data: string | ArrayBuffer): void
-  /** True once the provider accepts audio (after session.ready / ready / immediately for OpenAI). */
+  /** True once the provider accepts audio (AssemblyAI session.ready, Speko ready, OpenAI session.created). */
   readonly acceptsAudio: boolean
   /** PCM16 mono at the negotiated input rate. */
   sendAudio(pcm: Int16Array): void

@@ -141,20 +141,21 @@ describe('OpenAI adapter: session start', () => {
 })
 
 describe('OpenAI adapter: audio', () => {
-  it('buffers audio captured before the socket opens and flushes it in order after session.update', async () => {
+  it('buffers audio captured before the session exists and flushes it in order after session.created', async () => {
     const h = harness()
     const connected = h.session.connect()
     h.session.sendAudio(pcm(480, 1))
-    h.session.sendAudio(pcm(480, 2))
     await settle()
     const socket = h.socket()
     expect(socket.sent).toHaveLength(0)
     socket.open()
+    h.session.sendAudio(pcm(480, 2))
+    expect(socket.types()).toEqual(['session.update'])
+    socket.receive({ type: 'session.created', session: {} })
     expect(socket.types()).toEqual(['session.update', 'input_audio_buffer.append', 'input_audio_buffer.append'])
     const frames = socket.json()
     expect(Array.from(base64ToInt16(frames[1]?.audio as string))).toEqual(Array.from(pcm(480, 1)))
     expect(Array.from(base64ToInt16(frames[2]?.audio as string))).toEqual(Array.from(pcm(480, 2)))
-    socket.receive({ type: 'session.created', session: {} })
     await connected
     h.session.sendAudio(pcm(480, 3))
     expect(socket.sent).toHaveLength(4)
@@ -169,6 +170,7 @@ describe('OpenAI adapter: audio', () => {
     for (let i = 1; i <= 10; i++) h.session.sendAudio(pcm(480, i))
     await settle()
     h.socket().open()
+    h.socket().receive({ type: 'session.created', session: {} })
     const appended = h.socket().json().filter((f) => f.type === 'input_audio_buffer.append').map((f) => base64ToInt16(f.audio as string)[0])
     expect(appended).toEqual([6, 7, 8, 9, 10])
   })
@@ -465,13 +467,13 @@ describe('OpenAI adapter: reconnect and renewal', () => {
     expect(second).not.toBe(first)
     expect(second.protocols).toEqual(['realtime', 'openai-insecure-api-key.ek_2'])
     second.open()
+    second.receive({ type: 'session.created', session: {} })
     expect(second.json()).toEqual([
       expect.objectContaining({ type: 'session.update' }),
       { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What time is it?' }] } },
       { type: 'conversation.item.create', item: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'It is noon.' }] } },
       { type: 'input_audio_buffer.append', audio: int16ToBase64(pcm(480, 9)) },
     ])
-    second.receive({ type: 'session.created', session: {} })
     expect(h.session.status).toBe('listening')
     // The answer to the old call cannot go to the new session: reported as not sent.
     expect(h.session.submitToolResult('call_1', '{}')).toBe(true)

@@ -7,7 +7,7 @@
  *   detection with create_response and interrupt_response true, input transcription, voice, flat
  *   function tools, instructions), then the carried-over conversation as text items (renewal), then
  *   a `response.create` only when there is a greeting (and nothing to carry over).
- * - audio: `input_audio_buffer.append` with base64 PCM16.
+ * - audio: `input_audio_buffer.append` with base64 PCM16, once session.created (or .updated) arrived.
  * - tools: 'tool.call' once per call_id (function_call_arguments.done or output_item.done,
  *   whichever comes first); `function_call_output` as soon as the result arrives; `response.create`
  *   only after that response's `response.done`, all its calls answered, and no other response
@@ -171,8 +171,9 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.renewAfterMs = options.renewAfterMs !== undefined ? options.renewAfterMs : OPENAI_RENEW_AFTER_MS
   }
 
+  /** After session.created (conservative: never audio before the server says the session exists). */
   get acceptsAudio(): boolean {
-    return this.started
+    return this.started && this.readyEmitted
   }
 
   start(host: AdapterHost, options: AdapterStartOptions): void {
