@@ -10,6 +10,8 @@ import type { Logger } from './logger'
 import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
+import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
+import type { ToolHost } from '../tools/host'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -25,6 +27,10 @@ export interface MainDeps {
   settingsBackend?: (dir: string, name: string) => SettingsBackend
   /** Desktop integration's platform adapters (tray, hotkeys, power, login items); none in the browser harness. */
   desktop?: DesktopPlatformDeps
+  /** A native folder picker (search folders, notes folder); without one those channels say it is unavailable. */
+  pickFolder?: PickFolder
+  /** The tools' machine adapters (clipboard, notifications, Documents folder); Node fallbacks otherwise. */
+  toolHost?: Partial<ToolHost>
 }
 
 export interface MainServices {
@@ -34,6 +40,7 @@ export interface MainServices {
   handlers: Handlers
   logger: Logger
   desktop: DesktopService
+  tools: ToolsService
 }
 
 /**
@@ -74,6 +81,14 @@ export function createMainServices(deps: MainDeps): MainServices {
   }
 
   const session = createSessionDomain({ settings, secrets, logger })
+  const tools = createToolsDomain({
+    userDataDir: deps.userDataDir,
+    settings,
+    host: { openExternal: deps.openExternal, ...deps.toolHost },
+    pickFolder: deps.pickFolder,
+    emit: deps.emit,
+    log: (line) => logger.info(line),
+  })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
 
   const handlers: Handlers = {
@@ -110,7 +125,8 @@ export function createMainServices(deps: MainDeps): MainServices {
     },
     ...session.handlers,
     ...desktop.handlers,
+    ...tools.handlers,
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service }
 }

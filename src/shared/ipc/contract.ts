@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { appChannels, appEvents } from './channels/app'
 import { keysChannels, keysEvents } from './channels/keys'
 import { settingsChannels, settingsEvents } from './channels/settings'
+import { toolsChannels, toolsEvents } from './channels/tools'
 import { sessionChannels } from './channels/session'
 import { desktopChannels, desktopEvents } from './channels/desktop'
 
@@ -14,6 +15,7 @@ export const channels = {
   ...appChannels,
   ...settingsChannels,
   ...keysChannels,
+  ...toolsChannels,
   ...sessionChannels,
   ...desktopChannels,
 } as const
@@ -22,6 +24,7 @@ export const events = {
   ...appEvents,
   ...settingsEvents,
   ...keysEvents,
+  ...toolsEvents,
   ...desktopEvents,
 } as const
 
