@@ -6,10 +6,11 @@ import type { ToolDeclaration } from '../../shared/s2s/types'
 import { toDeclaration } from '../../shared/tools/formats'
 import type { KeyedProvider, Settings } from '../../shared/settings/schema'
 import type { Logger } from '../app/logger'
+import { startDemoServer } from '../sim'
 import { describeTools } from '../tools'
 import { createSessionHandlers } from './handlers'
 import type { FetchLike } from './mint'
-import { createSessionService, type DemoLauncher, type SessionService } from './service'
+import { createSessionService, lazyDemoLauncher, type DemoLauncher, type SessionService } from './service'
 
 export { createSessionHandlers } from './handlers'
 export { createSessionService, buildSessionConfig, mintFor, lazyDemoLauncher, DEFAULT_INSTRUCTIONS } from './service'
@@ -30,13 +31,19 @@ export interface SessionDomainDeps {
   fetch?: FetchLike
 }
 
+/** The local Demo server (OpenAI protocol), started on first use. */
+export function defaultDemoLauncher(): DemoLauncher & { started(): boolean } {
+  return lazyDemoLauncher(() => startDemoServer({ protocol: 'openai' }))
+}
+
 export function createSessionDomain(deps: SessionDomainDeps): { service: SessionService; handlers: ReturnType<typeof createSessionHandlers> } {
   let declarations: ToolDeclaration[] | null = null
   const service = createSessionService({
     settings: () => deps.settings.get(),
     getKey: (provider) => deps.secrets.getKey(provider),
     toolDeclarations: deps.toolDeclarations ?? (() => (declarations ??= defaultToolDeclarations())),
-    demo: deps.demo,
+    demo: deps.demo ?? defaultDemoLauncher(),
+    demoProtocol: 'openai',
     fetch: deps.fetch,
     onSecret: (value) => deps.logger.addSecret(value),
     log: (line) => deps.logger.info(line),
