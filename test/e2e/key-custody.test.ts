@@ -51,6 +51,7 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'tools:removeSearchFolder': { path: '/not/a/search/folder' },
   'tools:chooseNotesFolder': undefined,
   'tools:resetNotesFolder': undefined,
+  'tools:openNotesFolder': undefined,
   'tools:timers': undefined,
   'tools:cancelTimer': { id: 't999' },
   // Last: clearing one key still leaves the canary in the others.

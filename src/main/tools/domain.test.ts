@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { EventName } from '../../shared/ipc/contract'
@@ -145,5 +145,25 @@ describe('tools domain (IPC handlers)', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe('opening the notes folder', () => {
+  it('creates the folder and hands it to the file manager', async () => {
+    const openPath = vi.fn().mockResolvedValue(undefined)
+    const { service, handlers } = (() => {
+      const settings = memorySettings()
+      return createToolsDomain({
+        userDataDir: join(dir.path, 'data'),
+        settings,
+        host: { openPath, documentsDir: join(dir.path, 'Documents'), notify: null },
+        emit: () => {},
+      })
+    })()
+    await handlers['tools:openNotesFolder'](undefined, ctx)
+    const folder = join(dir.path, 'Documents', 'Earshot Notes')
+    expect(openPath).toHaveBeenCalledWith(folder)
+    expect(existsSync(folder)).toBe(true)
+    service.dispose()
   })
 })

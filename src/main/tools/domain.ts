@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ToolSettingsView, TimerView } from '../../shared/ipc/channels/tools'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
@@ -24,6 +25,7 @@ export type ToolsChannel =
   | 'tools:removeSearchFolder'
   | 'tools:chooseNotesFolder'
   | 'tools:resetNotesFolder'
+  | 'tools:openNotesFolder'
   | 'tools:timers'
   | 'tools:cancelTimer'
 
@@ -155,6 +157,13 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
     },
     'tools:resetNotesFolder': () => {
       updateTools({ notesFolder: null })
+      return view()
+    },
+    'tools:openNotesFolder': async () => {
+      if (!host.openPath) throw new IpcFailure('unavailable', 'Opening folders is not available here.')
+      const folder = view().notesFolderInUse
+      await mkdir(folder, { recursive: true })
+      await host.openPath(folder)
       return view()
     },
     'tools:timers': () => timers(),

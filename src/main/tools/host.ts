@@ -58,6 +58,8 @@ export interface ToolHost {
   clipboard: ClipboardPort | null
   /** null = this host cannot open links. */
   openExternal: ((url: string) => Promise<void>) | null
+  /** Opens a folder in the system file manager (shell.openPath); null = not available. Rejects with a reason. */
+  openPath?: ((path: string) => Promise<void>) | null
   /** null = this host cannot show desktop notifications. */
   notify: Notifier | null
   runCommand: RunCommand

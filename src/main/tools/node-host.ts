@@ -65,6 +65,7 @@ export function createNodeToolHost(options: NodeHostOptions = {}): ToolHost {
     settings: options.settings ?? (() => fallback),
     clipboard: null,
     openExternal: null,
+    openPath: null,
     notify: options.notify === undefined ? ({ title, body }) => process.stderr.write(`${title}: ${body}\n`) : options.notify,
     runCommand: nodeRunCommand,
     launchDetached: nodeLaunchDetached,

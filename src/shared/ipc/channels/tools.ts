@@ -45,6 +45,8 @@ export const toolsChannels = {
   'tools:removeSearchFolder': { input: z.object({ path: z.string().min(1).max(4096) }), output: ToolSettingsViewSchema },
   /** Opens a native folder picker for the notes folder. Unchanged if cancelled. */
   'tools:chooseNotesFolder': { input: z.undefined(), output: ToolSettingsViewSchema },
+  /** Shows the notes folder in the system file manager (creating it if needed). */
+  'tools:openNotesFolder': { input: z.undefined(), output: ToolSettingsViewSchema },
   /** Back to <Documents>/Earshot Notes. */
   'tools:resetNotesFolder': { input: z.undefined(), output: ToolSettingsViewSchema },
   'tools:timers': { input: z.undefined(), output: z.array(TimerViewSchema) },
