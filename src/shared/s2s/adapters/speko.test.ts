@@ -247,10 +247,20 @@ describe('Speko adapter: interruption', () => {
     h.recv({ t: 'transcript', role: 'assistant', text: 'The weather in', final: false })
     h.recv({ t: 'interruption', at: 'assistant' })
     h.recv({ t: 'transcript', role: 'user', text: 'Stop.', final: true })
-    expect(h.eventsOf('agent.final')).toEqual([
-      expect.objectContaining({ text: 'The weather in', interrupted: true }),
-    ])
-    expect(h.events.map((e) => e.type).slice(-2)).toEqual(['agent.final', 'user.final'])
+    expect(h.eventsOf('agent.final')).toEqual([])
+    h.binary(ramp(480)) // the next reply
+    expect(h.eventsOf('agent.final')).toEqual([expect.objectContaining({ text: 'The weather in', interrupted: true })])
+    expect(h.events.map((e) => e.type).slice(-6)).toEqual(['bargein', 'reply.done', 'user.final', 'agent.final', 'reply.started', 'audio'])
+  })
+
+  it('a user transcript that finishes after the reply started does not split the reply', () => {
+    const h = ready(new Harness().start()).clear()
+    h.binary(ramp(480))
+    h.recv({ t: 'transcript', role: 'user', text: 'What time is it?', final: true })
+    h.binary(ramp(480))
+    h.recv({ t: 'transcript', role: 'assistant', text: 'Noon.', final: true })
+    expect(h.events.map((e) => e.type)).toEqual(['reply.started', 'audio', 'user.final', 'audio', 'agent.final', 'reply.done'])
+    expect(new Set(h.eventsOf('audio').map((e) => e.responseId)).size).toBe(1)
   })
 
   it('interrupt() sends {"t":"interrupt"}, flushes, and drops audio still in flight', () => {

@@ -304,9 +304,8 @@ export class SpekoAdapter implements ProviderAdapter {
         return
       }
       this.userPartial = ''
-      // The user spoke: whatever the agent said before is over.
-      this.finishInterrupted()
-      this.closeReply('completed')
+      // Not a reply boundary: upstream transcription (OpenAI's) often finishes after the reply
+      // to it has started, so the open reply stays open.
       this.host?.emit({ type: 'user.final', text })
       return
     }
