@@ -15,6 +15,7 @@ import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
 import { createMainWindow } from './electron/window'
+import { installDesktop, type InstalledDesktop } from './electron/desktop'
 
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const devOrigin = devUrl ? originOf(devUrl) : null
@@ -27,9 +28,12 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let mainWindow: BrowserWindow | null = null
+  // Desktop integration (tray, hotkeys, always-listening, login item, updates): src/main/electron/desktop.ts
+  let desktop: InstalledDesktop | null = null
   lockNavigation(trustedOrigins)
 
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv) => {
+    if (desktop?.secondInstance(argv)) return // earshot --toggle / --ptt-down / --ptt-up: no window
     if (!mainWindow) return
     if (mainWindow.isMinimized()) mainWindow.restore()
     mainWindow.show()
@@ -39,6 +43,8 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     const userDataDir = app.getPath('userData')
     const logger = createLogger({ file: join(app.getPath('logs'), 'earshot.log'), echo: !app.isPackaged })
+    const appUrl = devUrl ?? `${APP_ORIGIN}/index.html`
+    desktop = installDesktop({ preloadDir: join(import.meta.dirname, '../preload'), appUrl, showMainWindow: () => (mainWindow ? mainWindow.show() : open()) })
     const services = createMainServices({
       userDataDir,
       encryptor: safeStorageEncryptor(),
@@ -50,6 +56,7 @@ if (!app.requestSingleInstanceLock()) {
       openExternal: (url) => shell.openExternal(url),
       emit: sendToWindows,
       logger,
+      desktop: desktop.deps,
     })
     const csp = () => cspFor(providerSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
@@ -57,15 +64,15 @@ if (!app.requestSingleInstanceLock()) {
     serveRenderer(ses, join(import.meta.dirname, '../renderer'), csp)
     if (devOrigin) applyDevCsp(ses, devOrigin, csp)
     registerIpc(createIpcRouter({ handlers: services.handlers, trustedOrigins, log: (line) => logger.warn(line) }))
+    desktop.start(services)
 
     const open = () => {
       mainWindow = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: devUrl ?? `${APP_ORIGIN}/index.html` })
       mainWindow.on('closed', () => (mainWindow = null))
+      desktop?.manageWindow(mainWindow) // closing hides to the tray
     }
-    open()
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) open()
-    })
+    if (!desktop.startHidden) open() // a login launch (--hidden) starts in the tray
+    app.on('activate', () => (mainWindow ? mainWindow.show() : open())) // the window may be hidden in the tray
   })
 
   app.on('window-all-closed', () => {

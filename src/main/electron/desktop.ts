@@ -1,0 +1,210 @@
+/**
+ * Thin Electron adapters for desktop integration: Tray + Menu (rendering the pure menu model),
+ * globalShortcut, uiohook, powerMonitor, systemPreferences, login items, electron-updater, the
+ * close-to-tray window behaviour and the always-on-top companion window. Every decision lives in
+ * src/main/desktop (tested under plain Node); this file only connects Electron objects to it.
+ */
+import { app, BrowserWindow, globalShortcut, Menu, nativeImage, Notification, powerMonitor, shell, systemPreferences, Tray } from 'electron'
+import type { MenuItemConstructorOptions } from 'electron'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { MainServices } from '../app/services'
+import type { DesktopPlatformDeps } from '../desktop'
+import { GlobalShortcutSource } from '../desktop/global-shortcut-source'
+import { HIDDEN_FLAG } from '../desktop/login-item'
+import { trayIconFile, type MenuAction, type MenuItemModel } from '../desktop/tray-model'
+import { loadUiohook, UiohookSource } from '../desktop/uiohook-source'
+import type { UpdaterLike } from '../desktop/updates'
+import { probeXDisplay } from '../desktop/x-display'
+import { ownWebContents } from './ipc'
+
+export interface InstallDesktopOptions {
+  preloadDir: string
+  /** The renderer's URL (the companion loads it with #companion). */
+  appUrl: string
+  /** Shows (creating if needed) the main window. */
+  showMainWindow: () => void
+  /** Opens the settings view (defaults to showing the main window). */
+  openSettings?: () => void
+}
+
+export interface InstalledDesktop {
+  /** Platform adapters for createMainServices({ desktop }). */
+  deps: DesktopPlatformDeps
+  /** Started at login with --hidden: do not open the main window. */
+  startHidden: boolean
+  /** Creates the tray and binds the hotkey (after app ready and createMainServices). */
+  start(services: MainServices): void
+  /** Close-to-tray for the main window. */
+  manageWindow(window: BrowserWindow): void
+  /** A second launch's argv. Returns true when it was a command (the window should not be shown). */
+  secondInstance(argv: string[]): boolean
+}
+
+function iconsDir(): string {
+  return app.isPackaged ? join(process.resourcesPath, 'icons') : join(app.getAppPath(), 'resources', 'icons')
+}
+
+function loadUpdater(log: (line: string) => void): UpdaterLike | null {
+  if (!app.isPackaged) return null
+  try {
+    const require = createRequire(import.meta.url)
+    return (require('electron-updater') as { autoUpdater: UpdaterLike }).autoUpdater
+  } catch (error) {
+    log(`update: electron-updater unavailable: ${error instanceof Error ? error.message : String(error)}`)
+    return null
+  }
+}
+
+function toTemplate(items: MenuItemModel[], click: (id: MenuAction) => void): MenuItemConstructorOptions[] {
+  return items.map((item): MenuItemConstructorOptions => {
+    switch (item.type) {
+      case 'separator':
+        return { type: 'separator' }
+      case 'status':
+        return { label: item.label, enabled: false }
+      case 'checkbox':
+        return { type: 'checkbox', label: item.label, checked: item.checked, enabled: item.enabled, click: () => click(item.id) }
+      case 'item':
+        return { label: item.label, enabled: item.enabled, click: () => click(item.id) }
+    }
+  })
+}
+
+/** Wires desktop integration into the Electron app. See src/main/index.ts for the call sites. */
+export function installDesktop(options: InstallDesktopOptions): InstalledDesktop {
+  const platform = process.platform
+  let services: MainServices | null = null
+  let tray: Tray | null = null
+  let companion: BrowserWindow | null = null
+  let quitting = false
+  const log = (line: string) => services?.logger.info(line)
+
+  app.on('before-quit', () => (quitting = true))
+  app.on('will-quit', () => {
+    globalShortcut.unregisterAll()
+    services?.desktop.stop()
+  })
+
+  const showCompanion = (show: boolean) => {
+    if (!show) {
+      companion?.hide()
+      return
+    }
+    if (!companion || companion.isDestroyed()) {
+      // The same webPreferences as the main window (src/main/electron/window.ts).
+      companion = new BrowserWindow({
+        width: 380,
+        height: 220,
+        show: false,
+        alwaysOnTop: true,
+        skipTaskbar: true,
+        resizable: true,
+        minimizable: false,
+        fullscreenable: false,
+        title: 'Earshot transcript',
+        webPreferences: {
+          preload: join(options.preloadDir, 'index.cjs'),
+          contextIsolation: true,
+          sandbox: true,
+          nodeIntegration: false,
+          nodeIntegrationInWorker: false,
+          nodeIntegrationInSubFrames: false,
+          webSecurity: true,
+          allowRunningInsecureContent: false,
+          webviewTag: false,
+          experimentalFeatures: false,
+          navigateOnDragDrop: false,
+          spellcheck: false,
+          safeDialogs: true,
+        },
+      })
+      companion.setAlwaysOnTop(true, 'floating')
+      companion.setVisibleOnAllWorkspaces(true)
+      const contents = companion.webContents
+      ownWebContents.add(contents)
+      companion.on('closed', () => {
+        ownWebContents.delete(contents)
+        companion = null
+      })
+      companion.once('ready-to-show', () => companion?.showInactive())
+      void companion.loadURL(`${options.appUrl.split('#')[0]}#companion`)
+      return
+    }
+    companion.showInactive()
+  }
+
+  const deps: DesktopPlatformDeps = {
+    platform,
+    holdSource: new UiohookSource({
+      platform,
+      load: loadUiohook,
+      probeDisplay: () => probeXDisplay(),
+      isAccessibilityTrusted: (prompt) => platform === 'darwin' && systemPreferences.isTrustedAccessibilityClient(prompt),
+      log: (line) => log(line),
+    }),
+    pressSource: new GlobalShortcutSource(globalShortcut),
+    power: powerMonitor,
+    mediaAccess: platform === 'darwin' || platform === 'win32' ? systemPreferences : undefined,
+    loginItems: platform === 'darwin' || platform === 'win32' ? app : undefined,
+    autostartExecutable: platform === 'linux' ? (process.env.APPIMAGE ?? process.execPath) : undefined,
+    updater: loadUpdater((line) => console.warn(line)),
+    showCompanion,
+    openSystemSettings: (url) => shell.openExternal(url),
+  }
+
+  const onMenu = (id: MenuAction) => {
+    if (!services) return
+    if (services.desktop.menuAction(id)) return
+    if (id === 'show-window') options.showMainWindow()
+    else if (id === 'show-companion') showCompanion(true)
+    else if (id === 'open-settings') (options.openSettings ?? options.showMainWindow)()
+    else if (id === 'quit') app.quit()
+  }
+
+  return {
+    deps,
+    startHidden: process.argv.includes(HIDDEN_FLAG),
+
+    start(mainServices) {
+      services = mainServices
+      const desktop = mainServices.desktop
+      const image = (state: Parameters<typeof trayIconFile>[0]) => {
+        const file = join(iconsDir(), trayIconFile(state, platform))
+        const icon = nativeImage.createFromPath(file)
+        if (platform === 'darwin' && file.includes('Template')) icon.setTemplateImage(true)
+        return icon
+      }
+      const status = desktop.status()
+      tray = new Tray(image(status.tray.state))
+      tray.on('click', () => options.showMainWindow())
+      let lastState = status.tray.state
+      const render = (state: typeof lastState, tooltip: string, menu: MenuItemModel[]) => {
+        if (!tray || tray.isDestroyed()) return
+        if (state !== lastState) tray.setImage(image(state))
+        lastState = state
+        tray.setToolTip(tooltip)
+        tray.setContextMenu(Menu.buildFromTemplate(toTemplate(menu, onMenu)))
+      }
+      render(status.tray.state, status.tray.tooltip, desktop.menu())
+      desktop.onChange((next, menu) => render(next.tray.state, next.tray.tooltip, menu))
+      void desktop.start().catch((error: unknown) => mainServices.logger.error(`desktop: start failed: ${String(error)}`))
+    },
+
+    manageWindow(window) {
+      window.on('close', (event) => {
+        if (quitting || !services) return
+        event.preventDefault()
+        window.hide()
+        const notice = services.desktop.windowClosedToTray()
+        if (notice && Notification.isSupported()) new Notification({ title: 'Earshot is still running', body: notice }).show()
+      })
+    },
+
+    secondInstance(argv) {
+      if (!services) return false
+      const command = services.desktop.secondInstance(argv)
+      return command === 'toggle' || command === 'ptt-down' || command === 'ptt-up' || command === 'invalid'
+    },
+  }
+}
