@@ -1,21 +1,64 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type { Notice } from '../../shared/ipc/channels/app'
+import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
 import type { KeyStatus } from '../../shared/ipc/channels/keys'
-import { KEYED_PROVIDERS, PROVIDER_IDS, PROVIDER_LABELS, type KeyedProvider, type ProviderId, type Settings } from '../../shared/settings/schema'
+import { KEYED_PROVIDERS, PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
+import { publishToCompanion, subscribeToMain, type CompanionState } from './companion'
+import { copyText, exportMarkdown, LevelMeter, STATUS_LABEL, TalkButton, Transcript, type EntryActions } from './Conversation'
+import { errorText, KEY_INPUT_ID, MIC_SELECT_ID, ProviderCard, SettingsPanel } from './Settings'
+import { entryText, TranscriptStore, type ErrorAction } from './transcript'
+import { VoiceController, type UiStatus } from './voice'
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+let controller: VoiceController | null = null
+/** One controller per window, created on first use and kept for the window's life. */
+function voiceController(): VoiceController {
+  controller ??= new VoiceController(window.earshot)
+  return controller
 }
 
-function isKeyed(provider: ProviderId): provider is KeyedProvider {
-  return (KEYED_PROVIDERS as readonly string[]).includes(provider)
+function useRoute(): string {
+  const [hash, setHash] = useState(() => location.hash)
+  useEffect(() => {
+    const on = () => setHash(location.hash)
+    window.addEventListener('hashchange', on)
+    return () => window.removeEventListener('hashchange', on)
+  }, [])
+  return hash
 }
 
 export function App() {
+  const route = useRoute()
+  return route === '#companion' ? <Companion /> : <MainWindow />
+}
+
+function focusById(id: string): void {
+  const el = document.getElementById(id)
+  if (!el) return
+  el.scrollIntoView({ block: 'center' })
+  el.focus()
+}
+
+function StatusPill({ status, capturing }: { status: UiStatus; capturing: boolean }) {
+  const shown: UiStatus = capturing && (status === 'ready' || status === 'idle' || status === 'connecting') ? (status === 'connecting' ? 'connecting' : 'listening') : status
+  return (
+    <p className={`status status-${shown}`} data-testid="status" data-status={status} role="status" aria-live="off">
+      <span className="status-dot" aria-hidden="true" />
+      {STATUS_LABEL[shown]}
+    </p>
+  )
+}
+
+function MainWindow() {
   const [settings, setSettings] = useState<Settings | null>(null)
   const [keys, setKeys] = useState<KeyStatus | null>(null)
   const [notices, setNotices] = useState<Notice[]>([])
+  const [desktop, setDesktop] = useState<DesktopStatus | null>(null)
+  const [platform, setPlatform] = useState('other')
   const [loadError, setLoadError] = useState<string | null>(null)
+  const [copied, setCopied] = useState<string | null>(null)
+  const [toolsRefresh, setToolsRefresh] = useState(0)
+  const voice = voiceController()
+  const state = useSyncExternalStore(voice.subscribe, voice.getState)
 
   useEffect(() => {
     const api = window.earshot
@@ -28,21 +71,79 @@ export function App() {
         setNotices(n)
       })
       .catch((error: unknown) => live && setLoadError(errorText(error)))
+    api.app
+      .info()
+      .then((info) => live && setPlatform(info.platform))
+      .catch(() => {})
+    api.desktop
+      .status()
+      .then((d) => live && setDesktop(d))
+      .catch(() => {})
     const offs = [
       api.on('settings:changed', setSettings),
       api.on('keys:changed', setKeys),
+      api.on('desktop:status', setDesktop),
       api.on('app:notice', (notice) => setNotices((list) => [...list.filter((n) => n.id !== notice.id), notice])),
+      publishToCompanion(voice),
     ]
     return () => {
       live = false
       offs.forEach((off) => off())
     }
-  }, [])
+  }, [voice])
+
+  const anyKey = keys ? KEYED_PROVIDERS.some((p) => keys.providers[p].set) : false
+  const onboarding = !!settings && !!keys && !anyKey && settings.provider !== 'demo'
+  const ready = !!settings && !!keys && !onboarding
+
+  // The microphone and push-to-talk come alive once there is something to talk to.
+  const [started, setStarted] = useState(false)
+  useEffect(() => {
+    if (ready && settings && !started) {
+      voice.start(settings)
+      setStarted(true)
+    }
+  }, [ready, settings, started, voice])
+
+  // Tool cards finishing refresh the permissions and the audit log.
+  useEffect(
+    () =>
+      voice.transcript.watch((entry) => {
+        if (entry.kind === 'tool' && entry.state !== 'running' && entry.state !== 'waiting') setToolsRefresh((n) => n + 1)
+      }),
+    [voice],
+  )
+
+  const onAction = useCallback(
+    (action: ErrorAction) => {
+      if (action === 'key') focusById(KEY_INPUT_ID)
+      else if (action === 'microphone') focusById(MIC_SELECT_ID)
+      else if (action === 'mic-settings') void window.earshot.desktop.openMicrophoneSettings().catch(() => {})
+      else if (action === 'retry') voice.retry()
+    },
+    [voice],
+  )
+  const actions = useMemo<EntryActions>(
+    () => ({
+      onAction,
+      onDecide: (callId, choice) => void voice.decide(callId, choice),
+      onCopy: (entry) =>
+        void copyText(entryText(entry)).then((ok) => {
+          setCopied(ok ? 'Copied to the clipboard.' : 'Copying failed: select the text and copy it yourself.')
+          setTimeout(() => setCopied(null), 2500)
+        }),
+    }),
+    [onAction, voice],
+  )
+  const talkDown = useCallback(() => voice.talkDown(), [voice])
+  const talkUp = useCallback(() => voice.talkUp(), [voice])
 
   if (loadError) {
     return (
       <main className="shell">
-        <p role="alert" className="notice error">Earshot could not start its window: {loadError}</p>
+        <p role="alert" className="notice error">
+          Earshot could not start its window: {loadError}
+        </p>
       </main>
     )
   }
@@ -54,14 +155,17 @@ export function App() {
     )
   }
 
-  const provider = settings.provider
-  const anyKey = KEYED_PROVIDERS.some((p) => keys.providers[p].set)
-
+  const mic = state.micError
   return (
-    <main className="shell">
+    <div className="app">
       <header className="top">
-        <h1>Earshot</h1>
-        <p className="muted">Talk to your computer. It answers aloud.</p>
+        <div>
+          <h1>Earshot</h1>
+          <p className="muted">
+            {PROVIDER_LABELS[settings.provider]} · hold <kbd>{settings.hotkey.accelerator}</kbd> or the button below
+          </p>
+        </div>
+        <StatusPill status={state.status} capturing={state.capturing} />
       </header>
 
       {notices.length > 0 && (
@@ -70,7 +174,7 @@ export function App() {
             <div key={notice.id} className={`notice ${notice.level}`} role={notice.level === 'error' ? 'alert' : 'status'}>
               <strong>{notice.title}</strong>
               <p>{notice.message}</p>
-              <button type="button" onClick={() => window.earshot.app.dismissNotice({ id: notice.id }).then(setNotices)}>
+              <button type="button" className="secondary" onClick={() => void window.earshot.app.dismissNotice({ id: notice.id }).then(setNotices)}>
                 Dismiss
               </button>
             </div>
@@ -78,142 +182,122 @@ export function App() {
         </section>
       )}
 
-      {!anyKey && provider !== 'demo' && (
-        <section className="card onboarding" aria-labelledby="welcome">
-          <h2 id="welcome">Welcome</h2>
-          <p>
-            Earshot needs an API key for a speech-to-speech provider: OpenAI Realtime, AssemblyAI Voice Agent or Speko. Enter one
-            below. It is stored {keys.encryptionAvailable ? 'encrypted by your system keyring' : 'only for this run (your system has no keyring)'} and
-            never leaves Earshot&apos;s background process.
-          </p>
-          <p>
-            No account yet?{' '}
-            <button type="button" className="link" onClick={() => window.earshot.settings.update({ patch: { provider: 'demo' } })}>
-              Try Demo mode
+      {mic && (
+        <div className="notice error" role="alert" data-testid="mic-error">
+          <strong>The microphone is not available</strong>
+          <p>{mic.message}</p>
+          {mic.fix && <p className="small">{mic.fix}</p>}
+          <div className="row">
+            <button type="button" onClick={() => voice.retry()}>
+              Try again
             </button>
-            : a local simulator that needs no key.
-          </p>
-        </section>
+            <button type="button" className="secondary" onClick={() => focusById(MIC_SELECT_ID)}>
+              Pick another microphone
+            </button>
+            {mic.action === 'mic-settings' && (
+              <button type="button" className="secondary" onClick={() => void window.earshot.desktop.openMicrophoneSettings().catch(() => {})}>
+                Open microphone settings
+              </button>
+            )}
+          </div>
+        </div>
       )}
+      {state.outputNote && <p className="notice warning">{state.outputNote}</p>}
+      {state.micFallback && <p className="notice warning">The chosen microphone is not connected; Earshot is using the system default.</p>}
 
-      <ProviderCard settings={settings} keys={keys} />
-    </main>
+      <div className="layout">
+        <main className="conversation" aria-labelledby="conversation-heading">
+          <h2 id="conversation-heading" className="sr-only">
+            Conversation
+          </h2>
+          {onboarding ? (
+            <>
+              <section className="card onboarding" aria-labelledby="welcome">
+                <h2 id="welcome">Welcome</h2>
+                <p>
+                  Earshot needs an API key for a speech-to-speech provider: OpenAI Realtime, AssemblyAI Voice Agent or Speko. Enter one below. It is stored{' '}
+                  {keys.encryptionAvailable ? 'encrypted by your system keyring' : 'only for this run (your system has no keyring)'} and never leaves Earshot&apos;s background
+                  process.
+                </p>
+                <p>
+                  No account yet?{' '}
+                  <button type="button" className="link" onClick={() => void window.earshot.settings.update({ patch: { provider: 'demo' } })}>
+                    Try Demo mode
+                  </button>
+                  : a local simulator that needs no key.
+                </p>
+              </section>
+              <ProviderCard settings={settings} keys={keys} />
+            </>
+          ) : (
+            <>
+              <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
+              <div className="controls" aria-label="Talk controls" role="group">
+                <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} />
+                <LevelMeter voice={voice} />
+                <button
+                  type="button"
+                  role="switch"
+                  aria-checked={state.alwaysListening}
+                  className={`switch${state.alwaysListening ? ' on' : ''}`}
+                  data-testid="always-listening"
+                  onClick={() => void voice.setAlwaysListening(!state.alwaysListening).catch(() => {})}
+                >
+                  <span className="switch-track" aria-hidden="true" />
+                  Always listening
+                </button>
+                <div className="row tail">
+                  <button type="button" className="secondary" data-testid="export" onClick={() => exportMarkdown(voice.transcript)}>
+                    Export Markdown
+                  </button>
+                  {state.status !== 'idle' && state.status !== 'error' && (
+                    <button type="button" className="secondary" onClick={() => void voice.hangUp()}>
+                      End session
+                    </button>
+                  )}
+                  <button type="button" className="secondary" onClick={() => void window.earshot.desktop.showCompanion({ show: true }).catch(() => {})}>
+                    Companion
+                  </button>
+                </div>
+              </div>
+              {copied && (
+                <p className="small muted" role="status">
+                  {copied}
+                </p>
+              )}
+            </>
+          )}
+        </main>
+        <aside className="side" aria-label="Settings">
+          <SettingsPanel settings={settings} keys={keys} desktop={desktop} voice={voice} platform={platform} showProvider={!onboarding} refreshKey={toolsRefresh} />
+        </aside>
+      </div>
+    </div>
   )
 }
 
-function ProviderCard({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
-  const provider = settings.provider
-  const [draft, setDraft] = useState('')
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null)
-  const [busy, setBusy] = useState(false)
+const companionStore = new TranscriptStore()
 
-  useEffect(() => {
-    setDraft('')
-    setMessage(null)
-  }, [provider])
-
-  const choose = useCallback((value: ProviderId) => {
-    window.earshot.settings.update({ patch: { provider: value } }).catch((error: unknown) => setMessage({ kind: 'error', text: errorText(error) }))
-  }, [])
-
-  const save = async () => {
-    if (!isKeyed(provider)) return
-    setBusy(true)
-    try {
-      await window.earshot.keys.set({ provider, key: draft })
-      setDraft('')
-      setMessage({ kind: 'ok', text: 'Key saved.' })
-    } catch (error) {
-      setMessage({ kind: 'error', text: errorText(error) })
-    } finally {
-      setBusy(false)
-    }
-  }
-
-  const clear = async () => {
-    if (!isKeyed(provider)) return
-    await window.earshot.keys.clear({ provider })
-    setMessage({ kind: 'ok', text: 'Key removed.' })
-  }
-
-  const status = isKeyed(provider) ? keys.providers[provider] : null
-  const storageText: Record<string, string> = {
-    encrypted: 'stored encrypted',
-    plaintext: 'stored in a plain file (you opted in)',
-    memory: 'kept in memory until Earshot quits',
-    none: '',
-  }
-
+function Companion() {
+  const [state, setState] = useState<CompanionState>({ status: 'idle', capturing: false, connected: false })
+  useEffect(() => subscribeToMain(companionStore, setState), [])
+  const actions = useMemo<EntryActions>(
+    () => ({
+      onAction: () => void window.earshot.desktop.showCompanion({ show: false }).catch(() => {}),
+      onDecide: (callId, choice) => void window.earshot.tools.decide({ callId, choice }).catch(() => {}),
+      onCopy: (entry) => void copyText(entryText(entry)),
+    }),
+    [],
+  )
+  const down = useCallback(() => void window.earshot.desktop.talk({ action: 'down' }).catch(() => {}), [])
+  const up = useCallback(() => void window.earshot.desktop.talk({ action: 'up' }).catch(() => {}), [])
   return (
-    <section className="card" aria-labelledby="provider-heading">
-      <h2 id="provider-heading">Provider</h2>
-      <label className="field">
-        <span>Speech-to-speech provider</span>
-        <select value={provider} onChange={(event) => choose(event.target.value as ProviderId)} data-testid="provider-select">
-          {PROVIDER_IDS.map((id) => (
-            <option key={id} value={id}>
-              {PROVIDER_LABELS[id]}
-            </option>
-          ))}
-        </select>
-      </label>
-
-      {status ? (
-        <>
-          <p data-testid="key-status" className={status.set ? 'ok' : 'warn'}>
-            {status.set ? `A ${PROVIDER_LABELS[provider]} key is set (${storageText[status.storage]}).` : `No ${PROVIDER_LABELS[provider]} key is set.`}
-          </p>
-          <form
-            className="key-form"
-            onSubmit={(event) => {
-              event.preventDefault()
-              void save()
-            }}
-          >
-            <label className="field">
-              <span>{status.set ? 'Replace the API key' : 'API key'}</span>
-              <input
-                type="password"
-                autoComplete="off"
-                spellCheck={false}
-                value={draft}
-                onChange={(event) => setDraft(event.target.value)}
-                placeholder="Paste your key"
-                data-testid="key-input"
-              />
-            </label>
-            <div className="row">
-              <button type="submit" disabled={busy || draft.trim().length === 0}>
-                Save key
-              </button>
-              {status.set && (
-                <button type="button" className="secondary" onClick={() => void clear()}>
-                  Remove key
-                </button>
-              )}
-            </div>
-          </form>
-          {!keys.encryptionAvailable && (
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={keys.plaintextAllowed}
-                onChange={(event) => window.earshot.keys.allowPlaintext({ allow: event.target.checked })}
-              />
-              <span>Keep keys in a plain file so they survive a restart (your system has no keyring to encrypt them).</span>
-            </label>
-          )}
-        </>
-      ) : (
-        <p data-testid="key-status" className="ok">
-          Demo mode runs a local simulator on this computer. It needs no key and sends nothing over the internet.
-        </p>
-      )}
-      {message && (
-        <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'error-text' : 'ok'}>
-          {message.text}
-        </p>
-      )}
-    </section>
+    <div className="companion" data-testid="companion">
+      <header className="row spread">
+        <StatusPill status={state.status} capturing={state.capturing} />
+        <TalkButton onDown={down} onUp={up} capturing={state.capturing} disabled={!state.connected} />
+      </header>
+      <Transcript store={companionStore} actions={actions} emptyText={state.connected ? 'Nothing said yet.' : 'Open the main Earshot window to start talking.'} />
+    </div>
   )
 }
