@@ -87,7 +87,7 @@ const denyAll: Approver = () => ({ decision: 'deny', via: 'policy' })
 export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
   const now = options.now ?? Date.now
   const remember = Math.max(1, options.rememberCalls ?? 1000)
-  const maxOutput = options.maxOutputChars ?? 32_000
+  const maxOutput = options.maxOutputChars ?? 64_000
   const log = options.log ?? (() => {})
   const seen = new Map<string, Promise<ToolCallResult>>()
 
