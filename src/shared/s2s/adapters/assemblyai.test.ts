@@ -537,6 +537,44 @@ describe('AssemblyAI adapter: resume and fallback', () => {
     expect(h.frames()[1]).toEqual({ type: 'tool.result', call_id: 'call_from_before', result: '{"ok":true}' })
   })
 
+  it('hands results that were waiting for reply.done to the resumed session', () => {
+    const old = ready(new Harness().start(), 'sess_7')
+    old.recv({ type: 'reply.started', reply_id: 'r1' }).recv({ type: 'tool.call', call_id: 'c1', name: 'get_weather', arguments: {} })
+    old.adapter.sendToolResult('c1', '{"temp_c":3}')
+    old.adapter.handleClose(1006, '')
+    const resume = old.adapter.resumeState()
+    expect(resume).toMatchObject({ sessionId: 'sess_7', pendingResults: [{ callId: 'c1', name: 'get_weather', output: '{"temp_c":3}', status: 'ok' }] })
+    expect(old.eventsOf('tool.result')).toEqual([]) // not dropped: it travels with the resume
+
+    const h = new Harness().start({ resume: resume ?? undefined })
+    expect(h.types()).toEqual(['session.resume'])
+    ready(h, 'sess_7')
+    expect(h.frames()).toEqual([
+      { type: 'session.resume', session_id: 'sess_7' },
+      { type: 'tool.result', call_id: 'c1', result: '{"temp_c":3}' },
+    ])
+    expect(h.eventsOf('tool.result')).toEqual([
+      { type: 'tool.result', callId: 'c1', name: 'get_weather', output: '{"temp_c":3}', status: 'ok', sent: true },
+    ])
+  })
+
+  it('reports handed-over results as dropped when the resume falls back or cannot happen', () => {
+    const h = new Harness().start({
+      resume: { sessionId: 's', droppedAt: 1, pendingResults: [{ callId: 'c1', name: 'get_weather', output: '1', status: 'ok' }] } as never,
+    })
+    h.recv({ type: 'session.error', code: 'session_not_found', message: 'gone' })
+    expect(h.eventsOf('tool.result')).toEqual([{ type: 'tool.result', callId: 'c1', name: 'get_weather', output: '1', status: 'ok', sent: false }])
+    expect(h.types()).toEqual(['session.resume', 'session.update'])
+
+    const old = ready(new Harness().start(), 'sess_8')
+    old.recv({ type: 'reply.started' }).recv({ type: 'tool.call', call_id: 'c2', name: 'get_weather', arguments: {} })
+    old.adapter.sendToolResult('c2', '2')
+    old.adapter.handleClose(1006, '')
+    old.clock += 31_000
+    expect(old.adapter.resumeState()).toBeNull()
+    expect(old.eventsOf('tool.result')).toEqual([{ type: 'tool.result', callId: 'c2', name: 'get_weather', output: '2', status: 'ok', sent: false }])
+  })
+
   it('drops results for unknown calls on a fresh session', () => {
     const h = ready(new Harness().start()).clear()
     h.adapter.sendToolResult('nope', '1')

@@ -65,6 +65,15 @@ interface PendingResult {
 
 type Json = Record<string, unknown>
 
+/**
+ * AssemblyAI's resume state: the session id plus tool results that were waiting for reply.done
+ * when the socket dropped (the resumed session may still be waiting for them). The extra field
+ * rides along in the ResumeState object the runtime hands to the next connection's adapter.
+ */
+export interface AssemblyAIResumeState extends ResumeState {
+  pendingResults?: PendingResult[]
+}
+
 export interface AssemblyAIAdapterOptions {
   /** Carry the recent conversation into the prompt of a fresh session when resume fails (default true). */
   carryContextOnFallback?: boolean
@@ -97,6 +106,10 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   private replyDoneLatest = false
   private readonly calls = new Map<string, CallRecord>()
   private pending: PendingResult[] = []
+  /** Held results of a dropped connection, offered to the next one through resumeState(). */
+  private carried: PendingResult[] = []
+  /** Held results handed over by the previous connection (sent once the resume succeeds). */
+  private inherited: PendingResult[] = []
 
   private userPartial = ''
   private agentPartial = ''
@@ -133,6 +146,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     if (resume && typeof resume.sessionId === 'string' && resume.sessionId !== '') {
       this.sessionId = resume.sessionId
       this.droppedAt = typeof resume.droppedAt === 'number' && resume.droppedAt > 0 ? resume.droppedAt : null
+      this.inherited = readPendingResults((resume as AssemblyAIResumeState).pendingResults)
       this.phase = 'resuming'
       this.sendJson({ type: 'session.resume', session_id: resume.sessionId })
       return
@@ -218,19 +232,29 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.sendJson({ type: 'session.end' })
   }
 
-  resumeState(): ResumeState | null {
-    if (this.cleanlyEnded || this.sessionId === null || this.droppedAt === null) return null
-    if (this.host && this.host.now() - this.droppedAt > ASSEMBLYAI_RESUME_WINDOW_MS) return null
-    return { sessionId: this.sessionId, droppedAt: this.droppedAt }
+  resumeState(): AssemblyAIResumeState | null {
+    let resumable = !this.cleanlyEnded && this.sessionId !== null && this.droppedAt !== null
+    if (resumable && this.host && this.droppedAt !== null && this.host.now() - this.droppedAt > ASSEMBLYAI_RESUME_WINDOW_MS) resumable = false
+    if (!resumable || this.sessionId === null || this.droppedAt === null) {
+      this.dropCarried('the session cannot be resumed')
+      return null
+    }
+    const state: AssemblyAIResumeState = { sessionId: this.sessionId, droppedAt: this.droppedAt }
+    if (this.carried.length > 0) state.pendingResults = this.carried.map((r) => ({ ...r }))
+    return state
   }
 
   handleClose(code: number, reason: string): void {
     const wasEnding = this.phase === 'ending' || this.phase === 'ended' || this.cleanlyEnded
     const wasResuming = this.phase === 'resuming'
     this.phase = 'closed'
-    this.dropPending('the connection closed before AssemblyAI could take it')
     for (const call of this.calls.values()) if (!call.settled) call.cancelled = true
     this.activeReplyId = null
+    // Results still waiting for reply.done go to the resumed session, if there will be one.
+    this.carried.push(...this.pending, ...this.inherited)
+    this.pending = []
+    this.inherited = []
+    if (wasEnding || this.sessionId === null) this.dropCarried('the connection closed before AssemblyAI could take it')
     if (!wasEnding && this.sessionId !== null) {
       // A resume attempt that never got ready keeps the original drop time (the grace window runs from it).
       if (!(wasResuming && this.droppedAt !== null)) this.droppedAt = this.host?.now() ?? 0
@@ -310,8 +334,14 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.readyAt = this.host?.now() ?? null
     if (wasResume) {
       this.resumed = true
-      // No reply is in progress as far as this connection knows: results of calls made before
-      // the drop go out at once (their reply.done most likely came before the drop).
+      for (const result of this.inherited) {
+        this.calls.set(result.callId, { name: result.name, replyId: undefined, cancelled: false, settled: true })
+        this.pending.push(result)
+      }
+      this.inherited = []
+      // No reply is in progress as far as this connection knows, and a reply.done that came
+      // during the drop is lost: results of calls made before the drop go out at once rather
+      // than wait for a reply.done that may never come.
       this.replyDoneLatest = true
       this.host?.log(`assemblyai: session ${this.sessionId ?? '?'} resumed`)
     }
@@ -321,6 +351,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       outputSampleRate: ASSEMBLYAI_SAMPLE_RATE,
       ...(this.sessionId ? { sessionId: this.sessionId } : {}),
     })
+    if (wasResume) this.flushPending()
   }
 
   private onSessionEnded(msg: Json): void {
@@ -388,6 +419,9 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     // Calls of the lost session can never be answered there.
     for (const call of this.calls.values()) if (!call.settled) call.cancelled = true
     this.dropPending('the session could not be resumed')
+    const lost = this.inherited
+    this.inherited = []
+    for (const result of lost) this.host?.emit({ type: 'tool.result', ...result, sent: false })
     this.phase = 'configuring'
     if (config) {
       const carried = this.carryContext ? this.carriedContext() : ''
@@ -562,6 +596,16 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     }
   }
 
+  private dropCarried(why: string): void {
+    if (this.carried.length === 0) return
+    const batch = this.carried
+    this.carried = []
+    for (const result of batch) {
+      this.host?.log(`assemblyai: tool result ${result.callId} dropped: ${why}`)
+      this.host?.emit({ type: 'tool.result', ...result, sent: false })
+    }
+  }
+
   /** The reply whose audio may still be playing locally, or null. */
   private playingReplyId(): string | null {
     if (this.activeReplyId !== null) return this.activeReplyId
@@ -690,6 +734,17 @@ function safeStringify(value: unknown): string {
   } catch {
     return String(value)
   }
+}
+
+function readPendingResults(value: unknown): PendingResult[] {
+  if (!Array.isArray(value)) return []
+  const out: PendingResult[] = []
+  for (const item of value) {
+    if (!isObject(item) || typeof item.callId !== 'string' || typeof item.output !== 'string') continue
+    const status = item.status === 'error' || item.status === 'denied' ? item.status : 'ok'
+    out.push({ callId: item.callId, name: typeof item.name === 'string' ? item.name : '', output: item.output, status })
+  }
+  return out
 }
 
 /** The new part of a cumulative partial transcript (or the whole text when it is not an extension). */
