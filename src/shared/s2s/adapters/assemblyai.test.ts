@@ -691,6 +691,47 @@ describe('AssemblyAI through S2SSession', () => {
     await Promise.all([session.close(), flush()])
     expect(second.frames().at(-1)).toEqual({ type: 'session.end' })
   })
+  it('a tool result held when the socket drops reaches the resumed session', async () => {
+    const sockets: FakeSocket[] = []
+    const events: S2SEvent[] = []
+    const session = new S2SSession({
+      mint: async () => ({ ...credential, url: `wss://x/v1/ws?token=t${sockets.length + 1}` }),
+      socketFactory: (url, protocols) => {
+        const socket = new FakeSocket(url, protocols)
+        sockets.push(socket)
+        return socket
+      },
+      config,
+      playback: { playedMs: () => 0 },
+      createAdapter: () => new AssemblyAIAdapter(),
+      reconnectDelayMs: () => 0,
+    })
+    session.on((e) => events.push(e))
+    const connected = session.connect()
+    await flush()
+    const first = sockets[0] as FakeSocket
+    first.open()
+    first.server({ type: 'session.ready', session_id: 'sess_t' })
+    await connected
+    first.server({ type: 'reply.started', reply_id: 'r1' })
+    first.server({ type: 'tool.call', call_id: 'c1', name: 'get_weather', arguments: { city: 'Oslo' } })
+    expect(session.submitToolResult('c1', '{"temp_c":-3}')).toBe(true)
+    expect(first.frames().map((f) => f.type)).toEqual(['session.update']) // held: no reply.done yet
+    first.drop()
+    await flush()
+    await flush()
+    const second = sockets[1] as FakeSocket
+    second.open()
+    second.server({ type: 'session.ready', session_id: 'sess_t' })
+    expect(second.frames()).toEqual([
+      { type: 'session.resume', session_id: 'sess_t' },
+      { type: 'tool.result', call_id: 'c1', result: '{"temp_c":-3}' },
+    ])
+    expect(events.filter((e) => e.type === 'tool.result')).toEqual([
+      { type: 'tool.result', callId: 'c1', name: 'get_weather', output: '{"temp_c":-3}', status: 'ok', sent: true },
+    ])
+    await Promise.all([session.close(), flush()])
+  })
 })
 
 // ---- robustness (property-based) ----------------------------------------------------------------------
