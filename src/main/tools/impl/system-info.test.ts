@@ -19,7 +19,6 @@ function probe(overrides: Partial<SystemProbe> = {}): SystemProbe {
   return {
     platform: 'linux',
     arch: () => 'x64',
-    hostname: () => 'box',
     release: () => '6.1.0',
     osName: async () => 'Debian GNU/Linux 12 (bookworm)',
     uptimeSeconds: () => 7200,
@@ -40,7 +39,7 @@ describe('system_info', () => {
   it('reports OS, uptime, memory, CPU load and battery', async () => {
     const r = await runTool(createSystemInfoTool(probe({ battery: async () => ({ percent: 81, charging: false, state: 'discharging' }) })), 'system_info', {})
     expect(r.json).toEqual({
-      os: { name: 'Debian GNU/Linux 12 (bookworm)', platform: 'linux', release: '6.1.0', arch: 'x64', hostname: 'box' },
+      os: { name: 'Debian GNU/Linux 12 (bookworm)', platform: 'linux', release: '6.1.0', arch: 'x64' },
       uptime: { seconds: 7200, hours: 2 },
       memory: { totalGB: 16, freeGB: 4, usedPercent: 75 },
       cpu: { model: 'Test CPU', cores: 8, busyPercent: 75, loadAverage: [1.23, 0.5, 0.25] },

@@ -21,7 +21,6 @@ export interface CpuTimes {
 export interface SystemProbe {
   platform: ToolPlatform
   arch: () => string
-  hostname: () => string
   release: () => string
   /** The human OS name and version ("macOS 14.5", "Debian GNU/Linux 12 (bookworm)", "Windows 11 Pro"). */
   osName: () => Promise<string>
@@ -126,7 +125,6 @@ export function nodeSystemProbe(platform: ToolPlatform, run: RunCommand): System
   return {
     platform,
     arch: () => os.arch(),
-    hostname: () => os.hostname(),
     release: () => os.release(),
     osName: () => osNameFor(platform, run),
     uptimeSeconds: () => os.uptime(),
@@ -169,7 +167,7 @@ export function createSystemInfoTool(probe: SystemProbe) {
       const battery = await probe.battery().catch(() => null)
       const load = probe.platform === 'win32' ? null : probe.loadAverage().map((n) => Math.round(n * 100) / 100)
       return {
-        os: { name: await probe.osName(), platform: probe.platform, release: probe.release(), arch: probe.arch(), hostname: probe.hostname() },
+        os: { name: await probe.osName(), platform: probe.platform, release: probe.release(), arch: probe.arch() },
         uptime: { seconds: uptime, hours: Math.round((uptime / 3600) * 10) / 10 },
         memory: { totalGB: gb(totalMem), freeGB: gb(freeMem), usedPercent: totalMem > 0 ? Math.round(((totalMem - freeMem) / totalMem) * 100) : null },
         cpu: { model: probe.cpuModel(), cores: probe.cpuCount(), busyPercent: busy, ...(load ? { loadAverage: load } : {}) },
