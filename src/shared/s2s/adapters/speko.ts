@@ -67,8 +67,6 @@ export class SpekoAdapter implements ProviderAdapter {
   private requestedOutputRate = SPEKO_DEFAULT_SAMPLE_RATE
   private inputRate = SPEKO_DEFAULT_SAMPLE_RATE
   private outputRate = SPEKO_DEFAULT_SAMPLE_RATE
-  /** An error frame arrived before ready (it is the reason the session failed). */
-  private startupErrorSeen = false
   private serverEnded = false
 
   /** Cuts capture audio into exact 20 ms frames at the negotiated input rate. */
@@ -101,7 +99,6 @@ export class SpekoAdapter implements ProviderAdapter {
     this.inputRate = this.requestedInputRate
     this.outputRate = this.requestedOutputRate
     this.phase = 'waiting'
-    this.startupErrorSeen = false
     this.serverEnded = false
     this.framer = new PcmFramer(this.inputRate, SPEKO_FRAME_MS)
     this.reply = null
@@ -399,7 +396,6 @@ export class SpekoAdapter implements ProviderAdapter {
     const providerCode = str(msg.code) ?? 'ERROR'
     const message = str(msg.message) ?? ''
     const beforeReady = this.phase === 'waiting' || this.phase === 'idle'
-    if (beforeReady) this.startupErrorSeen = true
     // The official client reports these as "CODE: message"; an error before ready is why
     // the session failed to start.
     this.emit({
