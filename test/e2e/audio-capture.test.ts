@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { activeRms, buildProbe, openProbe, readWav, speechWav, tempDir, toneWav, workletFiles, type ProbePage } from '../fixtures/audio/page'
+import { activeRms, buildProbe, openProbe, readWav, speechWav, tempDir, toneWav, workletFiles, type DeviceData, type ProbePage, type ProbeWindow } from '../fixtures/audio/page'
 
 const RAW = { processing: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } }
 const tmp = tempDir()
@@ -17,7 +17,7 @@ async function page(wav: string): Promise<ProbePage> {
     p = await openProbe({ fakeMicrophone: wav })
     pages.set(wav, p)
   }
-  await p.page.evaluate(() => (window as any).audioProbe.reset())
+  await p.page.evaluate(() => (globalThis as unknown as ProbeWindow).audioProbe.reset())
   return p
 }
 beforeAll(() => {
@@ -25,8 +25,8 @@ beforeAll(() => {
   tone = toneWav(tmp.dir, 'tone', 440, 4)
   // 2 kHz + 10 kHz + 15 kHz, 0.25 each.
   mix = join(tmp.dir, 'mix.wav')
-  execFileSync('sox', ['-n', '-r', '48000', '-c', '3', '-b', '16', join(tmp.dir, 'mix3.wav'), 'synth', '4', 'sine', '2000', 'sine', '10000', 'sine', '15000'])
-  execFileSync('sox', [join(tmp.dir, 'mix3.wav'), mix, 'remix', '1v0.25,2v0.25,3v0.25'])
+  execFileSync('sox', ['-n', '-r', '48000', '-c', '3', '-b', '16', join(tmp.dir, 'mix3.wav'), 'synth', '4', 'sine', '2000', 'sine', '10000', 'sine', '15000', 'vol', '0.9'])
+  execFileSync('sox', [join(tmp.dir, 'mix3.wav'), mix, 'remix', '1v0.28,2v0.28,3v0.28'])
 })
 afterAll(async () => {
   for (const p of pages.values()) {
@@ -78,7 +78,7 @@ describe.each([24000, 16000])('capture at %i Hz', (rate) => {
     const probe = await page(speech)
     const r = (await probe.page.evaluate(
       async ([rate, mic]) => {
-        const p = (window as any).audioProbe
+        const p = (globalThis as unknown as ProbeWindow).audioProbe
         const setup = await p.setup({ inputRate: rate }, mic)
         p.engine.startCapture()
         const t0 = Date.now()
@@ -111,7 +111,7 @@ it('does not alias: tones above the uplink Nyquist are removed, tones below pass
   const grab = (rate: number) =>
     probe.page.evaluate(
       async ([rate, mic]) => {
-        const p = (window as any).audioProbe
+        const p = (globalThis as unknown as ProbeWindow).audioProbe
         await p.reset()
         await p.setup({ inputRate: rate }, mic)
         p.engine.startCapture()
@@ -135,7 +135,7 @@ it('does not alias: tones above the uplink Nyquist are removed, tones below pass
 it('delivers >= 500 ms of pre-roll from before the press, continuous with the live audio, and a ~300 ms tail', async () => {
   const probe = await page(tone)
   const r = (await probe.page.evaluate(async (mic) => {
-    const p = (window as any).audioProbe
+    const p = (globalThis as unknown as ProbeWindow).audioProbe
     await p.setup({}, mic)
     await p.sleep(1200)
     const pressAt = Date.now()
@@ -166,7 +166,7 @@ it('delivers >= 500 ms of pre-roll from before the press, continuous with the li
 it('buffers while the sink is not ready, then flushes everything in order', async () => {
   const probe = await page(tone)
   const r = (await probe.page.evaluate(async (mic) => {
-    const p = (window as any).audioProbe
+    const p = (globalThis as unknown as ProbeWindow).audioProbe
     await p.setup({}, mic)
     p.ready = false
     await p.sleep(700)
@@ -191,7 +191,7 @@ it('buffers while the sink is not ready, then flushes everything in order', asyn
 it('mutes: silence leaves and the level drops to zero', async () => {
   const probe = await page(tone)
   const r = (await probe.page.evaluate(async (mic) => {
-    const p = (window as any).audioProbe
+    const p = (globalThis as unknown as ProbeWindow).audioProbe
     await p.setup({}, mic)
     await p.sleep(300)
     p.engine.startCapture()
@@ -214,14 +214,14 @@ it('mutes: silence leaves and the level drops to zero', async () => {
 it('opens the exact device, falls back to the default when it disappears, swapping only the source', async () => {
   const probe = await page(tone)
   const r = (await probe.page.evaluate(async (mic) => {
-    const p = (window as any).audioProbe
+    const p = (globalThis as unknown as ProbeWindow).audioProbe
     const real = await p.realDevices()
-    const chosen = real.find((d: any) => d.kind === 'audioinput' && d.deviceId !== 'default')
+    const chosen = real.find((d) => d.kind === 'audioinput' && d.deviceId !== 'default') as DeviceData
     p.deviceList = real
     await p.setup({ fakeDevices: true }, { ...mic, deviceId: chosen.deviceId })
     p.engine.startCapture()
     await p.sleep(400)
-    p.deviceList = real.filter((d: any) => d.deviceId !== chosen.deviceId)
+    p.deviceList = real.filter((d) => d.deviceId !== chosen.deviceId)
     p.fireDeviceChange()
     await p.sleep(500)
     const afterFallback = p.engine.microphone
@@ -229,15 +229,15 @@ it('opens the exact device, falls back to the default when it disappears, swappi
     p.fireDeviceChange()
     await p.sleep(400)
     return { chosen: chosen.deviceId, constraints: p.constraints, devices: p.devices, afterFallback, restored: p.engine.microphone, frames: p.sent(0, false), errors: p.errors }
-  }, RAW)) as any
-  expect(r.constraints[0].deviceId).toEqual({ exact: r.chosen })
-  expect(r.constraints[1].deviceId).toBeUndefined()
+  }, RAW))
+  expect(r.constraints[0]?.deviceId).toEqual({ exact: r.chosen })
+  expect(r.constraints[1]?.deviceId).toBeUndefined()
   expect(r.afterFallback).toEqual({ deviceId: null, fallback: true })
   expect(r.devices[1]).toMatchObject({ deviceId: null, fallback: true, wanted: r.chosen })
-  expect(r.constraints[2].deviceId).toEqual({ exact: r.chosen })
+  expect(r.constraints[2]?.deviceId).toEqual({ exact: r.chosen })
   expect(r.restored).toEqual({ deviceId: r.chosen, fallback: false })
   // The worklet kept running through both swaps: one unbroken sequence, no second pre-roll.
-  const frames = r.frames as Sent[]
+  const frames = r.frames
   expect(frames.map((f) => f.seq)).toEqual(frames.map((_, i) => i))
   expect(frames.filter((f) => f.preroll).every((f) => f.seq < 30)).toBe(true)
   expect(frames.length).toBeGreaterThan(55)
@@ -247,10 +247,10 @@ it('opens the exact device, falls back to the default when it disappears, swappi
 it('falls back to the default when the saved device id does not exist', async () => {
   const probe = await page(tone)
   const r = (await probe.page.evaluate(async (mic) => {
-    const p = (window as any).audioProbe
+    const p = (globalThis as unknown as ProbeWindow).audioProbe
     await p.setup({}, { ...mic, deviceId: 'no-such-microphone' })
     return p.devices
-  }, RAW)) as any[]
+  }, RAW))
   expect(r[0]).toMatchObject({ deviceId: null, fallback: true, wanted: 'no-such-microphone' })
 })
 
@@ -259,7 +259,7 @@ it.each([
   ['not-found', { noMicrophone: true }, 'NotFoundError'],
 ] as const)('reports a %s microphone with a typed error', async (code, options, domName) => {
   probe = await openProbe(options)
-  const r = (await probe.page.evaluate(() => (window as any).audioProbe.setup({}, {}))) as { error?: { name: string; code: string; message: string; domName: string } }
+  const r = await probe.page.evaluate(() => (globalThis as unknown as ProbeWindow).audioProbe.setup({}, {}))
   expect(r.error).toMatchObject({ name: 'MicrophoneError', code, domName })
   expect(r.error?.message.length).toBeGreaterThan(20)
 })

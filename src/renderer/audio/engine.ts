@@ -240,6 +240,15 @@ export class AudioEngine {
     this.closed = true
     this.devices?.removeEventListener('devicechange', this.deviceListener)
     this.stopStream()
+    // Nothing leaves a closed engine, not even messages the worklets had already posted.
+    this.sink = null
+    this.queue = []
+    this.queuedSamples = 0
+    if (this.captureNode) this.captureNode.port.onmessage = null
+    if (this.playerNode) this.playerNode.port.onmessage = null
+    this.captureNode?.disconnect()
+    this.playerNode?.disconnect()
+    this.listeners.clear()
     for (const resolve of this.flushWaiters.values()) resolve({ silentAt: Date.now(), sentAt: Date.now(), droppedMs: 0 })
     this.flushWaiters.clear()
     await this.ctx?.close().catch(() => {})

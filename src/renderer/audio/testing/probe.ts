@@ -54,7 +54,9 @@ class Probe {
     engine.on('error', (e) => this.errors.push(`${e.name}: ${e.message}`))
     engine.setSink({
       isReady: () => this.ready,
-      send: (pcm, info) => this.frames.push({ pcm, info, sentAt: Date.now() }),
+      send: (pcm, info) => {
+        if (this.engine === engine) this.frames.push({ pcm, info, sentAt: Date.now() })
+      },
     })
     await engine.init()
     if (mic !== false) {
@@ -114,7 +116,6 @@ class Probe {
     let total = 0
     let first = -1
     let last = -1
-    let sum = 0
     for (const chunk of this.tap) {
       for (let i = 0; i < chunk.samples.length; i++) {
         const v = chunk.samples[i] as number
@@ -122,7 +123,6 @@ class Probe {
           if (first < 0) first = total + i
           last = total + i
         }
-        sum += v * v
       }
       total += chunk.samples.length
     }
