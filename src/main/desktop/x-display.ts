@@ -88,11 +88,15 @@ const FAMILY_WILD = 65535
 
 /** The MIT-MAGIC-COOKIE-1 for a display, as libXau would pick it; null when there is none. */
 export function findCookie(entries: XauthEntry[], target: DisplayTarget, localHost: string): Buffer | null {
-  const local = target.host === '' || target.host === 'unix'
+  // libxcb treats a loopback TCP display (ssh -X's localhost:10) like a local one for auth
+  const local = ['', 'unix', 'localhost', '127.0.0.1', '::1', '[::1]'].includes(target.host)
   for (const entry of entries) {
     if (entry.name !== 'MIT-MAGIC-COOKIE-1') continue
     if (entry.number !== '' && entry.number !== String(target.display)) continue
-    const hostMatches = entry.family === FAMILY_WILD || (local ? entry.family === FAMILY_LOCAL && entry.address === localHost : entry.address === target.host)
+    const hostMatches =
+      entry.family === FAMILY_WILD ||
+      (local && entry.family === FAMILY_LOCAL && entry.address === localHost) ||
+      (target.host !== '' && entry.address === target.host)
     if (hostMatches) return entry.data
   }
   return null
