@@ -9,13 +9,14 @@ import { createLogger } from './app/logger'
 import { createMainServices } from './app/services'
 import { createIpcRouter } from './ipc/router'
 import { APP_ORIGIN } from './security/policy'
-import { providerSocketOrigins } from '../shared/settings/schema'
+import { sessionSocketOrigins } from './s2s/origins'
 import { originOf } from '../shared/security/urls'
 import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
 import { createMainWindow } from './electron/window'
 import { installDesktop, type InstalledDesktop } from './electron/desktop'
+import { electronPickFolder, electronToolHost } from './electron/tools'
 
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const devOrigin = devUrl ? originOf(devUrl) : null
@@ -57,8 +58,10 @@ if (!app.requestSingleInstanceLock()) {
       emit: sendToWindows,
       logger,
       desktop: desktop.deps,
+      toolHost: electronToolHost(),
+      pickFolder: electronPickFolder(),
     })
-    const csp = () => cspFor(providerSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
+    const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
     lockPermissions(ses, trustedOrigins)
     serveRenderer(ses, join(import.meta.dirname, '../renderer'), csp)

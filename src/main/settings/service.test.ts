@@ -46,8 +46,9 @@ describe('settings (electron-store backed, zod validated)', () => {
 
   it('refuses renderer patches to main-only paths (tool folders), but main may change them', () => {
     const { service } = open(dir())
-    expect(() => service.update({ tools: { searchFolders: ['/'] } }, { fromRenderer: true })).toThrow(/folder picker/)
-    expect(() => service.update({ tools: { notesFolder: '/etc' } }, { fromRenderer: true })).toThrow(/folder picker/)
+    expect(() => service.update({ tools: { searchFolders: ['/'] } }, { fromRenderer: true })).toThrow(/own flows/)
+    expect(() => service.update({ tools: { notesFolder: '/etc' } }, { fromRenderer: true })).toThrow(/own flows/)
+    expect(() => service.update({ tools: { alwaysAllow: ['launch_application'] } }, { fromRenderer: true })).toThrow(/own flows/)
     expect(service.update({ tools: { searchFolders: ['/home/me/Documents'] } }).tools.searchFolders).toEqual(['/home/me/Documents'])
   })
 

@@ -143,7 +143,7 @@ export function defaultSettings(): Settings {
  * could use them to widen what tools may touch. Main changes them through dedicated, user-driven
  * flows (a native folder picker).
  */
-export const MAIN_ONLY_SETTING_PATHS = ['tools.searchFolders', 'tools.notesFolder'] as const
+export const MAIN_ONLY_SETTING_PATHS = ['tools.searchFolders', 'tools.notesFolder', 'tools.alwaysAllow'] as const
 
 /** A patch: any subset of the settings tree. Validated by merging and parsing the result. */
 export type SettingsPatch = DeepPartial<Settings>
