@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import type { TimerLike } from './session'
 import type { SocketLike } from './types'
 import {
@@ -366,5 +367,47 @@ describe('SpekoConversation', () => {
     socket.json({ t: 'transcript', role: 'user', text: 'x', final: true })
     expect(conv.transcript).toHaveLength(1)
     expect(conv.status).toBe('connected')
+  })
+
+  it('survives random and malformed frames with consistent status and mode', async () => {
+    const frame = fc.oneof(
+      fc.string().map((text) => ({ text })),
+      fc.uint8Array({ maxLength: 100 }).map((bytes) => ({ bytes })),
+      fc
+        .record(
+          {
+            t: fc.constantFrom('ready', 'transcript', 'interruption', 'tool_call', 'usage', 'error', 'end', 'server_tool_call'),
+            role: fc.constantFrom('user', 'assistant', 7),
+            text: fc.oneof(fc.string(), fc.constant(null)),
+            final: fc.boolean(),
+            callId: fc.constantFrom('a', 'b', ''),
+            name: fc.string(),
+            arguments: fc.oneof(fc.string(), fc.constant('{"x":1}')),
+            code: fc.string(),
+            message: fc.string(),
+          },
+          { requiredKeys: ['t'] },
+        )
+        .map((json) => ({ text: JSON.stringify(json) })),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { maxLength: 30 }), fc.constantFrom(1000, 1006, 1011, 0), async (frames, closeCode) => {
+        const r = rig({ onToolCall: () => '{"ok":true}' })
+        const { conv, socket } = await connected(r)
+        for (const f of frames) {
+          if ('bytes' in f) socket.onmessage?.({ data: f.bytes.slice().buffer })
+          else socket.onmessage?.({ data: f.text })
+          expect(['connected', 'disconnected']).toContain(conv.status)
+          expect(['listening', 'speaking']).toContain(conv.mode)
+        }
+        if (closeCode) socket.serverClose(closeCode, 'bye')
+        else await conv.endSession()
+        await tick()
+        expect(conv.status).toBe('disconnected')
+        expect(conv.mode).toBe('listening')
+        expect(r.disconnects).toHaveLength(1)
+      }),
+      { numRuns: 150 },
+    )
   })
 })
