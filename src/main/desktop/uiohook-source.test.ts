@@ -80,6 +80,8 @@ describe('UiohookSource', () => {
     expect(ACCESSIBILITY_HELP).toMatch(/Privacy & Security > Accessibility/)
     expect(prompts).toEqual([true])
     expect(hook.starts).toBe(0)
+    await source.start(hotkey('Command+Shift+Space', 'darwin'), sink) // a retry does not prompt again
+    expect(prompts).toEqual([true, false])
     const trusted = setup({ platform: 'darwin', trusted: true })
     expect(await trusted.source.start(hotkey('Command+Shift+Space', 'darwin'), trusted.sink)).toEqual({ ok: true })
     expect(trusted.hook.starts).toBe(1)

@@ -50,6 +50,7 @@ export class UiohookSource implements HotkeySource {
   private sink: HotkeySink | null = null
   private held = false
   private lastDown = 0
+  private prompted = false
   private readonly repeatGapMs: number
 
   constructor(private readonly options: UiohookSourceOptions) {
@@ -117,7 +118,9 @@ export class UiohookSource implements HotkeySource {
       return { ok: true }
     }
     if (platform === 'darwin') {
-      const trusted = this.options.isAccessibilityTrusted?.(true) ?? false
+      // Show the system prompt once per run; later attempts (retry, hotkey changes) only look.
+      const trusted = this.options.isAccessibilityTrusted?.(!this.prompted) ?? false
+      this.prompted = true
       return trusted ? { ok: true } : { ok: false, code: 'accessibility', message: ACCESSIBILITY_HELP }
     }
     if (platform === 'win32') return { ok: true }

@@ -189,6 +189,8 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
       render(status.tray.state, status.tray.tooltip, desktop.menu())
       desktop.onChange((next, menu) => render(next.tray.state, next.tray.tooltip, menu))
       void desktop.start().catch((error: unknown) => mainServices.logger.error(`desktop: start failed: ${String(error)}`))
+      // Look for an update a little after start; downloading and installing wait for the user.
+      if (app.isPackaged) setTimeout(() => void desktop.updates.act('check'), 30_000).unref()
     },
 
     manageWindow(window) {
