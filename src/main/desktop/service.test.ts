@@ -146,8 +146,13 @@ describe('DesktopService', () => {
     const bad = await desktop.setHotkey('Shift+A', 'hold')
     expect(bad).toMatchObject({ ok: false, reason: expect.stringMatching(/types a character/) })
     expect(settings.value.hotkey).toEqual({ accelerator: 'CommandOrControl+Shift+Space', mode: 'auto' })
+    let starts = 0
+    const start = hold.start.bind(hold)
+    hold.start = (h, sink) => ((starts += 1), start(h, sink))
     const good = await desktop.setHotkey('ctrl+alt+k', 'hold')
+    await new Promise((r) => setTimeout(r, 0))
     expect(good.ok).toBe(true)
+    expect(starts).toBe(1) // saving it does not bind it a second time
     expect(settings.value.hotkey).toEqual({ accelerator: 'Control+Alt+K', mode: 'hold' })
     expect(hold.bound).toBe('Control+Alt+K')
   })

@@ -77,7 +77,7 @@ export class DesktopService {
     this.lastSettings = settings
     this.ptt = new PushToTalk(settings.hotkey.mode, deps.clock ?? realClock)
     this.ptt.onCommands((commands) => {
-      deps.emit('desktop:ptt', { commands, status: this.pttStatus() })
+      if (commands.length > 0) deps.emit('desktop:ptt', { commands, status: this.pttStatus() })
       this.changed()
     })
     this.hotkeys = new HotkeyService({
@@ -253,7 +253,10 @@ export class DesktopService {
   private settingsChanged(next: Settings): void {
     const previous = this.lastSettings
     this.lastSettings = next
-    if (next.hotkey.accelerator !== previous.hotkey.accelerator || next.hotkey.mode !== previous.hotkey.mode) {
+    const applied = this.hotkeys.status()
+    const changed = next.hotkey.accelerator !== previous.hotkey.accelerator || next.hotkey.mode !== previous.hotkey.mode
+    // setHotkey has applied it already when it saves; only a change from elsewhere (settings:update) applies here
+    if (changed && (next.hotkey.accelerator !== applied.accelerator || next.hotkey.mode !== applied.mode)) {
       void this.hotkeys.apply(next.hotkey.accelerator, next.hotkey.mode).then((result) => {
         if (!result.ok) this.hotkeyNotice(next.hotkey.accelerator, result.reason)
         this.changed()
