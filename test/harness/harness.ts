@@ -75,6 +75,8 @@ export interface HarnessOptions extends BrowserOptions {
   /** Runs after the services exist and before the page loads (seed settings, keys...). */
   beforeLoad?: (services: MainServices) => void | Promise<void>
   deps?: Partial<MainDeps>
+  /** Scripts run in the page before the app (test taps on Web APIs); they run outside the page's CSP, as the bridge does. */
+  initScripts?: string[]
 }
 
 export interface Harness {
@@ -159,6 +161,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return reply
   })
   await context.addInitScript({ content: await bridgeSource() })
+  for (const content of options.initScripts ?? []) await context.addInitScript({ content })
   await page.goto(`${origin}/index.html`)
   for (const [event, payload] of pending.splice(0)) {
     void page.evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
