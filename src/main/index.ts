@@ -15,7 +15,7 @@ import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
 import { createMainWindow } from './electron/window'
-import { installDesktop, type InstalledDesktop } from './electron/desktop'
+import { enableWaylandGlobalShortcuts, installDesktop, type InstalledDesktop } from './electron/desktop'
 import { electronPickFolder, electronToolHost } from './electron/tools'
 
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
@@ -24,6 +24,7 @@ const trustedOrigins = () => (devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN]
 
 registerAppScheme()
 app.enableSandbox()
+enableWaylandGlobalShortcuts() // desktop integration: global shortcuts through the Wayland portal
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()

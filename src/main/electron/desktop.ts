@@ -41,6 +41,20 @@ export interface InstalledDesktop {
   secondInstance(argv: string[]): boolean
 }
 
+/**
+ * Before app ready: on Wayland, let globalShortcut go through the desktop portal
+ * (org.freedesktop.portal.GlobalShortcuts; KDE Plasma 6, GNOME 48+, Hyprland), Electron >= 35.
+ * Other features already enabled on the command line are kept.
+ */
+export function enableWaylandGlobalShortcuts(env: NodeJS.ProcessEnv = process.env): void {
+  if (process.platform !== 'linux') return
+  if (env.XDG_SESSION_TYPE !== 'wayland' && !env.WAYLAND_DISPLAY) return
+  const current = app.commandLine.getSwitchValue('enable-features')
+  const features = new Set(current ? current.split(',') : [])
+  features.add('GlobalShortcutsPortal')
+  app.commandLine.appendSwitch('enable-features', [...features].join(','))
+}
+
 function iconsDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'icons') : join(app.getAppPath(), 'resources', 'icons')
 }
