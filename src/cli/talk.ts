@@ -252,6 +252,8 @@ async function talk(
 
   interface ReplyState {
     spoke: boolean
+    /** The reply called tools: its answer comes in a follow-up reply, which is the one that counts. */
+    calledTools: boolean
     done: boolean
     counted: boolean
     lastAudioAt: number
@@ -260,12 +262,14 @@ async function talk(
   const replyOrder: string[] = []
   let currentReply: string | null = null
   let countedReplies = 0
+  // Reply ids are per provider session: a fresh session after a failed resume starts them again.
+  let connection = 0
   const reply = (id: string | undefined): ReplyState | null => {
-    const key = id || currentReply
+    const key = id ? `${connection}:${id}` : currentReply
     if (!key) return null
     let state = replies.get(key)
     if (!state) {
-      state = { spoke: false, done: false, counted: false, lastAudioAt: -Infinity }
+      state = { spoke: false, calledTools: false, done: false, counted: false, lastAudioAt: -Infinity }
       replies.set(key, state)
       replyOrder.push(key)
     }
@@ -296,15 +300,17 @@ async function talk(
     for (const id of replyOrder) {
       const state = replies.get(id)
       if (!state || state.counted || !state.done) continue
-      if (!state.spoke) {
-        state.counted = true // a tool-only reply: finished, not counted
+      if (!state.spoke || state.calledTools) {
+        // A reply that only called tools (or spoke a transition phrase while they ran): finished,
+        // not counted; the reply that speaks the result counts.
+        state.counted = true
         continue
       }
       if (player?.isPlayingResponse(id)) continue
       if (now - state.lastAudioAt < SETTLE_MS) continue
       state.counted = true
       countedReplies++
-      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: id })
+      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: id.slice(id.indexOf(':') + 1) })
       if (countedReplies >= options.turns) {
         finish()
         return
@@ -321,6 +327,8 @@ async function talk(
         return
       case 'ready': {
         events.write({ type: 'ready', inputSampleRate: event.inputSampleRate, outputSampleRate: event.outputSampleRate, ...(event.sessionId ? { sessionId: event.sessionId } : {}) })
+        connection++
+        currentReply = null
         if (finishing) return
         acceptingAudio = true
         if (!player) player = new SimulatedPlayer(event.outputSampleRate, () => clock.now())
@@ -354,7 +362,7 @@ async function talk(
         return
       }
       case 'reply.started':
-        currentReply = event.responseId
+        currentReply = `${connection}:${event.responseId}`
         reply(event.responseId)
         return
       case 'audio': {
@@ -379,9 +387,12 @@ async function talk(
         checkReplies()
         return
       }
-      case 'tool.call':
+      case 'tool.call': {
+        const state = reply(event.responseId)
+        if (state) state.calledTools = true
         void runTool(event)
         return
+      }
       case 'tool.result':
         events.write({ type: 'tool_result', callId: event.callId, name: event.name, status: event.status, sent: event.sent })
         return
@@ -416,6 +427,7 @@ async function talk(
     let args: unknown = event.arguments
     if (args === undefined || args === null) args = event.rawArguments ? parseMaybeJson(event.rawArguments) : {}
     const result = await tools.executeToolCall({ callId: event.callId, name: event.name, arguments: args }, approvalPolicy(options.approve))
+    if (finishing) debug(`tool ${event.name} finished after the run ended`)
     events.write({ type: 'tool', name: event.name, arguments: args, result: parseMaybeJson(result.output), status: result.status, callId: event.callId })
     session.submitToolResult(event.callId, result.output, result.status)
   }
