@@ -273,6 +273,7 @@ export class AudioEngine {
       this.setOutputRate(event.outputSampleRate)
     } else if (event.type === 'audio') this.play(event.itemId, event.pcm)
     else if (event.type === 'bargein') void this.flushPlayback()
+    else if (event.type === 'reply.done') this.endResampler()
   }
 
   // ------------------------------------------------------------------------------------------
