@@ -156,12 +156,18 @@ describe('mode switches while talking', () => {
   it('a press keeps the mode it began with', () => {
     // began in hold, switched to toggle mid-press: the key-up still ends it
     expect(run('hold', [down(0), mode('toggle', 500), up(1000)]).commands).toEqual([startLive, stopBy('key-up')])
-    // began in toggle, switched to hold mid-press: the key-up latches as toggle would...
+    // began in toggle, switched to auto mid-press: the key-up latches as toggle would...
     const t = run('toggle', [down(0), mode('auto', 50), up(1000)])
     expect(t.commands).toEqual([startLive])
     expect(t.state.phase).toBe('latched')
     // ...and the next press uses the new mode's rules
     expect(t.state.mode).toBe('auto')
+  })
+
+  it('a press that would latch stops instead when the mode became hold meanwhile (no latch in hold mode)', () => {
+    const { commands, state } = run('toggle', [down(0), mode('hold', 50), up(100)])
+    expect(commands).toEqual([startLive, stopBy('mode-change')])
+    expect(state.phase).toBe('idle')
   })
 
   it('switching to hold while latched stops the capture', () => {

@@ -166,7 +166,8 @@ export function pttStep(state: PttState, input: PttInput, options: PttOptions = 
       const held = input.at - (state.downAt ?? input.at)
       if (mode === 'hold') return stop(state, 'key-up')
       if (mode === 'auto' && held >= options.tapMs) return stop(state, 'key-up')
-      // toggle press, or an auto tap: keep capturing hands-free
+      // toggle press, or an auto tap: keep capturing hands-free (unless the mode is now Hold)
+      if (state.mode === 'hold') return stop(state, 'mode-change')
       return { state: { ...state, phase: 'latched', downAt: null, pressMode: null, lastDownAt: null }, commands: [] }
     }
     case 'toggle': {
