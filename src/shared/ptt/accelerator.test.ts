@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkHotkey, parseAccelerator } from './accelerator'
+import { acceleratorFromKeyPress, checkHotkey, parseAccelerator } from './accelerator'
 
 describe('parseAccelerator', () => {
   it('resolves CommandOrControl per platform and normalises spelling and order', () => {
@@ -60,5 +60,39 @@ describe('checkHotkey', () => {
     if (result.ok) expect(result.warnings.join()).toMatch(/F5 alone/)
     const quiet = checkHotkey('F15', 'linux')
     if (quiet.ok) expect(quiet.warnings).toEqual([])
+  })
+})
+
+describe('acceleratorFromKeyPress (the settings UI captures a hotkey by pressing it)', () => {
+  const press = (code: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}) => ({ code, ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, ...mods })
+
+  it('builds an accelerator from the physical key and the modifiers, portable across platforms', () => {
+    expect(acceleratorFromKeyPress(press('Space', { ctrlKey: true, shiftKey: true }), 'linux')).toBe('CommandOrControl+Shift+Space')
+    expect(acceleratorFromKeyPress(press('Space', { metaKey: true, shiftKey: true }), 'darwin')).toBe('CommandOrControl+Shift+Space')
+    expect(acceleratorFromKeyPress(press('KeyK', { ctrlKey: true, altKey: true }), 'win32')).toBe('CommandOrControl+Alt+K')
+    expect(acceleratorFromKeyPress(press('KeyK', { ctrlKey: true }), 'darwin')).toBe('Control+K')
+    expect(acceleratorFromKeyPress(press('KeyJ', { metaKey: true }), 'linux')).toBe('Super+J')
+    expect(acceleratorFromKeyPress(press('Digit1', { altKey: true, shiftKey: true }), 'linux')).toBe('Alt+Shift+1')
+    expect(acceleratorFromKeyPress(press('F13'), 'linux')).toBe('F13')
+    expect(acceleratorFromKeyPress(press('Numpad5', { ctrlKey: true }), 'linux')).toBe('CommandOrControl+num5')
+    expect(acceleratorFromKeyPress(press('ArrowUp', { ctrlKey: true, altKey: true }), 'linux')).toBe('CommandOrControl+Alt+Up')
+  })
+
+  it('returns null while only modifiers are down or for keys accelerators cannot name', () => {
+    for (const code of ['ControlLeft', 'ShiftRight', 'AltLeft', 'MetaLeft', 'IntlBackslash', 'Fn', '']) expect(acceleratorFromKeyPress(press(code, { ctrlKey: true }), 'linux'), code).toBeNull()
+  })
+
+  it('every accelerator it builds parses, and the validation verdict applies to it', () => {
+    const codes = ['KeyA', 'Digit0', 'Space', 'Enter', 'F5', 'F20', 'Slash', 'Numpad1', 'ArrowLeft', 'MediaPlayPause']
+    for (const code of codes) {
+      for (const mods of [{}, { ctrlKey: true }, { shiftKey: true }, { altKey: true, metaKey: true }]) {
+        for (const platform of ['linux', 'darwin', 'win32'] as const) {
+          const accelerator = acceleratorFromKeyPress(press(code, mods), platform)
+          expect(accelerator, `${code} ${JSON.stringify(mods)}`).not.toBeNull()
+          expect(parseAccelerator(accelerator!, platform), accelerator!).not.toHaveProperty('error')
+        }
+      }
+    }
+    expect(checkHotkey(acceleratorFromKeyPress(press('KeyA'), 'linux')!, 'linux').ok).toBe(false)
   })
 })

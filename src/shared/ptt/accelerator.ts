@@ -145,3 +145,45 @@ export function checkHotkey(accelerator: string, platform: HotkeyPlatform): Hotk
   if (modifiers.includes('altgr')) warnings.push('AltGr is not available on every keyboard layout.')
   return { ok: true, hotkey: parsed, warnings }
 }
+
+/** The fields of a DOM KeyboardEvent the hotkey capture needs (no DOM types in src/shared). */
+export interface KeyPress {
+  code: string
+  ctrlKey: boolean
+  altKey: boolean
+  shiftKey: boolean
+  metaKey: boolean
+}
+
+const CODE_KEYS: Record<string, string> = {
+  Space: 'Space', Enter: 'Enter', NumpadEnter: 'Enter', Tab: 'Tab', Backspace: 'Backspace', Delete: 'Delete', Insert: 'Insert',
+  Escape: 'Escape', Home: 'Home', End: 'End', PageUp: 'PageUp', PageDown: 'PageDown', ArrowUp: 'Up', ArrowDown: 'Down',
+  ArrowLeft: 'Left', ArrowRight: 'Right', CapsLock: 'Capslock', NumLock: 'Numlock', ScrollLock: 'Scrolllock', Pause: 'Pause',
+  PrintScreen: 'PrintScreen', Minus: '-', Equal: '=', BracketLeft: '[', BracketRight: ']', Backslash: '\\', Semicolon: ';',
+  Quote: "'", Backquote: '`', Comma: ',', Period: '.', Slash: '/', NumpadMultiply: 'nummult', NumpadAdd: 'numadd',
+  NumpadSubtract: 'numsub', NumpadDecimal: 'numdec', NumpadDivide: 'numdiv', MediaPlayPause: 'MediaPlayPause',
+  MediaTrackNext: 'MediaNextTrack', MediaTrackPrevious: 'MediaPreviousTrack', MediaStop: 'MediaStop',
+  AudioVolumeUp: 'VolumeUp', AudioVolumeDown: 'VolumeDown', AudioVolumeMute: 'VolumeMute',
+}
+
+/**
+ * The accelerator for a key press in the settings UI's "press your hotkey" field, built from the
+ * physical key (`code`, so Shift or the layout do not change it). Null while only modifiers are
+ * down or for a key accelerators cannot express; validate the result with checkHotkey.
+ */
+export function acceleratorFromKeyPress(press: KeyPress, platform: HotkeyPlatform): string | null {
+  const { code } = press
+  let key: string | undefined
+  if (/^Key[A-Z]$/.test(code)) key = code.slice(3)
+  else if (/^Digit\d$/.test(code)) key = code.slice(5)
+  else if (/^Numpad\d$/.test(code)) key = `num${code.slice(6)}`
+  else if (/^F([1-9]|1\d|2[0-4])$/.test(code)) key = code
+  else key = CODE_KEYS[code]
+  if (!key) return null
+  const parts: string[] = []
+  if (press.ctrlKey) parts.push(platform === 'darwin' ? 'Control' : 'CommandOrControl')
+  if (press.metaKey) parts.push(platform === 'darwin' ? 'CommandOrControl' : 'Super')
+  if (press.altKey) parts.push('Alt')
+  if (press.shiftKey) parts.push('Shift')
+  return [...parts, key].join('+')
+}
