@@ -255,8 +255,15 @@ export class VoiceController {
   /** The user starts talking while the agent speaks: stop the reply now. */
   private bargeIn(): void {
     const s = this.session
-    if (!s) return
-    if (this.engine.isPlaying || s.status === 'speaking' || s.status === 'thinking') s.interrupt()
+    const playing = this.engine.isPlaying
+    // The adapter truncates/cancels first (it reads how much was played), then playback stops. A
+    // provider that already finished sending the reply may not emit 'bargein': flush here anyway.
+    if (s && (playing || s.status === 'speaking' || s.status === 'thinking')) s.interrupt()
+    if (!playing) return
+    void this.engine.flushPlayback()
+    const id = this.lastAgentEntry
+    const entry = id ? this.transcript.get(id) : undefined
+    if (id && entry?.kind === 'agent' && !entry.interrupted) this.transcript.update(id, 'agent', { interrupted: true })
   }
 
   private async beginCapture(): Promise<void> {
