@@ -388,8 +388,8 @@ async function talk(
         return
       }
       case 'tool.call': {
-        const state = reply(event.responseId)
-        if (state) state.calledTools = true
+        const state = event.responseId ? reply(event.responseId) : currentReply ? (replies.get(currentReply) ?? null) : null
+        if (state && !state.done) state.calledTools = true
         void runTool(event)
         return
       }
