@@ -94,6 +94,8 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
   let quitting = false
   const log = (line: string) => services?.logger.info(line)
 
+  // Windows shows notifications (the tray notice) only for an app with an AppUserModelID: the installer's appId.
+  if (platform === 'win32') app.setAppUserModelId('app.earshot.desktop')
   app.on('before-quit', () => (quitting = true))
   app.on('will-quit', () => {
     globalShortcut.unregisterAll()
@@ -191,7 +193,8 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
       }
       const status = desktop.status()
       tray = new Tray(image(status.tray.state))
-      tray.on('click', () => options.showMainWindow())
+      // Left click shows the window (Windows, X11 trays). macOS opens the menu on click, as menu-bar apps do.
+      if (platform !== 'darwin') tray.on('click', () => options.showMainWindow())
       let lastState = status.tray.state
       const render = (state: typeof lastState, tooltip: string, menu: MenuItemModel[]) => {
         if (!tray || tray.isDestroyed()) return
