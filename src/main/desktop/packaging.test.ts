@@ -63,6 +63,11 @@ describe('electron-builder.yml', () => {
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'resources/icons', to: 'icons' }))
   })
 
+  it('uses the appId as the Windows AppUserModelID in the app (or its notifications never show)', () => {
+    expect(config.appId).toMatch(/^[a-z]+(\.[a-z]+)+$/)
+    expect(readFileSync(join(ROOT, 'src/main/electron/desktop.ts'), 'utf8')).toContain(`setAppUserModelId('${config.appId as string}')`)
+  })
+
   it('has a publish target for electron-updater and the deb depends on the X libraries uiohook needs', () => {
     expect(config.publish[0]).toMatchObject({ provider: expect.stringMatching(/^(github|generic|s3)$/) })
     expect(config.deb.depends).toEqual(expect.arrayContaining(['libxtst6', 'libxt6', 'libxrandr2']))
