@@ -24,6 +24,7 @@ function step(name, args) {
 step('typecheck: src/shared (pure)', ['tsc', '-p', 'tsconfig.shared.json'])
 step('typecheck: node (main, preload, cli, tests)', ['tsc', '-p', 'tsconfig.node.json'])
 step('typecheck: web (renderer)', ['tsc', '-p', 'tsconfig.web.json'])
+step('typecheck: browser tests and benches', ['tsc', '-p', 'tsconfig.e2e.json'])
 step('lint (layer boundaries)', ['eslint', '--max-warnings', '0', '.'])
 const built = step('build (electron-vite)', ['electron-vite', 'build'])
 
