@@ -298,7 +298,11 @@ export class VoiceController {
   private pttCommand(command: { type: string; buffer?: boolean; reason?: string }): void {
     switch (command.type) {
       case 'connect':
-        void this.ensureSession()
+        // No session without a microphone: the press is cancelled and the problem stays on screen.
+        void this.openMic().then((ok) => {
+          if (ok) void this.ensureSession()
+          else this.api.desktop.talk({ action: 'cancel' }).catch(() => {})
+        })
         return
       case 'start-capture':
         if (!this.state.capturing) {
