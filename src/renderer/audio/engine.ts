@@ -18,6 +18,7 @@
  *   sink is not ready (session connecting) and sends them all, oldest first, once it is.
  */
 import { Resampler } from '../../shared/s2s/pcm'
+import type { PttCommand } from '../../shared/ptt/machine'
 import type { PlaybackReporter, S2SEvent } from '../../shared/s2s/types'
 import { convertFrames } from './capture-core'
 import captureWorkletUrl from './capture-worklet.ts?worker&url'
@@ -274,6 +275,29 @@ export class AudioEngine {
     } else if (event.type === 'audio') this.play(event.itemId, event.pcm)
     else if (event.type === 'bargein') void this.flushPlayback()
     else if (event.type === 'reply.done') this.endResampler()
+  }
+
+  /**
+   * Carries out the push-to-talk machine's audio commands (src/shared/ptt/machine.ts): capture
+   * starts at the press even while connecting (frames wait for the sink), the tail follows the
+   * release, and the buffer is flushed or dropped when the session is ready or gone. 'connect'
+   * and 'blocked' are for the session and the UI.
+   */
+  ptt(command: PttCommand): void {
+    switch (command.type) {
+      case 'start-capture':
+        this.startCapture()
+        break
+      case 'stop-capture':
+        this.stopCapture()
+        break
+      case 'flush-buffer':
+        this.flushBuffered()
+        break
+      case 'discard-buffer':
+        this.discardBuffered()
+        break
+    }
   }
 
   // ------------------------------------------------------------------------------------------
