@@ -121,7 +121,18 @@ describe('earshot talk --provider openai', () => {
 
   it('runs get_current_time and an unknown tool; function_call_output before response.create, response.create after response.done', async () => {
     const script: SimScript = {
-      turns: [{ user: 'What time is it?', toolCalls: [{ name: 'get_current_time', arguments: {} }, { name: 'launch_rockets', arguments: { count: 3 } }], reply: 'Here you go.', replyMs: 800 }],
+      turns: [
+        {
+          user: 'What time is it?',
+          toolCalls: [
+            { name: 'get_current_time', arguments: {} },
+            { name: 'launch_rockets', arguments: { count: 3 } },
+            { name: 'open_url', arguments: { url: 'https://example.com/' } },
+          ],
+          reply: 'Here you go.',
+          replyMs: 800,
+        },
+      ],
     }
     await withSim(script, async (sim) => {
       const { args, files } = talkArgs('openai', question, work, ['--timeout', '30'])
@@ -130,7 +141,9 @@ describe('earshot talk --provider openai', () => {
       expect(result.code).toBe(0)
       checkWire(sim, { events: result.events })
       const tools = result.events.filter((l) => l.type === 'tool')
-      expect(tools).toHaveLength(2)
+      expect(tools).toHaveLength(3)
+      // --approve read-only (the default): a tool that leaves the machine is denied, not run.
+      expect(tools.find((t) => t.name === 'open_url')).toMatchObject({ arguments: { url: 'https://example.com/' }, status: 'denied' })
       const time = tools.find((t) => t.name === 'get_current_time')!
       expect(time).toMatchObject({ arguments: {}, status: 'ok' })
       expect((time.result as { iso: string }).iso).toMatch(ISO)
@@ -143,7 +156,7 @@ describe('earshot talk --provider openai', () => {
       const outputs = wire
         .map((e, i) => ({ e, i }))
         .filter(({ e }) => e.kind === 'text' && e.dir === 'in' && e.type === 'conversation.item.create' && (e.json as any).item.type === 'function_call_output')
-      expect(outputs).toHaveLength(2)
+      expect(outputs).toHaveLength(3) // every call gets an answer, denied and unknown ones included
       const create = indexOfFrame(wire, (f) => f.dir === 'in' && f.type === 'response.create')
       expect(create).toBeGreaterThan(done1) // never racing the active response
       for (const { e, i } of outputs) {
@@ -160,6 +173,22 @@ describe('earshot talk --provider openai', () => {
       // The spoken answer came in the second response and is what was played.
       expect(result.events.find((l) => l.type === 'agent')).toMatchObject({ text: 'Here you go.', interrupted: false })
       expect(samePcm(result.out!.samples, replyAudio(wire, 'resp_2'))).toBe(true)
+    })
+  }, 40_000)
+
+  it('--approve none denies even read-only tools, and the denial goes back to the model', async () => {
+    const script: SimScript = { turns: [{ user: 'What time is it?', toolCalls: [{ name: 'get_current_time', arguments: {} }], reply: 'I may not look.', replyMs: 600 }] }
+    await withSim(script, async (sim) => {
+      const { args, files } = talkArgs('openai', question, work, ['--timeout', '30', '--approve', 'none'])
+      const result = await runCli(args, sim.env, files)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const tool = result.events.find((l) => l.type === 'tool')!
+      expect(tool).toMatchObject({ name: 'get_current_time', status: 'denied' })
+      expect(JSON.stringify(tool.result)).not.toMatch(/"iso"/)
+      const output = frames(sim.wire.entries, 'in', 'conversation.item.create').map((f) => (f.json as any).item.output as string)
+      expect(output).toHaveLength(1)
+      expect(JSON.parse(output[0]!)).toEqual(tool.result)
     })
   }, 40_000)
 

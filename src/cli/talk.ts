@@ -251,6 +251,8 @@ async function talk(
   })
 
   interface ReplyState {
+    /** The provider's response id (the player knows replies by it). */
+    responseId: string
     spoke: boolean
     /** The reply called tools: its answer comes in a follow-up reply, which is the one that counts. */
     calledTools: boolean
@@ -269,7 +271,7 @@ async function talk(
     if (!key) return null
     let state = replies.get(key)
     if (!state) {
-      state = { spoke: false, calledTools: false, done: false, counted: false, lastAudioAt: -Infinity }
+      state = { responseId: key.slice(key.indexOf(':') + 1), spoke: false, calledTools: false, done: false, counted: false, lastAudioAt: -Infinity }
       replies.set(key, state)
       replyOrder.push(key)
     }
@@ -306,11 +308,11 @@ async function talk(
         state.counted = true
         continue
       }
-      if (player?.isPlayingResponse(id)) continue
+      if (player?.isPlayingResponse(state.responseId)) continue
       if (now - state.lastAudioAt < SETTLE_MS) continue
       state.counted = true
       countedReplies++
-      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: id.slice(id.indexOf(':') + 1) })
+      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: state.responseId })
       if (countedReplies >= options.turns) {
         finish()
         return
