@@ -139,6 +139,20 @@ describe('mintOpenAI', () => {
     expect(error.message).toMatch(/could not be resolved/)
   })
 
+  it('explains network failures without an error code, and AggregateError causes', async () => {
+    const badPort = async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: new Error('bad port') })
+    }
+    const a = await mintError(mintOpenAI({ baseUrl: 'http://127.0.0.1:1/v1', apiKey: KEY, model: 'm', fetch: badPort }))
+    expect(a.code).toBe('offline')
+    expect(a.message).toMatch(/the network request failed \(bad port\)/)
+    const aggregate = async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:80'), { code: 'ECONNREFUSED' })]), {}) })
+    }
+    const b = await mintError(mintOpenAI({ baseUrl: 'http://localhost/v1', apiKey: KEY, model: 'm', fetch: aggregate }))
+    expect(b.message).toMatch(/connection was refused/)
+  })
+
   it('gives up after the timeout and says so', async () => {
     const { base } = await serve(() => {
       // never answers

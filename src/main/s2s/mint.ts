@@ -179,9 +179,15 @@ function networkCause(error: unknown): string {
           return `network error ${code}`
       }
     }
-    node = (node as { cause?: unknown }).cause
+    const errors = (node as { errors?: unknown }).errors
+    const cause = (node as { cause?: unknown }).cause
+    node = cause ?? (Array.isArray(errors) ? errors[0] : undefined)
   }
-  return 'the network request failed'
+  // No error code: quote the innermost message (e.g. fetch's "bad port"), never a URL with secrets.
+  let inner: unknown = error
+  for (let depth = 0; depth < 10 && inner && typeof inner === 'object' && (inner as { cause?: unknown }).cause; depth++) inner = (inner as { cause?: unknown }).cause
+  const message = inner instanceof Error && inner !== error ? inner.message.replace(/\s+/g, ' ').slice(0, 80) : ''
+  return message ? `the network request failed (${message})` : 'the network request failed'
 }
 
 interface RequestSpec {
