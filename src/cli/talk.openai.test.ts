@@ -9,6 +9,7 @@ import { startOpenAISim } from '../main/sim/openai'
 import type { SimHandle } from '../main/sim/common'
 import type { SimScript } from '../main/sim/script'
 import type { WireEntry } from '../main/sim/wire'
+import { encodeWav } from './wav'
 import { concatPcm, decodeB64Pcm, everyEntryText, frames, indexOfFrame, joinWavs, pacingViolations, runCli, samePcm, streamStart, speechWav, talkArgs, workdir, type Workdir } from './talk-harness'
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/
@@ -236,6 +237,25 @@ describe('earshot talk --provider openai', () => {
     })
   }, 50_000)
 
+  it('--greeting makes the agent speak first, and that reply counts', async () => {
+    const silent = work.path('quiet.wav')
+    writeFileSync(silent, encodeWav(new Int16Array(48000 * 0.3), 48000))
+    await withSim({ greeting: 'Hi there, I am listening.', replyMs: 900, turns: [] }, async (sim) => {
+      const { args, files } = talkArgs('openai', silent, work, ['--timeout', '20', '--greeting', 'Hi there, I am listening.'])
+      const result = await runCli(args, sim.env, files)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const wire = sim.wire.entries
+      const creates = frames(wire, 'in', 'response.create')
+      expect(creates).toHaveLength(1)
+      expect(JSON.stringify(creates[0]!.json)).toContain('Hi there, I am listening.')
+      expect(frames(wire, 'out', 'input_audio_buffer.speech_started')).toEqual([])
+      expect(result.events.filter((l) => l.type === 'user')).toEqual([])
+      expect(result.events.find((l) => l.type === 'agent')).toMatchObject({ text: 'Hi there, I am listening.', interrupted: false })
+      expect(samePcm(result.out!.samples, replyAudio(wire, 'resp_1'))).toBe(true)
+    })
+  }, 30_000)
+
   it('fails with exit 3 and one line when the key is rejected; nothing reaches the socket', async () => {
     await withSim({ turns: [] }, async (sim) => {
       const { args, files } = talkArgs('openai', hello, work)
@@ -251,9 +271,7 @@ describe('earshot talk --provider openai', () => {
 
   it('fails with exit 4 on --timeout and closes the session normally', async () => {
     const silent = work.path('silence.wav')
-    const samples = new Int16Array(48000 * 0.5)
-    const { encodeWav } = await import('./wav')
-    writeFileSync(silent, encodeWav(samples, 48000))
+    writeFileSync(silent, encodeWav(new Int16Array(48000 * 0.5), 48000))
     await withSim({ turns: [] }, async (sim) => {
       const { args, files } = talkArgs('openai', silent, work, ['--timeout', '2'])
       const result = await runCli(args, sim.env, files)

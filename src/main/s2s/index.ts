@@ -32,21 +32,29 @@ export interface SessionDomainDeps {
 }
 
 /** The local Demo server (OpenAI protocol), started on first use. */
-export function defaultDemoLauncher(): DemoLauncher & { started(): boolean } {
+export function defaultDemoLauncher(): ReturnType<typeof lazyDemoLauncher> {
   return lazyDemoLauncher(() => startDemoServer({ protocol: 'openai' }))
 }
 
-export function createSessionDomain(deps: SessionDomainDeps): { service: SessionService; handlers: ReturnType<typeof createSessionHandlers> } {
+export interface SessionDomain {
+  service: SessionService
+  handlers: ReturnType<typeof createSessionHandlers>
+  /** Stops the Demo server if it was started (app quit, test teardown). */
+  dispose(): Promise<void>
+}
+
+export function createSessionDomain(deps: SessionDomainDeps): SessionDomain {
   let declarations: ToolDeclaration[] | null = null
+  const ownDemo = deps.demo ? null : defaultDemoLauncher()
   const service = createSessionService({
     settings: () => deps.settings.get(),
     getKey: (provider) => deps.secrets.getKey(provider),
     toolDeclarations: deps.toolDeclarations ?? (() => (declarations ??= defaultToolDeclarations())),
-    demo: deps.demo ?? defaultDemoLauncher(),
+    demo: deps.demo ?? ownDemo ?? undefined,
     demoProtocol: 'openai',
     fetch: deps.fetch,
     onSecret: (value) => deps.logger.addSecret(value),
     log: (line) => deps.logger.info(line),
   })
-  return { service, handlers: createSessionHandlers(service) }
+  return { service, handlers: createSessionHandlers(service), dispose: async () => ownDemo?.dispose() }
 }

@@ -141,6 +141,35 @@ describe('session:start over the IPC router', () => {
   })
 })
 
+describe('Demo mode with the real local Demo server', () => {
+  it('starts it on first use and returns a loopback credential the CSP allows; a session connects', async () => {
+    const l = logger()
+    const domain = createSessionDomain({ settings: { get: () => settingsWith({ provider: 'demo' }) }, secrets: { getKey: () => null }, logger: l.log })
+    try {
+      const router = createIpcRouter({ handlers: domain.handlers as unknown as Handlers, trustedOrigins: () => ['app://earshot'] })
+      const reply = await router.invoke('session:start', sender, undefined)
+      expect(reply.ok).toBe(true)
+      if (!reply.ok) return
+      const { credential, config } = reply.value as { credential: { url: string; protocol: string; protocols: string[] }; config: { tools: { name: string }[] } }
+      expect(credential.protocol).toBe('openai')
+      expect(credential.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime\?model=/)
+      expect(socketUrlAllowed(credential.url, sessionSocketOrigins(defaultSettings()))).toBe(true)
+      expect(config.tools.map((t) => t.name)).toContain('get_current_time')
+      // The credential really opens the Demo server's socket.
+      const { default: WebSocket } = await import('ws')
+      const socket = new WebSocket(credential.url, credential.protocols)
+      const first = await new Promise<string>((resolve, reject) => {
+        socket.once('message', (data) => resolve(String(data)))
+        socket.once('error', reject)
+      })
+      socket.close()
+      expect(JSON.parse(first).type).toBe('session.created')
+    } finally {
+      await domain.dispose()
+    }
+  })
+})
+
 describe('session config and CSP origins', () => {
   it('builds the config per provider with overrides', () => {
     const settings = settingsWith({ providers: { speko: { voice: 'verse', model: 'gpt-realtime-mini', instructions: 'Be terse.' } } })

@@ -169,8 +169,10 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
 }
 
 /** Starts a local server once, on first use, and mints from it on every call. */
-export function lazyDemoLauncher(start: () => Promise<{ credential(): SessionCredential }>): DemoLauncher & { started(): boolean } {
-  let server: Promise<{ credential(): SessionCredential }> | null = null
+export function lazyDemoLauncher(
+  start: () => Promise<{ credential(): SessionCredential; close?(): Promise<void> }>,
+): DemoLauncher & { started(): boolean; dispose(): Promise<void> } {
+  let server: Promise<{ credential(): SessionCredential; close?(): Promise<void> }> | null = null
   const launcher = async () => {
     if (!server) {
       server = start()
@@ -185,5 +187,15 @@ export function lazyDemoLauncher(start: () => Promise<{ credential(): SessionCre
       throw new MintError('internal', `The Demo server could not start: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
-  return Object.assign(launcher, { started: () => server !== null })
+  const dispose = async () => {
+    const running = server
+    server = null
+    if (!running) return
+    try {
+      await (await running).close?.()
+    } catch {
+      // a server that failed to start has nothing to close
+    }
+  }
+  return Object.assign(launcher, { started: () => server !== null, dispose })
 }
