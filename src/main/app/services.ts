@@ -80,7 +80,6 @@ export function createMainServices(deps: MainDeps): MainServices {
     return status
   }
 
-  const session = createSessionDomain({ settings, secrets, logger })
   const tools = createToolsDomain({
     userDataDir: deps.userDataDir,
     settings,
@@ -89,6 +88,7 @@ export function createMainServices(deps: MainDeps): MainServices {
     emit: deps.emit,
     log: (line) => logger.info(line),
   })
+  const session = createSessionDomain({ settings, secrets, logger, toolDeclarations: () => tools.service.kit.registry.declarations() })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
 
   const handlers: Handlers = {
