@@ -19,7 +19,7 @@ async function fresh(options: Record<string, unknown> = {}): Promise<void> {
     const p = (globalThis as unknown as ProbeWindow).audioProbe
     await p.reset()
     await p.setup(options, false)
-    p.startTap()
+    await p.startTap()
   }, options)
 }
 

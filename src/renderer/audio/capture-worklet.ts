@@ -1,17 +1,18 @@
 // The capture AudioWorkletProcessor: a thin shell around CaptureCore (capture-core.ts).
 // Input 0: the microphone. Input 1: the playback output (echo reference for the gate).
 import './worklet-polyfill'
+import { scope, type Processor } from './worklet-scope'
 import { CaptureCore } from './capture-core'
 import { CAPTURE_PROCESSOR, type CaptureConfig, type CaptureInMessage, type CaptureOutMessage } from './protocol'
 
-class CaptureProcessor extends AudioWorkletProcessor {
+class CaptureProcessor extends scope.AudioWorkletProcessor implements Processor {
   private readonly core: CaptureCore
 
   constructor(options?: AudioWorkletNodeOptions) {
     super(options)
     const config = (options?.processorOptions as { config?: Partial<CaptureConfig> } | undefined)?.config ?? {}
     const post = (message: CaptureOutMessage, transfer?: Transferable[]) => this.port.postMessage(message, transfer ?? [])
-    this.core = new CaptureCore(sampleRate, config, {
+    this.core = new CaptureCore(scope.sampleRate, config, {
       frame: (frame) => post(frame, [frame.pcm.buffer]),
       level: (rms, peak, gated, at) => post({ type: 'level', rms, peak, gated, at }),
       stopped: (at) => post({ type: 'stopped', at }),
@@ -50,4 +51,4 @@ class CaptureProcessor extends AudioWorkletProcessor {
   }
 }
 
-registerProcessor(CAPTURE_PROCESSOR, CaptureProcessor)
+scope.registerProcessor(CAPTURE_PROCESSOR, CaptureProcessor)

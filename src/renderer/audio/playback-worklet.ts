@@ -1,17 +1,18 @@
 // The playback AudioWorkletProcessor: a thin shell around PlaybackCore (playback-core.ts). One
 // persistent node per engine; chunks arrive as transferred PCM16 at the context rate.
 import './worklet-polyfill'
+import { scope, type Processor } from './worklet-scope'
 import { PlaybackCore } from './playback-core'
 import { PLAYBACK_PROCESSOR, type PlaybackConfig, type PlaybackInMessage, type PlaybackOutMessage } from './protocol'
 
-class PlaybackProcessor extends AudioWorkletProcessor {
+class PlaybackProcessor extends scope.AudioWorkletProcessor implements Processor {
   private readonly core: PlaybackCore
   private readonly flushes: { id: number; sentAt: number; receivedAt: number; dropped: number }[] = []
 
   constructor(options?: AudioWorkletNodeOptions) {
     super(options)
     const config = (options?.processorOptions as { config?: Partial<PlaybackConfig> } | undefined)?.config ?? {}
-    this.core = new PlaybackCore(sampleRate, config)
+    this.core = new PlaybackCore(scope.sampleRate, config)
     this.port.onmessage = (event: MessageEvent<PlaybackInMessage>) => {
       const m = event.data
       switch (m.type) {
@@ -53,4 +54,4 @@ class PlaybackProcessor extends AudioWorkletProcessor {
   }
 }
 
-registerProcessor(PLAYBACK_PROCESSOR, PlaybackProcessor)
+scope.registerProcessor(PLAYBACK_PROCESSOR, PlaybackProcessor)

@@ -1,13 +1,4 @@
-// The AudioWorkletGlobalScope names TypeScript's DOM lib does not declare.
-declare abstract class AudioWorkletProcessor {
-  readonly port: MessagePort
-  constructor(options?: AudioWorkletNodeOptions)
-  abstract process(inputs: Float32Array[][], outputs: Float32Array[][], parameters: Record<string, Float32Array>): boolean
-}
-declare function registerProcessor(name: string, processorCtor: new (options?: AudioWorkletNodeOptions) => AudioWorkletProcessor): void
-declare const sampleRate: number
-declare const currentTime: number
-
+// Vite's `?worker&url` import: the URL of the bundled module (used for the AudioWorklet modules).
 declare module '*?worker&url' {
   const src: string
   export default src

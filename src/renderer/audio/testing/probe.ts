@@ -3,6 +3,7 @@
  * way the app is, and served under the app's CSP). Not part of the app: nothing imports it.
  * Exposes `window.audioProbe` for page.evaluate().
  */
+import tapWorkletUrl from './tap-worklet.ts?worker&url'
 import { AudioEngine, type AudioEngineOptions, type FrameInfo, type MicrophoneOptions, type PlaybackEvent } from '../index'
 
 interface SentFrame {
@@ -25,7 +26,7 @@ class Probe {
   devices: unknown[] = []
   errors: string[] = []
   tap: TapChunk[] = []
-  private tapNode: ScriptProcessorNode | null = null
+  private tapNode: AudioWorkletNode | null = null
 
   /** Closes the engine and forgets everything (the next test on the same page starts clean). */
   async reset(): Promise<void> {
@@ -101,12 +102,15 @@ class Probe {
 
   // ---- playback ----
   /** Records everything the engine outputs (post-volume), in render order. */
-  startTap(): void {
+  async startTap(): Promise<void> {
     const ctx = this.engine?.context
     const out = this.engine?.output
     if (!ctx || !out) throw new Error('no engine')
-    const node = ctx.createScriptProcessor(256, 1, 1)
-    node.onaudioprocess = (e) => this.tap.push({ at: Date.now(), samples: new Float32Array(e.inputBuffer.getChannelData(0)) })
+    await ctx.audioWorklet.addModule(tapWorkletUrl)
+    const node = new AudioWorkletNode(ctx, 'earshot-test-tap', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit' })
+    node.port.onmessage = (e: MessageEvent<TapChunk>) => {
+      if (this.tapNode === node) this.tap.push(e.data)
+    }
     out.connect(node)
     node.connect(ctx.destination)
     this.tapNode = node
