@@ -86,6 +86,16 @@ describe('sample format conversion', () => {
     expect(Array.from(bytesToInt16(new Uint8Array([1, 0, 7])))).toEqual([1])
   })
 
+  it('rounds exactly as Math.round of the scaled sample, for any float', () => {
+    const ref = (s: number) => (s !== s ? 0 : s <= -1 ? -32768 : s >= 1 ? 32767 : s < 0 ? Math.round(s * 0x8000) : Math.round(s * 0x7fff))
+    const edges = [0, -0, 0.5 / 32767, -0.5 / 32768, 1.5 / 32767, -1.5 / 32768, 1 - 2 ** -24, -1 + 2 ** -24, Infinity, -Infinity, 1e-45, -1e-45]
+    const input = new Float32Array(edges.length + 20000)
+    input.set(edges)
+    for (let i = edges.length; i < input.length; i++) input[i] = (Math.random() * 2.2 - 1.1) * (i % 3 === 0 ? 1e-3 : 1)
+    const expected = Int16Array.from(input, ref)
+    expect(Array.from(floatToInt16(input))).toEqual(Array.from(expected))
+  })
+
   it('works on subarray views (byteOffset != 0)', () => {
     const backing = new Int16Array([9, 9, 5, -5, 9])
     const view = backing.subarray(2, 4)
@@ -198,6 +208,33 @@ describe('Resampler', () => {
     const steady = out.subarray(2000, 22000)
     expect(toneAmplitude(steady, 24000, 3000)).toBeCloseTo(0.5, 2)
     expect(toneAmplitude(steady, 24000, 5000)).toBeLessThan(1e-3)
+  })
+
+  it('2:1 keeps the band up to 10 kHz flat (48k -> 24k, 9.5 kHz)', () => {
+    const r = new Resampler(48000, 24000)
+    const out = r.process(sine(48000, 9500, 1))
+    expect(toneAmplitude(out.subarray(2000, 22000), 24000, 9500)).toBeCloseTo(0.5, 3)
+  })
+
+  it('writes into a caller buffer when given one, with the same output', () => {
+    for (const [from, to] of [
+      [48000, 24000],
+      [44100, 16000],
+      [16000, 24000],
+      [24000, 24000],
+    ] as [number, number][]) {
+      const input = sine(from, 523, 0.1, 0.8)
+      const a = new Resampler(from, to)
+      const b = new Resampler(from, to)
+      const scratch = new Float32Array(b.maxOutput(128))
+      for (let o = 0; o < input.length; o += 128) {
+        const chunk = input.subarray(o, o + 128)
+        const expected = a.process(chunk)
+        const got = b.process(chunk, scratch)
+        expect(got.buffer).toBe(scratch.buffer)
+        expect(Array.from(got)).toEqual(Array.from(expected))
+      }
+    }
   })
 
   it('gives the same output whatever the chunking (state kept across chunks)', () => {

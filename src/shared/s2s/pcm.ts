@@ -10,13 +10,16 @@
 
 /** Float samples in [-1, 1] -> PCM16 (clamped, rounded; -1 -> -32768, 1 -> 32767). */
 export function floatToInt16(input: Float32Array, out?: Int16Array): Int16Array {
-  const result = out && out.length >= input.length ? out : new Int16Array(input.length)
-  for (let i = 0; i < input.length; i++) {
-    let s = input[i] as number
-    if (s !== s) s = 0 // NaN
-    else if (s < -1) s = -1
-    else if (s > 1) s = 1
-    result[i] = s < 0 ? Math.round(s * 0x8000) : Math.round(s * 0x7fff)
+  const n = input.length
+  const result = out && out.length >= n ? out : new Int16Array(n)
+  for (let i = 0; i < n; i++) {
+    const s = input[i] as number
+    // v is exact in a double (a float32 times 2^15 or 32767) and so is v + 32768.5, so truncating
+    // that (it is >= 0.5) is floor(v + 0.5): exactly Math.round(v), without the call.
+    let v = 0 // NaN and zero stay 0
+    if (s > 0) v = s < 1 ? s * 0x7fff : 0x7fff
+    else if (s < 0) v = s > -1 ? s * 0x8000 : -0x8000
+    result[i] = ((v + 32768.5) | 0) - 32768
   }
   return result
 }
@@ -66,30 +69,44 @@ for (let i = 0; i < 64; i++) {
 // URL-safe alphabet accepted on input.
 B64_DEC['-'.charCodeAt(0)] = 62
 B64_DEC['_'.charCodeAt(0)] = 63
+// 12 bits -> the two output characters, stored as two bytes in memory order (so one 16-bit store
+// writes both, whatever the platform's endianness).
+const B64_ENC2 = new Uint16Array(4096)
+{
+  const bytes = new Uint8Array(B64_ENC2.buffer)
+  for (let i = 0; i < 4096; i++) {
+    bytes[2 * i] = B64_ENC[i >> 6] as number
+    bytes[2 * i + 1] = B64_ENC[i & 63] as number
+  }
+}
 const ASCII = new TextDecoder('latin1')
+let b64Scratch = new Uint16Array(1024)
 
 /** Bytes -> standard base64 (with padding). */
 export function bytesToBase64(bytes: Uint8Array): string {
   const len = bytes.length
-  const out = new Uint8Array(Math.ceil(len / 3) * 4)
+  const outChars = Math.ceil(len / 3) * 4
+  if (b64Scratch.length < outChars >> 1) b64Scratch = new Uint16Array(Math.max(outChars >> 1, b64Scratch.length * 2))
+  const out = b64Scratch // pairs of characters
+  const enc2 = B64_ENC2
   let o = 0
   let i = 0
-  for (; i + 2 < len; i += 3) {
+  const whole = len - (len % 3)
+  for (; i < whole; i += 3) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
-    out[o++] = B64_ENC[n >>> 18] as number
-    out[o++] = B64_ENC[(n >>> 12) & 63] as number
-    out[o++] = B64_ENC[(n >>> 6) & 63] as number
-    out[o++] = B64_ENC[n & 63] as number
+    out[o++] = enc2[n >>> 12] as number
+    out[o++] = enc2[n & 4095] as number
   }
   const rest = len - i
   if (rest > 0) {
     const n = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0)
-    out[o++] = B64_ENC[n >>> 18] as number
-    out[o++] = B64_ENC[(n >>> 12) & 63] as number
-    out[o++] = rest === 2 ? (B64_ENC[(n >>> 6) & 63] as number) : 61
-    out[o++] = 61
+    out[o++] = enc2[n >>> 12] as number
+    const tail = new Uint8Array(out.buffer, 2 * o, 2)
+    tail[0] = rest === 2 ? (B64_ENC[(n >>> 6) & 63] as number) : 61
+    tail[1] = 61
+    o++
   }
-  return ASCII.decode(out)
+  return ASCII.decode(new Uint8Array(out.buffer, 0, 2 * o))
 }
 
 export class Base64Error extends Error {
@@ -177,12 +194,46 @@ export interface ResamplerOptions {
 const MAX_PHASES = 4096
 
 /**
+ * The 2:1 decimator (48 -> 24 kHz, 32 -> 16 kHz, 16 -> 8 kHz ...) with default options: a Kaiser
+ * windowed half-band FIR. Its response is symmetric about the output Nyquist (-6 dB there), so
+ * every tap at an even distance from the centre is zero and the centre is exactly 1/2: each output
+ * costs HALF_BAND_K multiplies, against 108 for the general kernel at this ratio. Measured at
+ * 48 -> 24 kHz: within 0.0003 dB from 0 to 10 kHz (the general kernel: 0.0026 dB to 9.7 kHz,
+ * -0.15 dB at 10 kHz), -0.7 dB at 11 kHz (general: -10 dB), and at least 89 dB down from 14.3 kHz
+ * (general: 81 dB from 12 kHz). The price of the half-band shape: input between 12 and 14.3 kHz
+ * folds into 9.7 - 12 kHz, attenuated by 6 dB (at 12 kHz) to 89 dB (at 14.3 kHz); nothing folds
+ * below 9.7 kHz.
+ */
+const HALF_BAND_K = 16 // runHalfBand is unrolled for exactly this many taps
+const HALF_BAND_BETA = 9
+
+function halfBandTaps(k: number, beta: number): Float64Array {
+  // g[j] is the tap at distance +-(2j + 1) from the centre; the centre tap is 0.5.
+  const g = new Float64Array(k)
+  const span = 2 * k // the window reaches zero at distance 2k
+  const i0beta = besselI0(beta)
+  let sum = 0
+  for (let j = 0; j < k; j++) {
+    const d = 2 * j + 1
+    const x = d / span
+    const arg = (Math.PI * d) / 2
+    g[j] = ((0.5 * Math.sin(arg)) / arg) * (besselI0(beta * Math.sqrt(1 - x * x)) / i0beta)
+    sum += 2 * (g[j] as number)
+  }
+  // Exact unity gain at DC (centre 0.5 plus both sides 0.5), and so exactly -6 dB at Nyquist.
+  for (let j = 0; j < k; j++) g[j] = ((g[j] as number) * 0.5) / sum
+  return g
+}
+
+/**
  * Streaming band-limited resampler: a polyphase windowed-sinc (Kaiser) FIR for any pair of integer
  * rates. The low-pass sits below the lower of the two Nyquist frequencies, so downsampling does not
- * alias and upsampling does not image. State (history and fractional position) is kept across
- * calls, so feeding a signal in chunks of any size gives exactly the output of feeding it at once.
- * Output is aligned with input (no time shift); it lags by `latencySamples` input samples, which
- * `flush()` releases at the end of a stream.
+ * alias and upsampling does not image. Exact 2:1 downsampling with default options uses a
+ * half-band FIR instead (see HALF_BAND_K above): flat to 10 kHz at 48 -> 24 kHz and more than
+ * 89 dB of alias rejection below 9.7 kHz, at a seventh of the cost. State (history and fractional
+ * position) is kept across calls, so feeding a signal in chunks of any size gives exactly the
+ * output of feeding it at once. Output is aligned with input (no time shift); it lags by
+ * `latencySamples` input samples, which `flush()` releases at the end of a stream.
  */
 export class Resampler {
   readonly inRate: number
@@ -193,9 +244,13 @@ export class Resampler {
   private readonly down: number // M
   private readonly phases: number
   private readonly taps: number
-  private readonly half: number
+  /** Input samples an output needs before its position (history) and after it (lookahead). */
+  private readonly pre: number
+  private readonly post: number
   private readonly table: Float32Array
-  private buf: Float32Array
+  /** Half-band taps for the 2:1 path (null otherwise). */
+  private readonly halfBand: Float64Array | null
+  private buf: Float64Array // input as doubles (exact): V8 reads these faster than float32
   private bufLen: number
   private index: number // integer input index (into buf) of the next output
   private acc: number // fractional position numerator, 0..up-1
@@ -211,47 +266,75 @@ export class Resampler {
     this.up = outRate / g
     this.down = inRate / g
     this.passthrough = inRate === outRate
-    const zeroCrossings = options.zeroCrossings ?? 24
-    const beta = options.kaiserBeta ?? 8
-    // Cutoff relative to the input Nyquist.
-    const c = (options.cutoff ?? 0.9) * Math.min(1, outRate / inRate)
-    const half = this.passthrough ? 0 : Math.ceil(zeroCrossings / c)
-    this.half = half
-    this.taps = 2 * half
-    this.latencySamples = half
-    this.phases = Math.min(this.up, MAX_PHASES)
-    this.table = new Float32Array(this.phases * this.taps)
-    const i0beta = besselI0(beta)
-    for (let p = 0; p < this.phases; p++) {
-      const frac = p / this.phases
-      let sum = 0
-      for (let k = 0; k < this.taps; k++) {
-        // tap k multiplies x[index - half + 1 + k]; distance from the output position:
-        const d = frac + half - 1 - k
-        const x = d / half
-        let v = 0
-        if (Math.abs(x) <= 1) {
-          const arg = Math.PI * c * d
-          const sinc = d === 0 ? 1 : Math.sin(arg) / arg
-          v = c * sinc * (besselI0(beta * Math.sqrt(1 - x * x)) / i0beta)
+    const defaults = options.zeroCrossings === undefined && options.kaiserBeta === undefined && options.cutoff === undefined
+    if (this.up === 1 && this.down === 2 && defaults) {
+      this.halfBand = halfBandTaps(HALF_BAND_K, HALF_BAND_BETA)
+      this.pre = 2 * HALF_BAND_K - 1
+      this.post = 2 * HALF_BAND_K - 1
+      this.taps = 0
+      this.phases = 1
+      this.table = new Float32Array(0)
+    } else {
+      this.halfBand = null
+      const zeroCrossings = options.zeroCrossings ?? 24
+      const beta = options.kaiserBeta ?? 8
+      // Cutoff relative to the input Nyquist.
+      const c = (options.cutoff ?? 0.9) * Math.min(1, outRate / inRate)
+      const half = this.passthrough ? 0 : Math.ceil(zeroCrossings / c)
+      this.taps = 2 * half
+      this.pre = Math.max(0, half - 1)
+      this.post = half
+      this.phases = Math.min(this.up, MAX_PHASES)
+      this.table = new Float32Array(this.phases * this.taps)
+      const i0beta = besselI0(beta)
+      for (let p = 0; p < this.phases; p++) {
+        const frac = p / this.phases
+        let sum = 0
+        for (let k = 0; k < this.taps; k++) {
+          // tap k multiplies x[index - half + 1 + k]; distance from the output position:
+          const d = frac + half - 1 - k
+          const x = d / half
+          let v = 0
+          if (Math.abs(x) <= 1) {
+            const arg = Math.PI * c * d
+            const sinc = d === 0 ? 1 : Math.sin(arg) / arg
+            v = c * sinc * (besselI0(beta * Math.sqrt(1 - x * x)) / i0beta)
+          }
+          this.table[p * this.taps + k] = v
+          sum += v
         }
-        this.table[p * this.taps + k] = v
-        sum += v
+        // Exact unity gain at DC for every phase.
+        if (sum !== 0) for (let k = 0; k < this.taps; k++) this.table[p * this.taps + k]! /= sum
       }
-      // Exact unity gain at DC for every phase.
-      if (sum !== 0) for (let k = 0; k < this.taps; k++) this.table[p * this.taps + k]! /= sum
     }
-    this.buf = new Float32Array(Math.max(4096, this.taps * 4))
-    this.bufLen = Math.max(0, half - 1) // history: zeros before the first sample
+    this.latencySamples = this.post
+    this.buf = new Float64Array(Math.max(4096, (this.pre + this.post) * 4))
+    this.bufLen = this.pre // history: zeros before the first sample
     this.index = this.bufLen
     this.acc = 0
   }
 
-  /** Resamples one chunk; returns what can be produced so far (may be empty). */
-  process(input: Float32Array): Float32Array {
-    if (this.passthrough) return input.slice()
+  /**
+   * Resamples one chunk; returns what can be produced so far (may be empty): a new array, or, when
+   * `out` is given and has room, a subarray of `out` (no allocation: a new typed array costs
+   * about as much as resampling 20 samples in V8). `maxOutput(input.length)` is always enough room.
+   */
+  process(input: Float32Array, out?: Float32Array): Float32Array {
+    if (this.passthrough) {
+      if (out && out.length >= input.length) {
+        out.set(input)
+        return out.subarray(0, input.length)
+      }
+      return input.slice()
+    }
     this.append(input)
-    return this.drain()
+    return this.drain(Infinity, out)
+  }
+
+  /** Most outputs one `process` call can return for `inputLength` samples. */
+  maxOutput(inputLength: number): number {
+    if (this.passthrough) return inputLength
+    return Math.ceil(((inputLength + this.post + this.pre + 2) * this.up) / this.down) + 2
   }
 
   /** Resamples PCM16 in, PCM16 out. */
@@ -263,16 +346,15 @@ export class Resampler {
   flush(): Float32Array {
     if (this.passthrough) return new Float32Array(0)
     // Only outputs whose position lies inside the real input are wanted.
-    const realEnd = this.bufLen
-    this.append(new Float32Array(this.half + 1))
-    const out = this.drain(realEnd)
-    return out
+    const pad = this.post + 1
+    this.append(new Float32Array(pad))
+    return this.drain(this.bufLen - pad) // (append may have moved the buffer's contents)
   }
 
   /** Clears all state (a new stream). */
   reset(): void {
     this.buf.fill(0)
-    this.bufLen = Math.max(0, this.half - 1)
+    this.bufLen = this.pre
     this.index = this.bufLen
     this.acc = 0
   }
@@ -283,31 +365,195 @@ export class Resampler {
   }
 
   private append(input: Float32Array): void {
-    const need = this.bufLen + input.length
-    if (need > this.buf.length) {
-      const next = new Float32Array(Math.max(need, this.buf.length * 2))
-      next.set(this.buf.subarray(0, this.bufLen))
-      this.buf = next
+    if (this.bufLen + input.length > this.buf.length) {
+      // Drop input no future output needs (only when out of room: one copy per few thousand
+      // samples rather than one per call).
+      const keepFrom = Math.max(0, Math.min(this.index - this.pre, this.bufLen))
+      if (keepFrom > 0) {
+        this.buf.copyWithin(0, keepFrom, this.bufLen)
+        this.bufLen -= keepFrom
+        this.index -= keepFrom
+      }
+      const need = this.bufLen + input.length
+      if (need > this.buf.length) {
+        const next = new Float64Array(Math.max(need, this.buf.length * 2))
+        next.set(this.buf.subarray(0, this.bufLen))
+        this.buf = next
+      }
     }
     this.buf.set(input, this.bufLen)
     this.bufLen += input.length
   }
 
-  private drain(limit?: number): Float32Array {
-    const { half, taps, table, up, down, phases } = this
+  /** Produces every output whose position is below `end` and whose lookahead has arrived. */
+  private drain(end: number, into?: Float32Array): Float32Array {
+    const stop = Math.min(this.bufLen - this.post, end) // index + post must be < bufLen
+    const available = stop - this.index
+    // At most this many outputs (exact for the half-band path).
+    const most = available <= 0 ? 0 : this.halfBand ? (available + 1) >> 1 : Math.ceil(((available + 1) * this.up) / this.down) + 1
+    const out = into && into.length >= most ? into : new Float32Array(most)
+    const n = this.halfBand ? this.runHalfBand(this.halfBand, stop, out) : this.runPolyphase(stop, out)
+    return n === out.length ? out : out.subarray(0, n)
+  }
+
+  private runHalfBand(g: Float64Array, stop: number, out: Float32Array): number {
     const buf = this.buf
-    const lastNeeded = this.bufLen - half // index + half must be < bufLen
-    const available = lastNeeded - this.index
-    const maxOut = available <= 0 ? 0 : Math.ceil(((available + 1) * up) / down) + 1
-    const out = new Float32Array(maxOut)
+    let i = this.index
+    const count = i < stop ? (stop - i + 1) >> 1 : 0
+    // Unrolled for HALF_BAND_K = 16, taps in locals: y = x[i] / 2 + sum over j of
+    // g[j] * (x[i - 1 - 2j] + x[i + 1 + 2j]). Four outputs per pass share their odd-offset inputs
+    // (35 loads instead of 4 * 33): about twice as fast in V8 as one output per pass, which itself
+    // is about twice as fast as a loop over a tap array. The one-output loop after it computes the
+    // same expression in the same order (so chunking does not change a single bit).
+    const g0 = g[0] as number, g1 = g[1] as number, g2 = g[2] as number, g3 = g[3] as number
+    const g4 = g[4] as number, g5 = g[5] as number, g6 = g[6] as number, g7 = g[7] as number
+    const g8 = g[8] as number, g9 = g[9] as number, g10 = g[10] as number, g11 = g[11] as number
+    const g12 = g[12] as number, g13 = g[13] as number, g14 = g[14] as number, g15 = g[15] as number
+    let n = 0
+    for (; n + 3 < count; n += 4, i += 8) {
+      // o<k> = x[i - 31 + 2k]
+      const o0 = buf[i - 31] as number
+      const o1 = buf[i - 29] as number
+      const o2 = buf[i - 27] as number
+      const o3 = buf[i - 25] as number
+      const o4 = buf[i - 23] as number
+      const o5 = buf[i - 21] as number
+      const o6 = buf[i - 19] as number
+      const o7 = buf[i - 17] as number
+      const o8 = buf[i - 15] as number
+      const o9 = buf[i - 13] as number
+      const o10 = buf[i - 11] as number
+      const o11 = buf[i - 9] as number
+      const o12 = buf[i - 7] as number
+      const o13 = buf[i - 5] as number
+      const o14 = buf[i - 3] as number
+      const o15 = buf[i - 1] as number
+      const o16 = buf[i + 1] as number
+      const o17 = buf[i + 3] as number
+      const o18 = buf[i + 5] as number
+      const o19 = buf[i + 7] as number
+      const o20 = buf[i + 9] as number
+      const o21 = buf[i + 11] as number
+      const o22 = buf[i + 13] as number
+      const o23 = buf[i + 15] as number
+      const o24 = buf[i + 17] as number
+      const o25 = buf[i + 19] as number
+      const o26 = buf[i + 21] as number
+      const o27 = buf[i + 23] as number
+      const o28 = buf[i + 25] as number
+      const o29 = buf[i + 27] as number
+      const o30 = buf[i + 29] as number
+      const o31 = buf[i + 31] as number
+      const o32 = buf[i + 33] as number
+      const o33 = buf[i + 35] as number
+      const o34 = buf[i + 37] as number
+      out[n] =
+        0.5 * (buf[i] as number) +
+        g0 * (o15 + o16) +
+        g1 * (o14 + o17) +
+        g2 * (o13 + o18) +
+        g3 * (o12 + o19) +
+        g4 * (o11 + o20) +
+        g5 * (o10 + o21) +
+        g6 * (o9 + o22) +
+        g7 * (o8 + o23) +
+        g8 * (o7 + o24) +
+        g9 * (o6 + o25) +
+        g10 * (o5 + o26) +
+        g11 * (o4 + o27) +
+        g12 * (o3 + o28) +
+        g13 * (o2 + o29) +
+        g14 * (o1 + o30) +
+        g15 * (o0 + o31)
+      out[n + 1] =
+        0.5 * (buf[i + 2] as number) +
+        g0 * (o16 + o17) +
+        g1 * (o15 + o18) +
+        g2 * (o14 + o19) +
+        g3 * (o13 + o20) +
+        g4 * (o12 + o21) +
+        g5 * (o11 + o22) +
+        g6 * (o10 + o23) +
+        g7 * (o9 + o24) +
+        g8 * (o8 + o25) +
+        g9 * (o7 + o26) +
+        g10 * (o6 + o27) +
+        g11 * (o5 + o28) +
+        g12 * (o4 + o29) +
+        g13 * (o3 + o30) +
+        g14 * (o2 + o31) +
+        g15 * (o1 + o32)
+      out[n + 2] =
+        0.5 * (buf[i + 4] as number) +
+        g0 * (o17 + o18) +
+        g1 * (o16 + o19) +
+        g2 * (o15 + o20) +
+        g3 * (o14 + o21) +
+        g4 * (o13 + o22) +
+        g5 * (o12 + o23) +
+        g6 * (o11 + o24) +
+        g7 * (o10 + o25) +
+        g8 * (o9 + o26) +
+        g9 * (o8 + o27) +
+        g10 * (o7 + o28) +
+        g11 * (o6 + o29) +
+        g12 * (o5 + o30) +
+        g13 * (o4 + o31) +
+        g14 * (o3 + o32) +
+        g15 * (o2 + o33)
+      out[n + 3] =
+        0.5 * (buf[i + 6] as number) +
+        g0 * (o18 + o19) +
+        g1 * (o17 + o20) +
+        g2 * (o16 + o21) +
+        g3 * (o15 + o22) +
+        g4 * (o14 + o23) +
+        g5 * (o13 + o24) +
+        g6 * (o12 + o25) +
+        g7 * (o11 + o26) +
+        g8 * (o10 + o27) +
+        g9 * (o9 + o28) +
+        g10 * (o8 + o29) +
+        g11 * (o7 + o30) +
+        g12 * (o6 + o31) +
+        g13 * (o5 + o32) +
+        g14 * (o4 + o33) +
+        g15 * (o3 + o34)
+    }
+    for (; n < count; n++, i += 2) {
+      out[n] =
+        0.5 * (buf[i] as number) +
+        g0 * ((buf[i - 1] as number) + (buf[i + 1] as number)) +
+        g1 * ((buf[i - 3] as number) + (buf[i + 3] as number)) +
+        g2 * ((buf[i - 5] as number) + (buf[i + 5] as number)) +
+        g3 * ((buf[i - 7] as number) + (buf[i + 7] as number)) +
+        g4 * ((buf[i - 9] as number) + (buf[i + 9] as number)) +
+        g5 * ((buf[i - 11] as number) + (buf[i + 11] as number)) +
+        g6 * ((buf[i - 13] as number) + (buf[i + 13] as number)) +
+        g7 * ((buf[i - 15] as number) + (buf[i + 15] as number)) +
+        g8 * ((buf[i - 17] as number) + (buf[i + 17] as number)) +
+        g9 * ((buf[i - 19] as number) + (buf[i + 19] as number)) +
+        g10 * ((buf[i - 21] as number) + (buf[i + 21] as number)) +
+        g11 * ((buf[i - 23] as number) + (buf[i + 23] as number)) +
+        g12 * ((buf[i - 25] as number) + (buf[i + 25] as number)) +
+        g13 * ((buf[i - 27] as number) + (buf[i + 27] as number)) +
+        g14 * ((buf[i - 29] as number) + (buf[i + 29] as number)) +
+        g15 * ((buf[i - 31] as number) + (buf[i + 31] as number))
+    }
+    this.index = i
+    return count
+  }
+
+  private runPolyphase(stop: number, out: Float32Array): number {
+    const { pre, taps, table, up, down, phases } = this
+    const buf = this.buf
     let n = 0
     let index = this.index
     let acc = this.acc
-    const end = limit ?? Infinity
-    while (index < lastNeeded && index < end) {
+    while (index < stop) {
       const phase = phases === up ? acc : Math.floor((acc * phases) / up)
       const base = phase * taps
-      const start = index - half + 1
+      const start = index - pre
       // Four independent accumulators (taps is even): about twice as fast as one in V8.
       let s0 = 0
       let s1 = 0
@@ -332,14 +578,7 @@ export class Resampler {
     }
     this.index = index
     this.acc = acc
-    // Drop input no future output needs.
-    const keepFrom = Math.max(0, Math.min(this.index - half + 1, this.bufLen))
-    if (keepFrom > 0) {
-      this.buf.copyWithin(0, keepFrom, this.bufLen)
-      this.bufLen -= keepFrom
-      this.index -= keepFrom
-    }
-    return out.subarray(0, n)
+    return n
   }
 }
 
