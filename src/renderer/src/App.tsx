@@ -39,7 +39,11 @@ function focusById(id: string): void {
 }
 
 function StatusPill({ status, capturing }: { status: UiStatus; capturing: boolean }) {
-  const shown: UiStatus = capturing && (status === 'ready' || status === 'idle' || status === 'connecting') ? (status === 'connecting' ? 'connecting' : 'listening') : status
+  // "Listening" only while the microphone is really sending; an open session that waits for the
+  // user is "Connected".
+  let shown: UiStatus = status
+  if (capturing && (status === 'ready' || status === 'idle')) shown = 'listening'
+  else if (!capturing && status === 'listening') shown = 'ready'
   return (
     <p className={`status status-${shown}`} data-testid="status" data-status={status} role="status" aria-live="off">
       <span className="status-dot" aria-hidden="true" />
@@ -233,8 +237,8 @@ function MainWindow() {
             <>
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
               <div className="controls" aria-label="Talk controls" role="group">
-                <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} />
-                <LevelMeter voice={voice} />
+                <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} hands={state.alwaysListening && state.capturing} />
+                <LevelMeter voice={voice} active={state.capturing} />
                 <button
                   type="button"
                   role="switch"

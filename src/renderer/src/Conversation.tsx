@@ -184,7 +184,7 @@ export function Transcript({ store, actions, emptyText }: { store: TranscriptSto
 }
 
 /** The live input level, drawn without re-rendering React (20 updates a second). */
-export function LevelMeter({ voice }: { voice: VoiceController }) {
+export function LevelMeter({ voice, active }: { voice: VoiceController; active: boolean }) {
   const bar = useRef<HTMLDivElement>(null)
   const wrap = useRef<HTMLDivElement>(null)
   useEffect(
@@ -197,14 +197,14 @@ export function LevelMeter({ voice }: { voice: VoiceController }) {
     [voice],
   )
   return (
-    <div className="level" ref={wrap} role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={0} data-testid="level">
+    <div className={`level${active ? ' active' : ''}`} ref={wrap} role="meter" aria-label={active ? 'Microphone level (sending)' : 'Microphone level (not sending)'} aria-valuemin={0} aria-valuemax={100} aria-valuenow={0} data-testid="level">
       <div className="level-bar" ref={bar} />
     </div>
   )
 }
 
 /** Hold to talk: pointer down/up, or Space/Enter held while the button has focus. */
-export function TalkButton({ onDown, onUp, capturing, disabled }: { onDown: () => void; onUp: () => void; capturing: boolean; disabled: boolean }) {
+export function TalkButton({ onDown, onUp, capturing, disabled, hands }: { onDown: () => void; onUp: () => void; capturing: boolean; disabled: boolean; hands?: boolean }) {
   const held = useRef(false)
   const down = useCallback(() => {
     if (held.current) return
@@ -247,7 +247,7 @@ export function TalkButton({ onDown, onUp, capturing, disabled }: { onDown: () =
       onContextMenu={(e) => e.preventDefault()}
     >
       <span className="talk-dot" aria-hidden="true" />
-      {capturing ? 'Listening… release to send' : 'Hold to talk'}
+      {hands ? 'Listening (always on)' : capturing ? 'Listening… release to send' : 'Hold to talk'}
     </button>
   )
 }

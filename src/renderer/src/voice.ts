@@ -91,6 +91,8 @@ export class VoiceController {
   private toolEntries = new Map<string, string>()
   private idleTimer: ReturnType<typeof setTimeout> | null = null
   private padNext = false
+  /** Main says the always-listening microphone is open (enabled, not muted, not paused). */
+  private alwaysActive = false
 
   constructor(api: EarshotApi, transcript = new TranscriptStore(), options: VoiceOptions = {}) {
     this.api = api
@@ -327,13 +329,16 @@ export class VoiceController {
   }
 
   private desktopStatus(status: DesktopStatus): void {
-    const wasAlways = this.state.alwaysListening
+    const wasActive = this.alwaysActive
     const active = status.alwaysListening.active
+    this.alwaysActive = active
     this.set({ alwaysListening: status.alwaysListening.enabled, muted: status.muted })
     this.engine.setMuted(status.muted)
-    if (active && (!wasAlways || !this.state.capturing)) {
-      void this.engine.setAlwaysListening(true).then(() => this.beginCapture())
-    } else if (!active && wasAlways) {
+    if (active && (!wasActive || !this.state.capturing)) {
+      void this.engine.setAlwaysListening(true).then(() => {
+        if (this.alwaysActive) void this.beginCapture()
+      })
+    } else if (!active && wasActive) {
       this.endCapture()
       this.padNext = false
       void this.engine.setAlwaysListening(false)

@@ -1,0 +1,182 @@
+/// <reference lib="dom" />
+// Settings, push-to-talk from main, always-listening and tool permissions in the voice window, in
+// Chromium over the real main-process handlers (and the OpenAI simulator where a session runs).
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/sim'
+import { ROOT, startHarness, type Harness, type HarnessOptions } from '../harness/harness'
+
+const SHOTS = join(ROOT, 'out/test/screenshots')
+mkdirSync(SHOTS, { recursive: true })
+
+let tmp = ''
+let speech = ''
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'earshot-settings-'))
+  const raw = join(tmp, 'raw.wav')
+  speech = join(tmp, 'speech.wav')
+  // Speech, then two seconds of silence (the fake microphone loops the file).
+  execFileSync('espeak-ng', ['-w', raw, 'Hello Earshot, what time is it?'])
+  execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', speech, 'norm', '-3', 'pad', '0', '2'])
+})
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+let harness: Harness | null = null
+let sim: SimHandle | null = null
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && harness) {
+    console.log(harness.console.slice(-30).join('\n'))
+    if (process.env.EARSHOT_DEBUG) console.log(JSON.stringify(harness.events.filter((e) => e.event !== 'settings:changed').map((e) => [e.event, e.event === 'desktop:status' ? (e.payload as { alwaysListening: unknown }).alwaysListening : e.payload])))
+    await harness.page.screenshot({ path: join(SHOTS, 'voice-settings-failed.png') }).catch(() => {})
+  }
+  await harness?.close()
+  await sim?.close()
+  harness = null
+  sim = null
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function withSim(script: SimScript, options: HarnessOptions = {}): Promise<Harness> {
+  sim = await startOpenAISim(script)
+  const s = sim
+  return startHarness({
+    fakeMicrophone: speech,
+    ...options,
+    beforeLoad: (services) => {
+      services.settings.update({ providers: { openai: { baseUrl: s.baseUrl } } })
+      services.secrets.set('openai', s.apiKey)
+    },
+  })
+}
+
+const finals = (h: Harness) => h.page.locator('[data-testid="agent-entry"][data-final="true"]').count()
+
+describe('settings in the voice window', () => {
+  it('persist through the bridge; bad input gets a readable error and keeps what was typed', async () => {
+    harness = await startHarness({
+      beforeLoad: (services) => {
+        services.secrets.set('openai', 'sk-test-settings-0123456789')
+      },
+    })
+    const { page, services } = harness
+    const settings = page.getByTestId('settings')
+    await settings.waitFor()
+
+    const voice = settings.getByLabel('Voice', { exact: true })
+    await voice.fill('cedar')
+    await voice.blur()
+    await expect.poll(() => services.settings.get().providers.openai.voice).toBe('cedar')
+
+    const model = settings.getByLabel('Model', { exact: true })
+    await model.fill('')
+    await model.blur()
+    await expect.poll(() => settings.getByRole('alert').count()).toBe(1)
+    expect(await model.inputValue()).toBe('')
+    expect(services.settings.get().providers.openai.model).toBe('gpt-realtime')
+
+    const instructions = settings.getByLabel('Instructions', { exact: true })
+    await instructions.fill('Answer like a pirate.')
+    await instructions.blur()
+    await expect.poll(() => services.settings.get().providers.openai.instructions).toBe('Answer like a pirate.')
+
+    // Microphones from enumerateDevices; the choice is saved by deviceId.
+    const mic = page.getByTestId('mic-select')
+    await expect.poll(() => mic.locator('option').count()).toBeGreaterThan(1)
+    const id = await mic.locator('option').nth(1).getAttribute('value')
+    await mic.selectOption(id!)
+    await expect.poll(() => services.settings.get().audio.inputDeviceId).toBe(id)
+
+    // Push-to-talk mode, through main (which applies the hotkey and saves).
+    await page.getByTestId('ptt-mode').selectOption('toggle')
+    await expect.poll(() => services.settings.get().hotkey.mode).toBe('toggle')
+
+    // Hotkey capture: a bare letter is refused by main's check with its reason; a chord can be used.
+    const capture = page.getByTestId('hotkey-capture')
+    await capture.click()
+    await page.keyboard.press('k')
+    await expect.poll(() => page.getByTestId('hotkey-check').textContent()).toMatch(/K\s*\S+/)
+    const bare = harness.ipc.filter((r) => r.channel === 'desktop:checkHotkey').at(-1)!
+    const bareReply = (bare.reply as { value: { ok: boolean; reason: string | null } }).value
+    expect(bareReply.ok).toBe(false)
+    expect(await page.getByTestId('hotkey-check').textContent()).toContain(bareReply.reason!)
+    expect(await page.getByRole('button', { name: 'Use this hotkey' }).count()).toBe(0)
+
+    await capture.click()
+    await page.keyboard.press('Control+Alt+KeyJ')
+    await expect.poll(() => page.getByTestId('hotkey-check').textContent()).toContain('CommandOrControl+Alt+J')
+    await expect.poll(() => page.getByTestId('hotkey-check').textContent()).toContain('can be used')
+    await page.getByRole('button', { name: 'Use this hotkey' }).click()
+    await expect.poll(() => services.settings.get().hotkey.accelerator).toBe('CommandOrControl+Alt+J')
+    await expect.poll(() => page.getByTestId('hotkey-current').textContent()).toBe('CommandOrControl+Alt+J')
+
+    // Launch at login follows what main says this system supports.
+    const login = page.getByLabel(/Launch Earshot when I log in/)
+    expect(await login.isDisabled()).toBe(!services.desktop.status().launchAtLogin.supported)
+
+    // Folder pickers live in main; where there is none, the user is told so.
+    await page.getByRole('button', { name: 'Add a folder…' }).click()
+    await expect.poll(() => page.getByText('Choosing a folder is not available here.').count()).toBe(1)
+    await page.getByTestId('settings').screenshot({ path: join(SHOTS, 'voice-settings.png') })
+  })
+
+  it('talks on the hotkey (push-to-talk commands from main) and hands-free in always-listening mode', async () => {
+    harness = await withSim({
+      turns: [
+        { user: 'Hello Earshot', reply: 'Hello from the hotkey turn.', replyMs: 800 },
+        { user: 'What time is it', reply: 'This one needed no key press.', replyMs: 800 },
+      ],
+      fallback: { user: '', reply: 'Still listening.', replyMs: 400 },
+    })
+    const { page, services } = harness
+    await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
+    // The global hotkey: main's push-to-talk machine sends connect/start-capture/stop-capture.
+    services.desktop.ptt.keyDown()
+    await sleep(1400)
+    services.desktop.ptt.keyUp()
+    await expect.poll(() => finals(harness!), { timeout: 15_000 }).toBe(1)
+    const ptt = harness.events.filter((e) => e.event === 'desktop:ptt').flatMap((e) => (e.payload as { commands: { type: string }[] }).commands.map((c) => c.type))
+    expect(ptt).toEqual(expect.arrayContaining(['connect', 'start-capture', 'flush-buffer', 'stop-capture']))
+    expect(await page.getByTestId('user-entry').first().textContent()).toContain('Hello Earshot')
+
+    // Always listening: no press at all, the provider's VAD takes the turns.
+    const turnsBefore = sim!.records.turns.length
+    await page.getByTestId('always-listening').click()
+    await expect.poll(() => page.getByTestId('always-listening').getAttribute('aria-checked')).toBe('true')
+    expect(services.settings.get().alwaysListening).toBe(true)
+    await expect.poll(() => sim!.records.turns.length, { timeout: 20_000 }).toBeGreaterThan(turnsBefore)
+    await expect.poll(() => page.getByTestId('agent-entry').allTextContents().then((t) => t.join(' ')), { timeout: 15_000 }).toContain('needed no key press')
+    await page.getByTestId('always-listening').click()
+    await expect.poll(() => services.settings.get().alwaysListening).toBe(false)
+    await expect.poll(() => page.getByTestId('talk').getAttribute('aria-pressed')).toBe('false')
+  })
+
+  it('"Always allow" remembers a tool, shows it with Revoke, and the audit log lists the call', async () => {
+    const opened: string[] = []
+    harness = await withSim(
+      { turns: [{ user: 'Open example', toolCalls: [{ name: 'open_url', arguments: { url: 'https://example.com/always' } }], reply: 'Opened it.', replyMs: 600 }] },
+      { deps: { openExternal: async (url) => void opened.push(url) } },
+    )
+    const { page, services } = harness
+    await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
+    await page.getByTestId('talk').hover()
+    await page.mouse.down()
+    await sleep(1300)
+    await page.mouse.up()
+    const card = page.getByTestId('tool-card').first()
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('waiting')
+    await card.getByRole('button', { name: 'Always allow' }).click()
+    await expect.poll(() => card.getAttribute('data-state')).toBe('done')
+    expect(opened).toEqual(['https://example.com/always'])
+    expect(services.settings.get().tools.alwaysAllow).toEqual(['open_url'])
+    await expect.poll(() => page.getByTestId('always-allowed').textContent()).toContain('open_url')
+    await expect.poll(() => page.getByTestId('audit-log').textContent()).toContain('open_url')
+    expect(await page.getByTestId('audit-log').textContent()).toContain('allowed by user')
+    await page.getByTestId('always-allowed').getByRole('button', { name: 'Revoke' }).click()
+    await expect.poll(() => services.settings.get().tools.alwaysAllow).toEqual([])
+    await expect.poll(() => page.getByTestId('always-allowed').count()).toBe(0)
+  })
+})
