@@ -37,11 +37,11 @@ async function withSim<T>(script: SimScript, fn: (sim: SimHandle) => Promise<T>,
   }
 }
 
-/** Every reply audio delta the simulator sent for a response, decoded. */
-function replyAudio(wire: readonly WireEntry[], responseId: string): Int16Array {
+/** Every reply audio delta the simulator sent for a response (on one connection), decoded. */
+function replyAudio(wire: readonly WireEntry[], responseId: string, conn = 0): Int16Array {
   return concatPcm(
     frames(wire, 'out', 'response.output_audio.delta')
-      .filter((f) => (f.json as { response_id: string }).response_id === responseId)
+      .filter((f) => f.conn === conn && (f.json as { response_id: string }).response_id === responseId)
       .map((f) => decodeB64Pcm((f.json as { delta: string }).delta)),
   )
 }
@@ -49,10 +49,13 @@ function replyAudio(wire: readonly WireEntry[], responseId: string): Int16Array 
 /** Checks that hold for every run: key custody, handshake, first message, frames, pacing. */
 function checkWire(sim: SimHandle, opts: { events: Array<Record<string, unknown>>; appendsExpected?: boolean }) {
   const wire = sim.wire.entries
-  // The real key travels once, on the mint request, and nowhere else.
+  // The real key travels only on mint requests (one per connection), and nowhere else.
   expect(wire[0]).toMatchObject({ kind: 'http', method: 'POST', path: '/v1/realtime/client_secrets' })
-  expect((wire[0] as { headers: Record<string, string> }).headers.authorization).toBe(`Bearer ${sim.apiKey}`)
-  expect(everyEntryText(wire.slice(1))).not.toContain(sim.apiKey)
+  for (const mint of wire.filter((e) => e.kind === 'http')) {
+    expect(mint).toMatchObject({ method: 'POST', path: '/v1/realtime/client_secrets' })
+    expect((mint as { headers: Record<string, string> }).headers.authorization).toBe(`Bearer ${sim.apiKey}`)
+  }
+  expect(everyEntryText(wire.filter((e) => e.kind !== 'http'))).not.toContain(sim.apiKey)
   const handshakes = wire.filter((e) => e.kind === 'handshake')
   expect(handshakes.length).toBeGreaterThanOrEqual(1)
   for (const h of handshakes) {
@@ -255,6 +258,41 @@ describe('earshot talk --provider openai', () => {
       expect(samePcm(result.out!.samples, replyAudio(wire, 'resp_1'))).toBe(true)
     })
   }, 30_000)
+
+  it('reconnects after a drop with a fresh ek_ key and carries the conversation over as text', async () => {
+    const script: SimScript = {
+      turns: [
+        { user: 'Tell me a long story please.', reply: 'Here is a short one.', replyMs: 1000 },
+        { user: 'Stop, thanks.', reply: 'Okay.', replyMs: 600 },
+      ],
+      faults: [{ kind: 'drop', at: 'after-reply' }],
+    }
+    await withSim(script, async (sim) => {
+      const { args, files } = talkArgs('openai', twoUtterances, work, ['--turns', '2', '--timeout', '30'])
+      const result = await runCli(args, sim.env, files)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      checkWire(sim, { events: result.events })
+      const wire = sim.wire.entries
+      expect(wire.filter((e) => e.kind === 'http')).toHaveLength(2) // a new credential per connection
+      const keys = wire.flatMap((e) => (e.kind === 'handshake' ? [e.protocols[1]] : []))
+      expect(keys).toHaveLength(2)
+      expect(keys[0]).not.toBe(keys[1])
+      // On the new connection: session.update, then the conversation so far as text, then audio.
+      const conn1 = frames(wire, 'in').filter((f) => f.conn === 1)
+      expect(conn1[0]!.type).toBe('session.update')
+      const carried = conn1.filter((f) => f.type === 'conversation.item.create').map((f) => (f.json as any).item)
+      expect(carried.map((item) => [item.role, item.content[0].text])).toEqual([
+        ['user', 'Tell me a long story please.'],
+        ['assistant', 'Here is a short one.'],
+      ])
+      const firstAudio = conn1.findIndex((f) => f.type === 'input_audio_buffer.append')
+      expect(firstAudio).toBeGreaterThan(conn1.findIndex((f) => f.type === 'conversation.item.create'))
+      expect(result.events.filter((l) => l.type === 'turn')).toHaveLength(2)
+      expect(result.events.at(-1)).toMatchObject({ type: 'done', replies: 2, mints: 2, ok: true })
+      expect(samePcm(result.out!.samples, concatPcm([replyAudio(wire, 'resp_1', 0), replyAudio(wire, 'resp_1', 1)]))).toBe(true)
+    })
+  }, 40_000)
 
   it('fails with exit 3 and one line when the key is rejected; nothing reaches the socket', async () => {
     await withSim({ turns: [] }, async (sim) => {
