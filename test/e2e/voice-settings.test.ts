@@ -74,7 +74,7 @@ describe('settings in the voice window', () => {
     const model = settings.getByLabel('Model', { exact: true })
     await model.fill('')
     await model.blur()
-    await expect.poll(() => settings.getByRole('alert').count()).toBe(1)
+    await expect.poll(() => settings.getByRole('alert').textContent()).toBe('Model cannot be empty.')
     expect(await model.inputValue()).toBe('')
     expect(services.settings.get().providers.openai.model).toBe('gpt-realtime')
 

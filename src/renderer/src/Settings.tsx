@@ -159,7 +159,8 @@ function TextSetting({ label, path, value, multiline, hint }: { label: string; p
   useEffect(() => setDraft(value), [value])
   const commit = async () => {
     if (draft === value) return
-    const problem = await update(path, draft)
+    let problem = await update(path, draft)
+    if (problem && !draft.trim() && /too small|at least|>=\s*1/i.test(problem)) problem = `${label} cannot be empty.`
     setError(problem)
     setSaved(!problem)
     if (problem) return
