@@ -33,6 +33,8 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
       safeDialogs: true,
       // Middle-click (auxclick) could open links in a new window; navigation is ours alone.
       disableBlinkFeatures: 'Auxclick',
+      // Reply audio must start without a click: the voice can answer a hotkey pressed in another app.
+      autoplayPolicy: 'no-user-gesture-required',
     },
   })
   const contents = window.webContents
