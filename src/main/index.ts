@@ -69,6 +69,7 @@ if (!app.requestSingleInstanceLock()) {
     if (devOrigin) applyDevCsp(ses, devOrigin, csp)
     registerIpc(createIpcRouter({ handlers: services.handlers, trustedOrigins, log: (line) => logger.warn(line) }))
     desktop.start(services)
+    app.on('will-quit', () => void services.dispose()) // hotkeys, timers, the Demo server
 
     const open = () => {
       mainWindow = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: devUrl ?? `${APP_ORIGIN}/index.html` })

@@ -41,6 +41,8 @@ export interface MainServices {
   logger: Logger
   desktop: DesktopService
   tools: ToolsService
+  /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
+  dispose(): Promise<void>
 }
 
 /**
@@ -128,5 +130,11 @@ export function createMainServices(deps: MainDeps): MainServices {
     ...tools.handlers,
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service }
+  const dispose = async () => {
+    desktop.service.stop()
+    tools.service.dispose()
+    await session.dispose()
+  }
+
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, dispose }
 }

@@ -61,7 +61,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 export async function startAssemblyAISim(script: SimScript, options: AssemblyAISimOptions = {}): Promise<SimHandle> {
-  const wire = new WireLog()
+  const wire = new WireLog(options.wireLimit)
   const apiKey = options.apiKey ?? randomId('aai-sim-', 16)
   wire.watch(apiKey)
   const records = newRecords()

@@ -24,6 +24,8 @@ export interface SimOptions {
   rejectKey?: boolean
   /** Session length cap in ms (OpenAI: 60 min; AssemblyAI: max_session_duration_seconds; Speko: ttlSeconds). */
   sessionMaxMs?: number
+  /** Keep at most this many wire-log entries (oldest dropped). Unbounded by default (tests read it all). */
+  wireLimit?: number
 }
 
 /** What every start*Sim function returns. */

@@ -75,7 +75,8 @@ export interface DemoServerOptions extends SimOptions {
 
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<SimHandle> {
   const { protocol = 'openai', ...rest } = options
-  const opts: SimOptions = { apiKey: 'earshot-demo', ...rest }
+  // The Demo server lives as long as the app: keep its wire log bounded.
+  const opts: SimOptions = { apiKey: 'earshot-demo', wireLimit: 2000, ...rest }
   if (protocol === 'assemblyai') return startAssemblyAISim(DEMO_SCRIPT, opts)
   if (protocol === 'speko') return startSpekoSim(DEMO_SCRIPT, opts)
   return startOpenAISim(DEMO_SCRIPT, { audioPace: 1, ...opts })

@@ -197,7 +197,7 @@ function pcmMs(samples: number): number {
 
 /** The simulator process: REST + sockets. */
 export async function startOpenAISim(script: SimScript, options: OpenAISimOptions = {}): Promise<SimHandle> {
-  const wire = new WireLog()
+  const wire = new WireLog(options.wireLimit)
   const apiKey = options.apiKey ?? randomId('sk-sim-', 16)
   wire.watch(apiKey)
   const records = newRecords()

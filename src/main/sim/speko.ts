@@ -64,7 +64,7 @@ function err(status: number, code: string, message: string): HttpReply {
 }
 
 export async function startSpekoSim(script: SimScript, options: SpekoSimOptions = {}): Promise<SimHandle> {
-  const wire = new WireLog()
+  const wire = new WireLog(options.wireLimit)
   const apiKey = options.apiKey ?? randomId('spk-sim-', 16)
   wire.watch(apiKey)
   const records = newRecords()

@@ -101,6 +101,10 @@ export function frameType(json: unknown): string | undefined {
 export class WireLog {
   readonly entries: WireEntry[] = []
   private readonly start = performance.now()
+  private seq = 0
+
+  /** limit: keep at most this many entries (the oldest are dropped), for long-running servers. */
+  constructor(private readonly limit = Infinity) {}
   private readonly watched: string[] = []
   private listeners: Array<(e: WireEntry) => void> = []
 
@@ -118,8 +122,9 @@ export class WireLog {
   }
 
   add(entry: NewEntry): WireEntry {
-    const full = { ...entry, seq: this.entries.length, t: performance.now() - this.start, at: Date.now() } as WireEntry
+    const full = { ...entry, seq: this.seq++, t: performance.now() - this.start, at: Date.now() } as WireEntry
     this.entries.push(full)
+    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit)
     for (const l of this.listeners) l(full)
     return full
   }
