@@ -206,8 +206,9 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     const frames = uplinkFrames(s, provider)
     expect(frames.length).toBeGreaterThan(50)
     expect(frames.every((b) => b === (rate / 50) * 2)).toBe(true)
-    // Pre-roll + the press + tail reached the provider as speech (its VAD measured it).
-    expect(s.records.turns[0]?.userSpeechMs ?? 0).toBeGreaterThan(900)
+    // More speech than the 1.5 s press reached the provider (its VAD measured it): the pre-roll
+    // from before the press and the tail after it were sent too.
+    expect(s.records.turns[0]?.userSpeechMs ?? 0).toBeGreaterThan(1500)
     await expect.poll(() => transcriptTexts(page, 'user')).toContain('Hello Earshot')
     await page.screenshot({ path: join(SHOTS, `voice-${provider}-speaking.png`) })
 
@@ -227,8 +228,9 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     if (provider === 'openai') {
       await expect.poll(() => s.records.truncations.length).toBeGreaterThanOrEqual(1)
       const truncation = s.records.truncations[0]!
+      if (process.env.EARSHOT_DEBUG) console.log(`truncation ${truncation.audioEndMs} ms; tap ${replyMs.toFixed(1)} ms; latency ${heard.latencyMs.toFixed(1)} ms; speech ${s.records.turns[0]?.userSpeechMs} ms`)
       // What truncation reported matches what the tap heard (minus the output latency the engine subtracts).
-      expect(Math.abs(truncation.audioEndMs - (replyMs - heard.latencyMs))).toBeLessThan(120)
+      expect(Math.abs(truncation.audioEndMs - (replyMs - heard.latencyMs))).toBeLessThan(30)
     }
 
     // --- 3. The barge-in speech was turn 1: a tool call that waits for the user's Allow.

@@ -102,6 +102,22 @@ describe('errors, companion, export, accessibility', () => {
     expect(await page.content()).not.toContain('sk-test-voice-window')
   })
 
+  it('a provider outage shows an inline error whose Retry starts a new attempt', async () => {
+    sim = await startOpenAISim({ turns: [] }, { mintFault: { status: 503 } })
+    harness = await withKey({ fakeMicrophone: speech }, sim.baseUrl, sim.apiKey)
+    const { page } = harness
+    await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
+    await hold(page, 300)
+    const error = page.getByTestId('error-entry')
+    await expect.poll(() => error.count(), { timeout: 10_000 }).toBe(1)
+    expect(await error.getAttribute('data-action')).toBe('retry')
+    const attempts = () => harness!.ipc.filter((r) => r.channel === 'session:start').length
+    expect(attempts()).toBe(1)
+    await error.getByRole('button', { name: 'Retry' }).click()
+    await expect.poll(attempts).toBe(2)
+    await expect.poll(() => error.count()).toBe(2)
+  })
+
   it('mirrors the conversation in the companion view, announces finals only, exports Markdown and copies a message', async () => {
     sim = await startOpenAISim({ turns: [{ user: 'Hello Earshot', reply: 'Hi! Nice to hear from you today.', replyMs: 1200 }] })
     harness = await withKey({ fakeMicrophone: speech, connectOrigins: [sim.wsUrl.replace(/\/v1.*$/, '')] }, sim.baseUrl, sim.apiKey)
@@ -150,7 +166,8 @@ describe('errors, companion, export, accessibility', () => {
   })
 
   it('is keyboard operable with visible focus, readable at 200% zoom in a 640 px window, and follows the dark theme', async () => {
-    harness = await withKey({ fakeMicrophone: speech })
+    // A closed local port as the endpoint: the press starts a session that fails offline, never leaving the machine.
+    harness = await withKey({ fakeMicrophone: speech }, 'http://127.0.0.1:9/v1')
     const { page } = harness
     await expect.poll(() => page.getByTestId('talk').count()).toBe(1)
     // Tab reaches the talk button; the focused control has a visible outline.
@@ -164,7 +181,8 @@ describe('errors, companion, export, accessibility', () => {
     expect(outline).not.toBe('none')
     // Space held on the focused button talks through main's push-to-talk, and releasing stops.
     await page.keyboard.down('Space')
-    await expect.poll(() => page.getByTestId('talk').getAttribute('aria-pressed')).toBe('true')
+    await expect.poll(() => harness!.ipc.some((r) => r.channel === 'session:start')).toBe(true)
+    await sleep(200)
     await page.keyboard.up('Space')
     await expect.poll(() => page.getByTestId('talk').getAttribute('aria-pressed'), { timeout: 3_000 }).toBe('false')
     expect(harness.ipc.filter((r) => r.channel === 'desktop:talk').map((r) => (r.input as { action: string }).action)).toEqual(['down', 'up'])
