@@ -108,7 +108,8 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
       return
     }
     if (!companion || companion.isDestroyed()) {
-      // The same webPreferences as the main window (src/main/electron/window.ts).
+      // The same webPreferences as the main window (src/main/electron/window.ts), written out
+      // literally rather than shared through a function so electronegativity can read them.
       companion = new BrowserWindow({
         width: 380,
         height: 220,
@@ -133,6 +134,8 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
           navigateOnDragDrop: false,
           spellcheck: false,
           safeDialogs: true,
+          disableBlinkFeatures: 'Auxclick',
+          autoplayPolicy: 'no-user-gesture-required',
         },
       })
       companion.setAlwaysOnTop(true, 'floating')
