@@ -152,6 +152,18 @@ describe('settings in the voice window', () => {
     await page.getByTestId('always-listening').click()
     await expect.poll(() => services.settings.get().alwaysListening).toBe(false)
     await expect.poll(() => page.getByTestId('talk').getAttribute('aria-pressed')).toBe('false')
+
+    // Toggle mode: a click starts talking and keeps listening after release; the next click stops.
+    await page.getByTestId('ptt-mode').selectOption('toggle')
+    await expect.poll(() => services.settings.get().hotkey.mode).toBe('toggle')
+    const talk = page.getByTestId('talk')
+    await expect.poll(() => talk.textContent()).toContain('Press to talk')
+    await talk.click()
+    await sleep(400)
+    expect(await talk.getAttribute('aria-pressed')).toBe('true')
+    expect(await talk.textContent()).toContain('press to stop')
+    await talk.click()
+    await expect.poll(() => talk.getAttribute('aria-pressed')).toBe('false')
   })
 
   it('"Always allow" remembers a tool, shows it with Revoke, and the audit log lists the call', async () => {

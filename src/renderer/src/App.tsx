@@ -165,8 +165,20 @@ function MainWindow() {
       <header className="top">
         <div>
           <h1>Earshot</h1>
-          <p className="muted">
-            {PROVIDER_LABELS[settings.provider]} · hold <kbd>{settings.hotkey.accelerator}</kbd> or the button below
+          <p className="muted" data-testid="mode">
+            {PROVIDER_LABELS[settings.provider]} ·{' '}
+            {state.alwaysListening ? (
+              'always listening'
+            ) : settings.hotkey.mode === 'toggle' ? (
+              <>
+                press <kbd>{settings.hotkey.accelerator}</kbd> to start and again to stop
+              </>
+            ) : (
+              <>
+                hold <kbd>{settings.hotkey.accelerator}</kbd>
+                {settings.hotkey.mode === 'auto' ? ' (a tap keeps listening)' : ''} or the button below
+              </>
+            )}
           </p>
         </div>
         <StatusPill status={state.status} capturing={state.capturing} />
@@ -237,7 +249,7 @@ function MainWindow() {
             <>
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
               <div className="controls" aria-label="Talk controls" role="group">
-                <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} hands={state.alwaysListening && state.capturing} />
+                <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} hands={state.alwaysListening && state.capturing} mode={settings.hotkey.mode} />
                 <LevelMeter voice={voice} active={state.capturing} />
                 <button
                   type="button"

@@ -204,18 +204,44 @@ export function LevelMeter({ voice, active }: { voice: VoiceController; active: 
 }
 
 /** Hold to talk: pointer down/up, or Space/Enter held while the button has focus. */
-export function TalkButton({ onDown, onUp, capturing, disabled, hands }: { onDown: () => void; onUp: () => void; capturing: boolean; disabled: boolean; hands?: boolean }) {
+export function TalkButton({
+  onDown,
+  onUp,
+  capturing,
+  disabled,
+  hands,
+  mode = 'auto',
+}: {
+  onDown: () => void
+  onUp: () => void
+  capturing: boolean
+  disabled: boolean
+  hands?: boolean
+  mode?: 'hold' | 'toggle' | 'auto'
+}) {
   const held = useRef(false)
+  const [pressed, setPressed] = useState(false)
   const down = useCallback(() => {
     if (held.current) return
     held.current = true
+    setPressed(true)
     onDown()
   }, [onDown])
   const up = useCallback(() => {
     if (!held.current) return
     held.current = false
+    setPressed(false)
     onUp()
   }, [onUp])
+  const label = hands
+    ? 'Listening (always on)'
+    : capturing
+      ? pressed && mode !== 'toggle'
+        ? 'Listening… release to send'
+        : 'Listening… press to stop'
+      : mode === 'toggle'
+        ? 'Press to talk'
+        : 'Hold to talk'
   const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
     if (e.key !== ' ' && e.key !== 'Enter') return
     e.preventDefault()
@@ -247,7 +273,7 @@ export function TalkButton({ onDown, onUp, capturing, disabled, hands }: { onDow
       onContextMenu={(e) => e.preventDefault()}
     >
       <span className="talk-dot" aria-hidden="true" />
-      {hands ? 'Listening (always on)' : capturing ? 'Listening… release to send' : 'Hold to talk'}
+      {label}
     </button>
   )
 }

@@ -245,8 +245,11 @@ export class VoiceController {
       this.api.desktop.talk({ action: 'down' }).catch(() => {})
       return
     }
-    this.bargeIn()
-    void this.beginCapture()
+    // A press while capturing (toggle mode, or a latched auto tap) is the "stop" press: main decides.
+    if (!this.state.capturing) {
+      this.bargeIn()
+      void this.beginCapture()
+    }
     this.api.desktop.talk({ action: 'down' }).catch((e: unknown) => this.log(`talk down: ${String(e)}`))
   }
 
