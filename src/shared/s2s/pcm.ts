@@ -2,13 +2,22 @@
  * PCM utilities for the speech-to-speech core: sample format conversion, PCM16 <-> base64 without
  * Buffer, a streaming band-limited resampler and a fixed-size framer. Pure TypeScript (no DOM, no
  * Node): the same code runs in the capture worklet's host page, in main and in the CLI.
+ *
+ * The capture path (resample -> PCM16 -> 20 ms frames -> base64) is measured by
+ * test/bench/encode.ts. In V8 a new typed array of a few hundred bytes costs about as much as
+ * resampling 20 samples, so the hot calls (Resampler.process, floatToInt16) take an optional
+ * output buffer to write into instead.
  */
 
 // ---------------------------------------------------------------------------------------------
 // Sample formats
 // ---------------------------------------------------------------------------------------------
 
-/** Float samples in [-1, 1] -> PCM16 (clamped, rounded; -1 -> -32768, 1 -> 32767). */
+/**
+ * Float samples in [-1, 1] -> PCM16 (clamped, rounded; -1 -> -32768, 1 -> 32767). Writes into
+ * `out` when it is at least as long and returns `out` itself (so pass an exact-length view, e.g.
+ * `scratch.subarray(0, input.length)`, to convert without allocating); else returns a new array.
+ */
 export function floatToInt16(input: Float32Array, out?: Int16Array): Int16Array {
   const n = input.length
   const result = out && out.length >= n ? out : new Int16Array(n)
