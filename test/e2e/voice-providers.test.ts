@@ -289,7 +289,7 @@ describe('Demo mode through the voice window', () => {
       initScripts: [TAP],
       beforeLoad: (services) => {
         services.settings.update({ provider: 'demo' })
-        // The app's session domain with the Demo launcher (createMainServices does not pass one yet).
+        // The app's own session domain, with a Demo launcher whose server this test can inspect.
         const domain = createSessionDomain({ settings: services.settings, secrets: services.secrets, logger: services.logger, demo: launcher })
         services.handlers['session:start'] = domain.handlers['session:start']
       },

@@ -11,7 +11,7 @@ import type { Encryptor } from '../../src/main/secrets/service'
 import { testEncryptor } from './encryptor'
 import { readStaticFile } from '../../src/main/security/static'
 import { buildCsp } from '../../src/shared/security/csp'
-import { providerSocketOrigins } from '../../src/shared/settings/schema'
+import { sessionSocketOrigins } from '../../src/main/s2s/origins'
 import { launchBrowser, type BrowserOptions } from './browser'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -134,7 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await options.beforeLoad?.(services)
 
   let origin = ''
-  const csp = () => buildCsp({ connectOrigins: [...providerSocketOrigins(services.settings.get()), ...(options.connectOrigins ?? [])] })
+  const csp = () => buildCsp({ connectOrigins: [...sessionSocketOrigins(services.settings.get()), ...(options.connectOrigins ?? [])] })
   const served = await serveRenderer(csp)
   origin = served.origin
   const router = createIpcRouter({ handlers: services.handlers, trustedOrigins: () => [origin], log: (l) => logger.warn(l) })
@@ -182,6 +182,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emit,
     close: async () => {
       await browser.close()
+      await services.dispose()
       await new Promise<void>((done) => served.server.close(() => done()))
       if (ownsDir) rmSync(userDataDir, { recursive: true, force: true })
     },

@@ -183,17 +183,3 @@ export function patchPaths(patch: unknown, prefix = ''): string[] {
   if (!isPlainObject(patch)) return prefix ? [prefix] : []
   return Object.entries(patch).flatMap(([key, value]) => patchPaths(value, prefix ? `${prefix}.${key}` : key))
 }
-
-/** Provider hosts the renderer's WebSocket may reach, derived from settings (for the CSP). */
-export function providerSocketOrigins(settings: Settings): string[] {
-  const toWs = (base: string) => {
-    const url = new URL(base)
-    return `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`
-  }
-  const origins = new Set<string>([
-    toWs(settings.providers.openai.baseUrl),
-    toWs(settings.providers.assemblyai.baseUrl),
-    toWs(settings.providers.speko.baseUrl),
-  ])
-  return [...origins]
-}
