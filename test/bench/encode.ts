@@ -4,11 +4,9 @@
  * `input_audio_buffer.append` text the OpenAI adapter sends, per frame. Reported as a multiple of
  * real time over 60 s of audio (higher is better). The real adapter code does the last two steps.
  *
- * `encode_realtime_factor` is the path exactly as src/renderer/audio/capture-core.ts calls it
- * today (new arrays from Resampler.process and floatToInt16 for every 128-sample quantum);
- * `_scratch` is the same path with both writing into reused buffers (their `out` arguments), which
- * saves two typed-array allocations per quantum, the largest cost after the resampler itself.
- * `_best` and `_cpu` are there because the machines this runs on are often shared and loaded:
+ * `encode_realtime_factor` is the path exactly as src/renderer/audio/capture-core.ts calls it:
+ * the resampler and the PCM16 conversion write into reused scratch buffers (their `out`
+ * arguments), so only whole 20 ms frames are allocated. `_best` and `_cpu` are there because the machines this runs on are often shared and loaded:
  * wall time then mostly measures the other processes.
  */
 import { OpenAIAdapter } from '../../src/shared/s2s/adapters/openai'
@@ -61,11 +59,10 @@ function cpuMs(): number | null {
 
 /**
  * Runs the whole encode path once; returns elapsed (wall and CPU) ms and bytes of JSON produced.
- * `scratch`: the resampler and the PCM16 conversion write into reused buffers instead of returning
- * new arrays (Resampler.process's and floatToInt16's `out`); the frames stay fresh arrays, since
- * the worklet transfers them.
+ * The resampler and the PCM16 conversion write into reused buffers (Resampler.process's and
+ * floatToInt16's `out`); the frames stay fresh arrays, since the worklet transfers them.
  */
-function encodeOnce(signal: Float32Array, scratch = false): { ms: number; cpu: number | null; bytes: number; frames: number } {
+function encodeOnce(signal: Float32Array): { ms: number; cpu: number | null; bytes: number; frames: number } {
   let bytes = 0
   let frames = 0
   const host: AdapterHost = {
@@ -87,20 +84,12 @@ function encodeOnce(signal: Float32Array, scratch = false): { ms: number; cpu: n
   const cpu0 = cpuMs()
   const started = performance.now()
   // The capture worklet's path (src/renderer/audio/capture-core.ts), then the OpenAI adapter's.
-  if (scratch) {
-    const floats = new Float32Array(resampler.maxOutput(QUANTUM))
-    const ints = new Int16Array(floats.length)
-    for (let offset = 0; offset < signal.length; offset += QUANTUM) {
-      const resampled = resampler.process(signal.subarray(offset, offset + QUANTUM), floats)
-      if (resampled.length === 0) continue
-      for (const frame of framer.push(floatToInt16(resampled, ints.subarray(0, resampled.length)))) adapter.sendAudio(frame)
-    }
-  } else {
-    for (let offset = 0; offset < signal.length; offset += QUANTUM) {
-      const resampled = resampler.process(signal.subarray(offset, offset + QUANTUM))
-      if (resampled.length === 0) continue
-      for (const frame of framer.push(floatToInt16(resampled))) adapter.sendAudio(frame)
-    }
+  const floats = new Float32Array(resampler.maxOutput(QUANTUM))
+  const ints = new Int16Array(floats.length)
+  for (let offset = 0; offset < signal.length; offset += QUANTUM) {
+    const resampled = resampler.process(signal.subarray(offset, offset + QUANTUM), floats)
+    if (resampled.length === 0) continue
+    for (const frame of framer.push(floatToInt16(resampled, ints.subarray(0, resampled.length)))) adapter.sendAudio(frame)
   }
   const ms = performance.now() - started
   const cpu1 = cpuMs()
@@ -211,20 +200,10 @@ export async function run(): Promise<BenchResult[]> {
   if (frames < (SECONDS * 1000) / 20 - 2) throw new Error(`encode bench produced ${frames} frames for ${SECONDS} s`)
   const ms = median(runs)
   const factor = (ms: number) => Math.round(((SECONDS * 1000) / ms) * 10) / 10
-  encodeOnce(signal.subarray(0, CAPTURE_RATE * 5), true) // warm-up
-  const scratchRuns: number[] = []
-  const scratchCpu: number[] = []
-  for (let i = 0; i < 5; i++) {
-    const r = encodeOnce(signal, true)
-    scratchRuns.push(r.ms)
-    if (r.cpu !== null) scratchCpu.push(r.cpu)
-  }
   return [
     { name: 'encode_realtime_factor', value: factor(ms), unit: 'x' },
     { name: 'encode_realtime_factor_best', value: factor(Math.min(...runs)), unit: 'x' },
     ...(cpuRuns.length ? [{ name: 'encode_realtime_factor_cpu', value: factor(median(cpuRuns)), unit: 'x' }] : []),
-    { name: 'encode_realtime_factor_scratch', value: factor(median(scratchRuns)), unit: 'x' },
-    ...(scratchCpu.length ? [{ name: 'encode_realtime_factor_scratch_cpu', value: factor(median(scratchCpu)), unit: 'x' }] : []),
     { name: 'encode_ms_per_20ms_frame', value: Math.round((ms / frames) * 1e4) / 1e4, unit: 'ms' },
     ...stageCosts(signal),
     ...base64Throughput(),

@@ -84,6 +84,8 @@ export class CaptureCore {
   private readonly callbacks: CaptureCallbacks
   private readonly now: () => number
   private silence = new Float32Array(128)
+  private scratchFloat = new Float32Array(0)
+  private scratchInt = new Int16Array(0)
 
   constructor(contextRate: number, config: Partial<CaptureConfig>, callbacks: CaptureCallbacks, now: () => number = Date.now) {
     this.contextRate = contextRate
@@ -193,7 +195,15 @@ export class CaptureCore {
     } else if (this.gateEnabled) this.gate.reference(0, (input.length / this.contextRate) * 1000)
 
     if (this.framer.buffered === 0) this.pendingFirstAt = at
-    const frames = this.framer.push(floatToInt16(this.resampler.process(input)))
+    // The resampler and the PCM16 conversion write into reused scratch buffers (the framer copies
+    // what it keeps), so the audio thread allocates nothing per render quantum but whole frames.
+    const room = this.resampler.maxOutput(input.length)
+    if (this.scratchFloat.length < room) {
+      this.scratchFloat = new Float32Array(room)
+      this.scratchInt = new Int16Array(room)
+    }
+    const resampled = this.resampler.process(input, this.scratchFloat)
+    const frames = this.framer.push(floatToInt16(resampled, this.scratchInt.subarray(0, resampled.length)))
     for (let i = 0; i < frames.length; i++) {
       const pcm = frames[i] as Int16Array
       const held: HeldFrame = { pcm, ...frameStats(pcm), firstAt: i === 0 ? this.pendingFirstAt : at, lastAt: at }
