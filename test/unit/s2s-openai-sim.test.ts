@@ -10,17 +10,8 @@ import type { SimScript } from '../../src/main/sim/script'
 import { silence, synthesizeVoice } from '../../src/main/sim/voice'
 import { wsSocketFactory } from '../../src/cli/socket'
 import { S2SSession, createAdapter } from '../../src/shared/s2s'
-import type { S2SEvent, SessionConfig } from '../../src/shared/s2s'
-
-const CONFIG: SessionConfig = {
-  instructions: 'Be brief.',
-  greeting: '',
-  voice: 'marin',
-  model: 'gpt-realtime',
-  tools: [],
-  turnDetection: 'server_vad',
-  transcriptionModel: 'gpt-4o-mini-transcribe',
-}
+import type { S2SEvent } from '../../src/shared/s2s'
+import { OPENAI_TEST_CONFIG as CONFIG } from '../../src/shared/s2s/testing'
 
 let sim: SimHandle | null = null
 let session: S2SSession | null = null

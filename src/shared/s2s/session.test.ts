@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { S2SSession } from './session'
 import { OpenAIAdapter } from './adapters/openai'
-import { FakeClock, FakePlayback, FakeSocket, settle } from './testing'
+import { FakeClock, FakePlayback, FakeSocket, OPENAI_TEST_CONFIG as CONFIG, settle } from './testing'
 import { int16ToBase64 } from './pcm'
 import type {
   AdapterHost,
@@ -10,21 +10,10 @@ import type {
   ProviderAdapter,
   ResumeState,
   S2SEvent,
-  SessionConfig,
   SessionCredential,
   SessionStatus,
 } from './types'
 import { errorFromClose, errorFromProvider, toS2SError } from './errors'
-
-const CONFIG: SessionConfig = {
-  instructions: 'Be brief.',
-  greeting: '',
-  voice: 'marin',
-  model: 'gpt-realtime',
-  tools: [],
-  turnDetection: 'server_vad',
-  transcriptionModel: 'gpt-4o-mini-transcribe',
-}
 
 /** A scriptable adapter that speaks a trivial protocol: frames are JSON S2SEvents to emit. */
 class ScriptedAdapter implements ProviderAdapter {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import type { TimerLike } from './session'
-import type { SocketLike } from './types'
 import {
   READY_TIMEOUT_MESSAGE,
   SpekoConversation,
@@ -10,71 +8,9 @@ import {
   type PlaybackSink,
   type SpekoConversationOptions,
 } from './speko-conversation'
+import { FakeClock, FakeSocket } from './testing'
 
 // ---- fakes ----------------------------------------------------------------------------------------
-
-class FakeSocket implements SocketLike {
-  readyState = 0
-  protocol = ''
-  binaryType = 'blob'
-  sent: (string | ArrayBuffer)[] = []
-  closedWith: { code?: number; reason?: string } | null = null
-  onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: { data: unknown }) => void) | null = null
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
-  onerror: ((event: unknown) => void) | null = null
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {}
-  send(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.sent.push(typeof data === 'string' ? data : data instanceof ArrayBuffer ? data : (data.buffer as ArrayBuffer))
-  }
-  close(code?: number, reason?: string): void {
-    if (this.closedWith) return
-    this.closedWith = { code, reason }
-    this.readyState = 3
-    queueMicrotask(() => this.onclose?.({ code: code ?? 1005, reason: reason ?? '' }))
-  }
-  open(): void {
-    this.readyState = 1
-    this.onopen?.({})
-  }
-  json(frame: Record<string, unknown>): void {
-    this.onmessage?.({ data: JSON.stringify(frame) })
-  }
-  binary(samples: number[]): void {
-    this.onmessage?.({ data: new Int16Array(samples).buffer })
-  }
-  serverClose(code: number, reason = ''): void {
-    this.readyState = 3
-    this.onclose?.({ code, reason })
-  }
-}
-
-/** Timers that only fire when the test says so. */
-class ManualTimers implements TimerLike {
-  private seq = 0
-  private readonly pending = new Map<number, { at: number; callback: () => void }>()
-  now = 0
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = ++this.seq
-    this.pending.set(id, { at: this.now + ms, callback })
-    return id
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number)
-  }
-  advance(ms: number): void {
-    this.now += ms
-    for (const [id, timer] of [...this.pending].sort((a, b) => a[1].at - b[1].at)) {
-      if (timer.at <= this.now && this.pending.has(id)) {
-        this.pending.delete(id)
-        timer.callback()
-      }
-    }
-  }
-}
 
 class FakeSink implements PlaybackSink {
   played: { pcm: number[]; rate: number; itemId: string }[] = []
@@ -107,7 +43,7 @@ interface Rig {
   disconnects: DisconnectionDetails[]
   connects: string[]
   sink: FakeSink
-  timers: ManualTimers
+  timers: FakeClock
   options: SpekoConversationOptions
 }
 
@@ -122,7 +58,7 @@ function rig(extra: Partial<SpekoConversationOptions> = {}): Rig {
     disconnects: [],
     connects: [],
     sink: new FakeSink(),
-    timers: new ManualTimers(),
+    timers: new FakeClock(),
     options: undefined as unknown as SpekoConversationOptions,
   }
   r.options = {
@@ -156,7 +92,7 @@ async function connected(r: Rig, ready: Record<string, unknown> = { t: 'ready', 
   await tick()
   const socket = r.sockets[0] as FakeSocket
   socket.open()
-  socket.json(ready)
+  socket.receive(ready)
   const conv = await pending
   return { conv, socket }
 }
@@ -176,7 +112,7 @@ describe('SpekoConversation', () => {
     socket.open()
     expect(r.statuses).toEqual(['connecting'])
     expect(socket.sent).toEqual([])
-    socket.json({ t: 'ready', inputSampleRate: 16000, outputSampleRate: 16000 })
+    socket.receive({ t: 'ready', inputSampleRate: 16000, outputSampleRate: 16000 })
     const conv = await pending
     expect(r.statuses).toEqual(['connecting', 'connected'])
     expect(r.connects).toEqual(['sess_9'])
@@ -198,10 +134,10 @@ describe('SpekoConversation', () => {
     )
     await tick()
     ;(r.sockets[0] as FakeSocket).open()
-    r.timers.advance(9_999)
+    await r.timers.advance(9_999)
     await tick()
     expect(r.statuses).toEqual(['connecting'])
-    r.timers.advance(1)
+    await r.timers.advance(1)
     expect(await outcome).toBe(READY_TIMEOUT_MESSAGE)
     expect(r.statuses.at(-1)).toBe('disconnected')
     expect(r.disconnects).toEqual([{ reason: 'timeout', message: READY_TIMEOUT_MESSAGE }])
@@ -214,7 +150,7 @@ describe('SpekoConversation', () => {
     await tick()
     const socket = r.sockets[0] as FakeSocket
     socket.open()
-    socket.json({ t: 'error', code: 'S2S_PROVIDER_CONNECT_FAILED', message: 'openai-realtime: invalid model' })
+    socket.receive({ t: 'error', code: 'S2S_PROVIDER_CONNECT_FAILED', message: 'openai-realtime: invalid model' })
     await expect(pending).rejects.toThrow('S2S_PROVIDER_CONNECT_FAILED: openai-realtime: invalid model')
     expect(r.errors).toEqual(['S2S_PROVIDER_CONNECT_FAILED: openai-realtime: invalid model'])
     expect(r.statuses.at(-1)).toBe('disconnected')
@@ -295,13 +231,13 @@ describe('SpekoConversation', () => {
   it('mode is speaking while reply audio plays, listening when the sink runs dry or the user interrupts', async () => {
     const r = rig()
     const { conv, socket } = await connected(r, { t: 'ready', inputSampleRate: 24000, outputSampleRate: 16000 })
-    socket.binary([1, 2, 3])
+    socket.receive(new Int16Array([1, 2, 3]).buffer)
     expect(conv.mode).toBe('speaking')
     expect(r.sink.played).toEqual([{ pcm: [1, 2, 3], rate: 16000, itemId: 'speko_reply_1' }])
     r.sink.idle?.()
     expect(conv.mode).toBe('listening')
-    socket.binary([4])
-    socket.json({ t: 'interruption', at: 'user' })
+    socket.receive(new Int16Array([4]).buffer)
+    socket.receive({ t: 'interruption', at: 'user' })
     expect(conv.mode).toBe('listening')
     expect(r.sink.flushes).toBeGreaterThanOrEqual(1)
     expect(r.modes).toEqual(['speaking', 'listening', 'speaking', 'listening'])
@@ -310,7 +246,7 @@ describe('SpekoConversation', () => {
   it('interrupt() sends {"t":"interrupt"} and flushes playback', async () => {
     const r = rig()
     const { conv, socket } = await connected(r)
-    socket.binary([1, 2])
+    socket.receive(new Int16Array([1, 2]).buffer)
     conv.interrupt()
     expect(socket.sent).toEqual(['{"t":"interrupt"}'])
     expect(r.sink.flushes).toBe(1)
@@ -320,11 +256,11 @@ describe('SpekoConversation', () => {
   it('forwards transcripts as messages and keeps a merged transcript', async () => {
     const r = rig()
     const { conv, socket } = await connected(r)
-    socket.json({ t: 'transcript', role: 'user', text: 'hel', final: false })
-    socket.json({ t: 'transcript', role: 'user', text: 'hello', final: false })
-    socket.json({ t: 'transcript', role: 'user', text: 'Hello.', final: true })
-    socket.json({ t: 'transcript', role: 'assistant', text: 'Hi', final: false })
-    socket.json({ t: 'transcript', role: 'assistant', text: 'Hi there.', final: true })
+    socket.receive({ t: 'transcript', role: 'user', text: 'hel', final: false })
+    socket.receive({ t: 'transcript', role: 'user', text: 'hello', final: false })
+    socket.receive({ t: 'transcript', role: 'user', text: 'Hello.', final: true })
+    socket.receive({ t: 'transcript', role: 'assistant', text: 'Hi', final: false })
+    socket.receive({ t: 'transcript', role: 'assistant', text: 'Hi there.', final: true })
     expect(r.messages).toEqual([
       { source: 'user', text: 'hel', isFinal: false },
       { source: 'user', text: 'hello', isFinal: false },
@@ -341,7 +277,7 @@ describe('SpekoConversation', () => {
   it('answers tool calls through onToolCall, and with an error result when there is no handler', async () => {
     const r = rig({ onToolCall: async ({ name, arguments: args }) => JSON.stringify({ name, args }) })
     const { socket } = await connected(r)
-    socket.json({ t: 'tool_call', callId: 'c1', name: 'get_current_time', arguments: '{"tz":"UTC"}' })
+    socket.receive({ t: 'tool_call', callId: 'c1', name: 'get_current_time', arguments: '{"tz":"UTC"}' })
     await tick()
     expect(socket.sent).toEqual([
       JSON.stringify({ t: 'tool_result', callId: 'c1', output: JSON.stringify({ name: 'get_current_time', args: { tz: 'UTC' } }) }),
@@ -349,7 +285,7 @@ describe('SpekoConversation', () => {
 
     const bare = rig()
     const other = await connected(bare)
-    other.socket.json({ t: 'tool_call', callId: 'c2', name: 'x', arguments: '{}' })
+    other.socket.receive({ t: 'tool_call', callId: 'c2', name: 'x', arguments: '{}' })
     await tick()
     const frame = JSON.parse(other.socket.sent[0] as string) as { t: string; callId: string; output: string }
     expect(frame.t).toBe('tool_result')
@@ -364,7 +300,7 @@ describe('SpekoConversation', () => {
       },
     })
     const { conv, socket } = await connected(r)
-    socket.json({ t: 'transcript', role: 'user', text: 'x', final: true })
+    socket.receive({ t: 'transcript', role: 'user', text: 'x', final: true })
     expect(conv.transcript).toHaveLength(1)
     expect(conv.status).toBe('connected')
   })

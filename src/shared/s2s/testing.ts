@@ -2,8 +2,19 @@
  * Test doubles for the speech-to-speech core (in-memory socket, fake clock, fake playback). Used by
  * the unit tests here and welcome in other tests; never imported by product code.
  */
-import type { PlaybackReporter, SocketLike } from './types'
+import type { PlaybackReporter, SessionConfig, SocketLike } from './types'
 import type { TimerLike } from './session'
+
+/** A plain OpenAI session configuration: no tools, no greeting. */
+export const OPENAI_TEST_CONFIG: SessionConfig = {
+  instructions: 'Be brief.',
+  greeting: '',
+  voice: 'marin',
+  model: 'gpt-realtime',
+  tools: [],
+  turnDetection: 'server_vad',
+  transcriptionModel: 'gpt-4o-mini-transcribe',
+}
 
 /** An in-memory SocketLike: records what the client sends and lets the test play the server. */
 export class FakeSocket implements SocketLike {

@@ -3,8 +3,10 @@ import fc from 'fast-check'
 import { ERROR_CODES } from '../errors'
 import { base64ToInt16, int16ToBase64 } from '../pcm'
 import { S2SSession } from '../session'
-import type { AdapterHost, AdapterStartOptions, S2SEvent, SessionConfig, SessionCredential, SocketLike } from '../types'
+import { FakeSocket } from '../testing'
+import type { S2SEvent, SessionConfig, SessionCredential } from '../types'
 import { AssemblyAIAdapter, buildSessionUpdate, incrementalPart, parseArguments } from './assemblyai'
+import { AdapterHarness, expectUnreadableReported, runAction, type Action } from './test-helpers'
 
 // ---- harness ------------------------------------------------------------------------------------
 
@@ -33,40 +35,9 @@ const credential: SessionCredential = {
   outputSampleRate: 24000,
 }
 
-class Harness {
-  sent: (string | ArrayBuffer)[] = []
-  events: S2SEvent[] = []
-  logs: string[] = []
-  clock = 1_000_000
-  played = new Map<string, number>()
-  readonly host: AdapterHost = {
-    send: (data) => {
-      this.sent.push(data)
-    },
-    emit: (event) => {
-      this.events.push(event)
-    },
-    now: () => this.clock,
-    playback: { playedMs: (itemId) => this.played.get(itemId) ?? 0 },
-    log: (line) => {
-      this.logs.push(line)
-    },
-  }
-  readonly adapter: AssemblyAIAdapter
-
+class Harness extends AdapterHarness<AssemblyAIAdapter> {
   constructor(adapter = new AssemblyAIAdapter()) {
-    this.adapter = adapter
-  }
-
-  start(options: Partial<AdapterStartOptions> = {}): this {
-    this.adapter.start(this.host, { config, credential, ...options })
-    return this
-  }
-
-  /** Feeds one server event. */
-  recv(event: Record<string, unknown>): this {
-    this.adapter.handleMessage(JSON.stringify(event))
-    return this
+    super(adapter, { config, credential }, 1_000_000)
   }
 
   frames(): Record<string, unknown>[] {
@@ -78,16 +49,6 @@ class Harness {
 
   types(): string[] {
     return this.frames().map((f) => String(f.type))
-  }
-
-  eventsOf<T extends S2SEvent['type']>(type: T): Extract<S2SEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<S2SEvent, { type: T }> => e.type === type)
-  }
-
-  clear(): this {
-    this.sent = []
-    this.events = []
-    return this
   }
 }
 
@@ -604,46 +565,6 @@ describe('AssemblyAI helpers', () => {
 
 // ---- through the session runtime, on an in-memory socket ---------------------------------------------
 
-class FakeSocket implements SocketLike {
-  readyState = 0
-  protocol = ''
-  binaryType = 'blob'
-  sent: (string | ArrayBuffer)[] = []
-  closed: { code?: number; reason?: string } | null = null
-  onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: { data: unknown }) => void) | null = null
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
-  onerror: ((event: unknown) => void) | null = null
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {}
-  send(data: string | ArrayBuffer | ArrayBufferView): void {
-    if (this.readyState !== 1) throw new Error('not open')
-    this.sent.push(typeof data === 'string' ? data : data instanceof ArrayBuffer ? data : (data.buffer as ArrayBuffer))
-  }
-  close(code?: number, reason?: string): void {
-    if (this.closed) return
-    this.closed = { code, reason }
-    this.readyState = 3
-    queueMicrotask(() => this.onclose?.({ code: code ?? 1005, reason: reason ?? '', wasClean: true }))
-  }
-  open(): void {
-    this.readyState = 1
-    this.onopen?.({})
-  }
-  server(event: Record<string, unknown>): void {
-    this.onmessage?.({ data: JSON.stringify(event) })
-  }
-  drop(code = 1006): void {
-    this.readyState = 3
-    this.onclose?.({ code, reason: '', wasClean: false })
-  }
-  frames(): Record<string, unknown>[] {
-    return this.sent.map((f) => JSON.parse(f as string) as Record<string, unknown>)
-  }
-}
-
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
 
 describe('AssemblyAI through S2SSession', () => {
@@ -669,27 +590,27 @@ describe('AssemblyAI through S2SSession', () => {
     const first = sockets[0] as FakeSocket
     first.open()
     session.sendAudio(pcmOf(480)) // buffered until ready
-    expect(first.frames().map((f) => f.type)).toEqual(['session.update'])
-    first.server({ type: 'session.ready', session_id: 'sess_1' })
+    expect(first.json().map((f) => f.type)).toEqual(['session.update'])
+    first.receive({ type: 'session.ready', session_id: 'sess_1' })
     await connected
-    expect(first.frames().map((f) => f.type)).toEqual(['session.update', 'input.audio'])
+    expect(first.json().map((f) => f.type)).toEqual(['session.update', 'input.audio'])
 
-    first.drop()
+    first.serverClose(1006)
     await flush()
     await flush()
     const second = sockets[1] as FakeSocket
     expect(second.url).toBe('wss://agents.assemblyai.com/v1/ws?token=tok_2')
     second.open()
-    expect(second.frames()).toEqual([{ type: 'session.resume', session_id: 'sess_1' }])
-    second.server({ type: 'session.error', code: 'session_not_found', message: 'gone' })
-    expect(second.frames().map((f) => f.type)).toEqual(['session.resume', 'session.update'])
-    second.server({ type: 'session.ready', session_id: 'sess_2' })
+    expect(second.json()).toEqual([{ type: 'session.resume', session_id: 'sess_1' }])
+    second.receive({ type: 'session.error', code: 'session_not_found', message: 'gone' })
+    expect(second.json().map((f) => f.type)).toEqual(['session.resume', 'session.update'])
+    second.receive({ type: 'session.ready', session_id: 'sess_2' })
     session.sendAudio(pcmOf(480))
-    expect(second.frames().map((f) => f.type)).toEqual(['session.resume', 'session.update', 'input.audio'])
+    expect(second.json().map((f) => f.type)).toEqual(['session.resume', 'session.update', 'input.audio'])
     expect(session.status).not.toBe('error')
 
     await Promise.all([session.close(), flush()])
-    expect(second.frames().at(-1)).toEqual({ type: 'session.end' })
+    expect(second.json().at(-1)).toEqual({ type: 'session.end' })
   })
   it('a tool result held when the socket drops reaches the resumed session', async () => {
     const sockets: FakeSocket[] = []
@@ -711,19 +632,19 @@ describe('AssemblyAI through S2SSession', () => {
     await flush()
     const first = sockets[0] as FakeSocket
     first.open()
-    first.server({ type: 'session.ready', session_id: 'sess_t' })
+    first.receive({ type: 'session.ready', session_id: 'sess_t' })
     await connected
-    first.server({ type: 'reply.started', reply_id: 'r1' })
-    first.server({ type: 'tool.call', call_id: 'c1', name: 'get_weather', arguments: { city: 'Oslo' } })
+    first.receive({ type: 'reply.started', reply_id: 'r1' })
+    first.receive({ type: 'tool.call', call_id: 'c1', name: 'get_weather', arguments: { city: 'Oslo' } })
     expect(session.submitToolResult('c1', '{"temp_c":-3}')).toBe(true)
-    expect(first.frames().map((f) => f.type)).toEqual(['session.update']) // held: no reply.done yet
-    first.drop()
+    expect(first.json().map((f) => f.type)).toEqual(['session.update']) // held: no reply.done yet
+    first.serverClose(1006)
     await flush()
     await flush()
     const second = sockets[1] as FakeSocket
     second.open()
-    second.server({ type: 'session.ready', session_id: 'sess_t' })
-    expect(second.frames()).toEqual([
+    second.receive({ type: 'session.ready', session_id: 'sess_t' })
+    expect(second.json()).toEqual([
       { type: 'session.resume', session_id: 'sess_t' },
       { type: 'tool.result', call_id: 'c1', result: '{"temp_c":-3}' },
     ])
@@ -776,17 +697,6 @@ const plausibleFrame = fc.record(
   { requiredKeys: ['type'] },
 )
 
-type Action =
-  | { kind: 'text'; data: string }
-  | { kind: 'binary'; bytes: Uint8Array }
-  | { kind: 'audio'; n: number }
-  | { kind: 'result'; callId: string }
-  | { kind: 'interrupt' }
-  | { kind: 'close'; code: number }
-  | { kind: 'end' }
-  | { kind: 'reply' }
-  | { kind: 'tick'; ms: number }
-
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: plausibleFrame.map((f) => ({ kind: 'text' as const, data: JSON.stringify(f) })) },
   { weight: 2, arbitrary: fc.string().map((data) => ({ kind: 'text' as const, data })) },
@@ -826,50 +736,11 @@ describe('AssemblyAI adapter: robustness', () => {
         ready(h)
         for (const a of actions) {
           const before = h.events.length
-          switch (a.kind) {
-            case 'text':
-              h.adapter.handleMessage(a.data)
-              break
-            case 'binary':
-              h.adapter.handleMessage(a.bytes.slice().buffer)
-              break
-            case 'audio':
-              h.adapter.sendAudio(pcmOf(a.n))
-              break
-            case 'result':
-              h.adapter.sendToolResult(a.callId, '{"r":1}')
-              break
-            case 'interrupt':
-              h.adapter.interrupt()
-              break
-            case 'end':
-              h.adapter.end()
-              break
-            case 'reply':
-              h.adapter.requestReply()
-              break
-            case 'tick':
-              h.clock += a.ms
-              break
-            case 'close':
-              h.adapter.handleClose(a.code, '')
-              h.adapter.resumeState()
-              break
-          }
+          runAction(h, a, { pcm: pcmOf, toolOutput: '{"r":1}', afterClose: () => h.adapter.resumeState() })
           const fresh = h.events.slice(before)
           fresh.forEach(checkEvent)
           if (a.kind === 'binary') expect(fresh.some((e) => e.type === 'error' && e.error.code === 'protocol_error')).toBe(true)
-          if (a.kind === 'text') {
-            let parsed: unknown
-            let isJson = true
-            try {
-              parsed = JSON.parse(a.data)
-            } catch {
-              isJson = false
-            }
-            const typed = isJson && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && typeof (parsed as { type?: unknown }).type === 'string'
-            if (!typed) expect(fresh.some((e) => e.type === 'error' && e.error.code === 'protocol_error')).toBe(true)
-          }
+          if (a.kind === 'text') expectUnreadableReported(a.data, fresh, 'type')
         }
         // Every frame sent is JSON with a documented client type.
         for (const frame of h.sent) {

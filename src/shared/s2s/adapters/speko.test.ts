@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { ERROR_CODES } from '../errors'
 import { S2SSession } from '../session'
-import type { AdapterHost, AdapterStartOptions, S2SEvent, SessionConfig, SessionCredential, SocketLike } from '../types'
+import { FakeSocket } from '../testing'
+import type { S2SEvent, SessionConfig, SessionCredential } from '../types'
 import { SpekoAdapter } from './speko'
+import { AdapterHarness, expectUnreadableReported, runAction, type Action } from './test-helpers'
 
 // ---- harness ------------------------------------------------------------------------------------
 
@@ -27,32 +29,9 @@ const credential: SessionCredential = {
   sessionId: 'sess_1',
 }
 
-class Harness {
-  sent: (string | ArrayBuffer)[] = []
-  events: S2SEvent[] = []
-  clock = 5_000
-  played = new Map<string, number>()
-  readonly host: AdapterHost = {
-    send: (data) => {
-      this.sent.push(data)
-    },
-    emit: (event) => {
-      this.events.push(event)
-    },
-    now: () => this.clock,
-    playback: { playedMs: (itemId) => this.played.get(itemId) ?? 0 },
-    log: () => {},
-  }
-  readonly adapter = new SpekoAdapter()
-
-  start(options: Partial<AdapterStartOptions> = {}): this {
-    this.adapter.start(this.host, { config, credential, ...options })
-    return this
-  }
-
-  recv(frame: Record<string, unknown>): this {
-    this.adapter.handleMessage(JSON.stringify(frame))
-    return this
+class Harness extends AdapterHarness<SpekoAdapter> {
+  constructor() {
+    super(new SpekoAdapter(), { config, credential }, 5_000)
   }
 
   binary(pcm: Int16Array): this {
@@ -66,16 +45,6 @@ class Harness {
 
   binaries(): ArrayBuffer[] {
     return this.sent.filter((f): f is ArrayBuffer => typeof f !== 'string')
-  }
-
-  eventsOf<T extends S2SEvent['type']>(type: T): Extract<S2SEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<S2SEvent, { type: T }> => e.type === type)
-  }
-
-  clear(): this {
-    this.sent = []
-    this.events = []
-    return this
   }
 }
 
@@ -392,28 +361,6 @@ describe('Speko adapter: errors, usage and close', () => {
 
 // ---- through the session runtime -------------------------------------------------------------------
 
-class FakeSocket implements SocketLike {
-  readyState = 0
-  protocol = ''
-  binaryType = 'blob'
-  sent: (string | ArrayBuffer)[] = []
-  onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: { data: unknown }) => void) | null = null
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
-  onerror: ((event: unknown) => void) | null = null
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {}
-  send(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.sent.push(typeof data === 'string' ? data : data instanceof ArrayBuffer ? data : (data.buffer as ArrayBuffer))
-  }
-  close(code?: number, reason?: string): void {
-    this.readyState = 3
-    queueMicrotask(() => this.onclose?.({ code: code ?? 1005, reason: reason ?? '' }))
-  }
-}
-
 describe('Speko through S2SSession', () => {
   it('opens with the token as the only subprotocol, waits for ready, then streams binary frames at the server rate', async () => {
     const sockets: FakeSocket[] = []
@@ -503,16 +450,6 @@ const plausible = fc.record(
   { requiredKeys: ['t'] },
 )
 
-type Action =
-  | { kind: 'text'; data: string }
-  | { kind: 'binary'; bytes: Uint8Array }
-  | { kind: 'audio'; n: number }
-  | { kind: 'result'; callId: string }
-  | { kind: 'interrupt' }
-  | { kind: 'close'; code: number }
-  | { kind: 'tick'; ms: number }
-  | { kind: 'commit' }
-
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: plausible.map((f) => ({ kind: 'text' as const, data: JSON.stringify(f) })) },
   { weight: 2, arbitrary: fc.string().map((data) => ({ kind: 'text' as const, data })) },
@@ -534,32 +471,7 @@ describe('Speko adapter: robustness', () => {
         if (startReady) ready(h, 16000, 24000)
         for (const a of actions) {
           const before = h.events.length
-          switch (a.kind) {
-            case 'text':
-              h.adapter.handleMessage(a.data)
-              break
-            case 'binary':
-              h.adapter.handleMessage(a.bytes.slice().buffer)
-              break
-            case 'audio':
-              h.adapter.sendAudio(ramp(a.n))
-              break
-            case 'result':
-              h.adapter.sendToolResult(a.callId, '{"ok":1}')
-              break
-            case 'interrupt':
-              h.adapter.interrupt()
-              break
-            case 'tick':
-              h.clock += a.ms
-              break
-            case 'commit':
-              h.adapter.commit()
-              break
-            case 'close':
-              h.adapter.handleClose(a.code, '')
-              break
-          }
+          runAction(h, a, { pcm: ramp, toolOutput: '{"ok":1}' })
           const fresh = h.events.slice(before)
           for (const e of fresh) {
             if (e.type === 'error') {
@@ -569,17 +481,7 @@ describe('Speko adapter: robustness', () => {
             if (e.type === 'audio') expect(e.pcm.length).toBeGreaterThan(0)
             if (e.type === 'ready') expect([e.inputSampleRate, e.outputSampleRate].every((r) => r >= 8000 && r <= 48000)).toBe(true)
           }
-          if (a.kind === 'text') {
-            let parsed: unknown
-            let ok = true
-            try {
-              parsed = JSON.parse(a.data)
-            } catch {
-              ok = false
-            }
-            const keyed = ok && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && typeof (parsed as { t?: unknown }).t === 'string'
-            if (!keyed) expect(fresh.some((e) => e.type === 'error' && e.error.code === 'protocol_error')).toBe(true)
-          }
+          if (a.kind === 'text') expectUnreadableReported(a.data, fresh, 't')
         }
         // Binary frames out are whole 20 ms frames at the negotiated rate; JSON frames are documented ones.
         const frameBytes = (h.adapter.rates.inputSampleRate / 50) * 2
