@@ -52,6 +52,18 @@ describe('settings (electron-store backed, zod validated)', () => {
     expect(service.update({ tools: { searchFolders: ['/home/me/Documents'] } }).tools.searchFolders).toEqual(['/home/me/Documents'])
   })
 
+  it('refuses renderer patches to the provider endpoints (where main sends the key) and the plaintext opt-in', () => {
+    const { service } = open(dir())
+    for (const provider of ['openai', 'assemblyai', 'speko'] as const) {
+      expect(() => service.update({ providers: { [provider]: { baseUrl: 'https://attacker.example' } } }, { fromRenderer: true })).toThrow(/own flows/)
+    }
+    expect(() => service.update({ secrets: { allowPlaintext: true } }, { fromRenderer: true })).toThrow(/own flows/)
+    expect(service.get()).toEqual(defaultSettings())
+    // The rest of a provider's settings stays the user's to change; main may change the endpoint.
+    expect(service.update({ providers: { openai: { voice: 'cedar' } } }, { fromRenderer: true }).providers.openai.voice).toBe('cedar')
+    expect(service.update({ providers: { openai: { baseUrl: 'http://127.0.0.1:9/v1' } } }).providers.openai.baseUrl).toBe('http://127.0.0.1:9/v1')
+  })
+
   it('ignores prototype-pollution keys in patches', () => {
     const { service } = open(dir())
     service.update(JSON.parse('{"__proto__": {"polluted": true}, "alwaysListening": true}'))

@@ -105,7 +105,7 @@ export class SettingsService {
       const touched = patchPaths(patch)
       const forbidden = touched.filter((path) => MAIN_ONLY_SETTING_PATHS.some((p) => path === p || path.startsWith(`${p}.`)))
       if (forbidden.length) {
-        throw new IpcFailure('invalid_input', `${forbidden.join(', ')} can only be changed through Earshot's own flows (the folder picker, a tool confirmation).`)
+        throw new IpcFailure('invalid_input', `${forbidden.join(', ')} can only be changed through Earshot's own flows (the folder picker, a tool confirmation, the key settings) or in the settings file.`)
       }
     }
     const merged = mergeSettings(this.current, patch)

@@ -140,10 +140,21 @@ export function defaultSettings(): Settings {
 
 /**
  * Settings the renderer may not change through settings:update, because a compromised renderer
- * could use them to widen what tools may touch. Main changes them through dedicated, user-driven
- * flows (a native folder picker).
+ * could use them to widen what tools may touch, to send the API key somewhere else (each
+ * provider's baseUrl is where main sends `Authorization: Bearer <key>`, and it widens the CSP's
+ * connect-src), or to move keys into a plain file. Main changes them through dedicated flows (a
+ * native folder picker, a tool confirmation, keys:allowPlaintext); the endpoints are edited in the
+ * settings file only.
  */
-export const MAIN_ONLY_SETTING_PATHS = ['tools.searchFolders', 'tools.notesFolder', 'tools.alwaysAllow'] as const
+export const MAIN_ONLY_SETTING_PATHS = [
+  'tools.searchFolders',
+  'tools.notesFolder',
+  'tools.alwaysAllow',
+  'providers.openai.baseUrl',
+  'providers.assemblyai.baseUrl',
+  'providers.speko.baseUrl',
+  'secrets.allowPlaintext',
+] as const
 
 /** A patch: any subset of the settings tree. Validated by merging and parsing the result. */
 export type SettingsPatch = DeepPartial<Settings>
