@@ -1,8 +1,11 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runTool, tempDir, toolSettings } from '../test-helpers'
-import { createSearchFilesTool, nameMatcher, type SearchDeps } from './search-files'
+import { createSearchFilesTool, nameMatcher, wildcardMatch, type SearchDeps } from './search-files'
 
 let root: ReturnType<typeof tempDir>
 let outside: ReturnType<typeof tempDir>
@@ -43,6 +46,36 @@ describe('search_files', () => {
     expect(nameMatcher('inv?ice*')('Invoice draft.txt')).toBe(true)
     expect(nameMatcher('a.b')('axb')).toBe(false)
   })
+
+  it('matches wildcards exactly as an anchored pattern would (* any run, ? one character)', () => {
+    const reference = (pattern: string, name: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'su').test(name)
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '*', '?', '.'), maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b', '.'), maxLength: 10 }), (pattern, name) => {
+        expect(wildcardMatch(Array.from(pattern), Array.from(name))).toBe(reference(pattern, name))
+      }),
+      { numRuns: 3000 },
+    )
+    expect(nameMatcher('**é*.PDF')('Résumé.pdf')).toBe(true)
+  })
+
+  it('a pattern built to make a backtracking matcher explode still finishes (the main process never freezes)', async () => {
+    // With the old RegExp translation this match runs for longer than anyone waits: a synchronous
+    // match blocks the event loop, so the tool's own timeout could not stop it. The child process
+    // and its 60 s guard only keep a regression from hanging the test run; the linear matcher needs
+    // microseconds.
+    const file = fileURLToPath(new URL('./search-files.ts', import.meta.url))
+    const code = `
+      const m = await import(${JSON.stringify(pathToFileURL(file).href)})
+      const query = '*a'.repeat(40) + '*b'
+      console.log(JSON.stringify([m.nameMatcher(query)('a'.repeat(200)), m.nameMatcher(query)('a'.repeat(60) + 'b')]))`
+    const result = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) =>
+        error ? reject(new Error(`the wildcard match did not finish: ${error.message} ${stderr}`)) : resolve(stdout),
+      )
+    })
+    expect(JSON.parse(result)).toEqual([false, true])
+  }, 90_000)
 
   it('says so when no folder is approved', async () => {
     const r = await runTool(tool([]), 'search_files', { query: 'invoice' })

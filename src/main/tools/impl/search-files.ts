@@ -16,13 +16,43 @@ export interface SearchDeps {
 
 const simplify = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
 
+/**
+ * Whether a whole name matches a `*`/`?` pattern (both as arrays of code points). Greedy with one
+ * backtrack point, so at most O(pattern x name) steps: the model chooses the pattern, and a
+ * backtracking RegExp such as `^.*a.*a.*a...b$` would freeze the main process (a synchronous
+ * match cannot be interrupted by the tool's timeout).
+ */
+export function wildcardMatch(pattern: readonly string[], name: readonly string[]): boolean {
+  let p = 0
+  let n = 0
+  let star = -1
+  let resume = 0
+  while (n < name.length) {
+    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === name[n]))) {
+      p += 1
+      n += 1
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p
+      resume = n
+      p += 1
+    } else if (star >= 0) {
+      p = star + 1
+      resume += 1
+      n = resume
+    } else {
+      return false
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p += 1
+  return p === pattern.length
+}
+
 /** A name matcher: `*` and `?` wildcards match the whole name, otherwise every word must appear in it. */
 export function nameMatcher(query: string): (name: string) => boolean {
   const q = simplify(query.trim())
   if (/[*?]/.test(q)) {
-    const source = q.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
-    const regex = new RegExp(`^${source}$`)
-    return (name) => regex.test(simplify(name))
+    const pattern = Array.from(q.replace(/\*+/g, '*'))
+    return (name) => wildcardMatch(pattern, Array.from(simplify(name)))
   }
   const words = q.split(/\s+/).filter(Boolean)
   return (name) => {
