@@ -5,7 +5,8 @@ import { base64ToInt16, int16ToBase64 } from '../pcm'
 import { S2SSession } from '../session'
 import { FakeSocket } from '../testing'
 import type { S2SEvent, SessionConfig, SessionCredential } from '../types'
-import { AssemblyAIAdapter, buildSessionUpdate, incrementalPart, parseArguments } from './assemblyai'
+import { AssemblyAIAdapter, buildSessionUpdate } from './assemblyai'
+import { incrementalPart, parseArguments } from './wire'
 import { AdapterHarness, expectUnreadableReported, runAction, type Action } from './test-helpers'
 
 // ---- harness ------------------------------------------------------------------------------------

@@ -24,6 +24,19 @@ import type {
   ToolResultStatus,
 } from '../types'
 import { base64ToInt16, int16ToBase64 } from '../pcm'
+import {
+  describe,
+  incrementalPart,
+  inferToolStatus,
+  isObject,
+  preview,
+  readJsonFrame,
+  readToolCall,
+  rejectedToolOutput,
+  safeStringify,
+  str,
+  type Json,
+} from './wire'
 
 /** AssemblyAI speaks PCM16 at 24 kHz only (other PCM rates are undocumented). */
 export const ASSEMBLYAI_SAMPLE_RATE = 24_000
@@ -62,8 +75,6 @@ interface PendingResult {
   output: string
   status: ToolResultStatus
 }
-
-type Json = Record<string, unknown>
 
 /**
  * AssemblyAI's resume state: the session id plus tool results that were waiting for reply.done
@@ -269,19 +280,14 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       this.emitError('protocol_error', 'AssemblyAI sent a binary frame; this protocol uses JSON text frames only', false)
       return
     }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(data)
-    } catch {
-      this.emitError('protocol_error', `AssemblyAI sent a frame that is not JSON: ${preview(data)}`, false)
+    const read = readJsonFrame(data, 'type')
+    if ('problem' in read) {
+      const what = read.problem === 'not_json' ? 'that is not JSON' : 'without a "type"'
+      this.emitError('protocol_error', `AssemblyAI sent a frame ${what}: ${preview(data)}`, false)
       return
     }
-    if (!isObject(parsed) || typeof parsed.type !== 'string') {
-      this.emitError('protocol_error', `AssemblyAI sent a frame without a "type": ${preview(data)}`, false)
-      return
-    }
-    const type = LEGACY_EVENT_NAMES[parsed.type] ?? parsed.type
-    const msg = parsed
+    const msg = read.frame
+    const type = LEGACY_EVENT_NAMES[msg.type as string] ?? (msg.type as string)
 
     switch (type) {
       case 'session.ready':
@@ -556,12 +562,11 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.calls.set(callId, record)
 
     const raw = msg.arguments !== undefined ? msg.arguments : msg.args
-    const parsed = parseArguments(raw)
-    if (name === '' || !parsed.ok) {
-      const problem = name === '' ? 'the tool call has no name' : `its arguments are not valid JSON (${parsed.ok ? '' : parsed.error})`
-      this.emitError('tool_error', `AssemblyAI tool call ${callId} could not run: ${problem}`, false)
+    const parsed = readToolCall(name, raw)
+    if (!parsed.ok) {
+      this.emitError('tool_error', `AssemblyAI tool call ${callId} could not run: ${parsed.problem}`, false)
       // The model still gets an answer (held like any other result).
-      this.sendToolResult(callId, JSON.stringify({ error: `Tool call rejected: ${problem}` }))
+      this.sendToolResult(callId, rejectedToolOutput(parsed.problem))
       return
     }
     this.host?.emit({
@@ -710,31 +715,7 @@ export function buildSessionUpdate(config: SessionConfig, carriedContext = ''): 
   return { type: 'session.update', session }
 }
 
-// ---- small pure helpers (private to the adapters; pcm.ts will own the shared ones) ----------------
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-function preview(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text
-}
-
-function safeStringify(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
+// ---- helpers ---------------------------------------------------------------------------------------
 
 function readPendingResults(value: unknown): PendingResult[] {
   if (!Array.isArray(value)) return []
@@ -745,41 +726,4 @@ function readPendingResults(value: unknown): PendingResult[] {
     out.push({ callId: item.callId, name: typeof item.name === 'string' ? item.name : '', output: item.output, status })
   }
   return out
-}
-
-/** The new part of a cumulative partial transcript (or the whole text when it is not an extension). */
-export function incrementalPart(previous: string, next: string): string {
-  if (previous === '') return next
-  if (next.startsWith(previous)) return next.slice(previous.length)
-  return next
-}
-
-type ParsedArguments = { ok: true; value: unknown; raw: string } | { ok: false; error: string; raw: string }
-
-/** Tool arguments as an object, a JSON string, or absent (= no arguments). */
-export function parseArguments(raw: unknown): ParsedArguments {
-  if (raw === undefined || raw === null) return { ok: true, value: {}, raw: '{}' }
-  if (typeof raw === 'string') {
-    if (raw.trim() === '') return { ok: true, value: {}, raw }
-    try {
-      return { ok: true, value: JSON.parse(raw) as unknown, raw }
-    } catch (err) {
-      return { ok: false, error: describe(err), raw }
-    }
-  }
-  return { ok: true, value: raw, raw: safeStringify(raw) }
-}
-
-/** Best-effort status of a tool output produced by the tool layer ({error} / {denied}). */
-export function inferToolStatus(output: string): ToolResultStatus {
-  try {
-    const value: unknown = JSON.parse(output)
-    if (isObject(value)) {
-      if (value.denied === true || value.status === 'denied') return 'denied'
-      if (value.error !== undefined && value.error !== null && value.error !== false) return 'error'
-    }
-  } catch {
-    // plain text output
-  }
-  return 'ok'
 }

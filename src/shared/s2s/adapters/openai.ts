@@ -54,6 +54,7 @@
  */
 import { errorFromProvider, isRoutineProviderError, makeError } from '../errors'
 import { Base64Error, base64ToInt16, int16ToBase64 } from '../pcm'
+import { isObject, str, type Json } from './wire'
 import type {
   AdapterHost,
   AdapterStartOptions,
@@ -71,8 +72,6 @@ export const OPENAI_RENEW_AFTER_MS = 55 * 60 * 1000
 /** Conversation carried over on renewal: at most this many turns and characters (newest kept). */
 export const OPENAI_HISTORY_MAX_TURNS = 50
 export const OPENAI_HISTORY_MAX_CHARS = 24_000
-
-type Json = Record<string, unknown>
 
 interface ItemState {
   itemId: string
@@ -97,14 +96,6 @@ interface ResponseState {
 export interface OpenAIAdapterOptions {
   /** Overrides the proactive renewal delay (tests). */
   renewAfterMs?: number | null
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
 }
 
 function num(v: unknown): number | undefined {

@@ -23,7 +23,7 @@ import type {
 } from '../types'
 import { errorFromProvider } from '../errors'
 import { bytesToInt16, int16ToBytes, PcmFramer } from '../pcm'
-import { incrementalPart, inferToolStatus, parseArguments } from './assemblyai'
+import { describe, incrementalPart, inferToolStatus, preview, readJsonFrame, readToolCall, rejectedToolOutput, str, type Json } from './wire'
 
 export const SPEKO_DEFAULT_SAMPLE_RATE = 24_000
 /** Capture frame length the official client sends. */
@@ -36,7 +36,6 @@ const LOCAL_INTERRUPT_GUARD_MS = 1_500
  */
 const LATE_AUDIO_WINDOW_MS = 500
 
-type Json = Record<string, unknown>
 type Phase = 'idle' | 'waiting' | 'ready' | 'ending' | 'closed'
 
 interface Reply {
@@ -224,19 +223,15 @@ export class SpekoAdapter implements ProviderAdapter {
   }
 
   private handleText(data: string): void {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(data)
-    } catch {
-      this.emitError('protocol_error', `Speko sent a frame that is not JSON: ${preview(data)}`, false)
+    const read = readJsonFrame(data, 't')
+    if ('problem' in read) {
+      const what = read.problem === 'not_json' ? 'that is not JSON' : 'without a "t" key'
+      this.emitError('protocol_error', `Speko sent a frame ${what}: ${preview(data)}`, false)
       return
     }
-    if (!isObject(parsed) || typeof parsed.t !== 'string') {
-      this.emitError('protocol_error', `Speko sent a frame without a "t" key: ${preview(data)}`, false)
-      return
-    }
-    const msg = parsed
-    switch (parsed.t) {
+    const msg = read.frame
+    const t = msg.t as string
+    switch (t) {
       case 'ready':
         return this.onReady(msg)
       case 'transcript':
@@ -259,7 +254,7 @@ export class SpekoAdapter implements ProviderAdapter {
         if (this.phase !== 'ending') this.agentEnded()
         return
       default:
-        this.host?.log(`speko: ignored frame t=${preview(parsed.t, 60)}`)
+        this.host?.log(`speko: ignored frame t=${preview(t, 60)}`)
     }
   }
 
@@ -360,12 +355,11 @@ export class SpekoAdapter implements ProviderAdapter {
     this.reply = null
     const record: CallRecord = { name, settled: false }
     this.calls.set(callId, record)
-    const parsed = parseArguments(msg.arguments)
-    if (name === '' || !parsed.ok) {
-      const problem = name === '' ? 'the tool call has no name' : `its arguments are not valid JSON (${parsed.ok ? '' : parsed.error})`
-      this.emitError('tool_error', `Speko tool call ${callId} could not run: ${problem}`, false)
+    const parsed = readToolCall(name, msg.arguments)
+    if (!parsed.ok) {
+      this.emitError('tool_error', `Speko tool call ${callId} could not run: ${parsed.problem}`, false)
       record.settled = true
-      this.deliverResult(callId, name, JSON.stringify({ error: `Tool call rejected: ${problem}` }), 'error')
+      this.deliverResult(callId, name, rejectedToolOutput(parsed.problem), 'error')
       return
     }
     this.host?.emit({
@@ -514,22 +508,6 @@ function positiveRate(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 8_000 && value <= 48_000 ? value : undefined
 }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined
-}
-
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-function preview(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text
 }
