@@ -51,7 +51,7 @@ describe('tools domain (IPC handlers)', () => {
     const { handlers, events, openExternal, service } = setup()
     const pending = handlers['tools:execute']({ callId: 'c2', name: 'open_url', arguments: { url: 'https://example.com' } }, ctx)
     await vi.waitFor(() => expect(events.filter((e) => e.event === 'tools:pending')).toHaveLength(1))
-    expect(await handlers['tools:pending'](undefined, ctx)).toMatchObject([{ callId: 'c2', name: 'open_url', summary: 'Open https://example.com in your browser.' }])
+    expect(await handlers['tools:pending'](undefined, ctx)).toMatchObject([{ callId: 'c2', name: 'open_url', summary: 'Open https://example.com/ in your browser.' }])
     expect(openExternal).not.toHaveBeenCalled()
     expect(await handlers['tools:decide']({ callId: 'c2', choice: 'allow_once' }, ctx)).toEqual([])
     expect((await pending).status).toBe('ok')

@@ -10,7 +10,15 @@ describe('open_url', () => {
     expect(r.status).toBe('ok')
     expect(r.json).toEqual({ opened: 'https://example.com/a%20b' })
     expect(openExternal).toHaveBeenCalledWith('https://example.com/a%20b')
-    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ risk: 'external', description: 'Open https://example.com/a b in your browser.' }))
+    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ risk: 'external', description: 'Open https://example.com/a%20b in your browser.' }))
+  })
+
+  it('asks about the address the browser will get: a look-alike host is shown as punycode', async () => {
+    const openExternal = vi.fn().mockResolvedValue(undefined)
+    const approve = vi.fn().mockResolvedValue('deny')
+    await runTool(createOpenUrlTool({ openExternal }), 'open_url', { url: 'https://\u0430pple.com/login' }, approve)
+    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ description: 'Open https://xn--pple-43d.com/login in your browser.' }))
+    expect(openExternal).not.toHaveBeenCalled()
   })
 
   it('adds https:// to a bare host name', async () => {

@@ -24,7 +24,12 @@ export function createOpenUrlTool(deps: OpenUrlDeps) {
     schema: z.strictObject({
       url: z.string().trim().min(1).max(2048).describe('The full web address, for example "https://en.wikipedia.org/wiki/Tea".'),
     }),
-    summarize: ({ url }) => `Open ${withScheme(url)} in your browser.`,
+    // The card shows the address exactly as the browser will get it (punycode host, escaped
+    // characters), so a look-alike host cannot pass for the real one.
+    summarize: ({ url }) => {
+      const check = checkExternalUrl(withScheme(url))
+      return `Open ${check.ok ? check.url : withScheme(url)} in your browser.`
+    },
     run: async ({ url }) => {
       const check = checkExternalUrl(withScheme(url))
       if (!check.ok) throw new ToolError('invalid_arguments', check.reason)
