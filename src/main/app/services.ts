@@ -2,6 +2,7 @@ import type { AppInfo } from '../../shared/ipc/channels/app'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
 import { IpcFailure } from '../../shared/ipc/envelope'
 import { checkExternalUrl } from '../../shared/security/urls'
+import { validatedEventSink } from '../ipc/events'
 import type { Handlers } from '../ipc/router'
 import { SecretsService, type Encryptor } from '../secrets/service'
 import type { SettingsBackend } from '../settings/backend'
@@ -52,6 +53,8 @@ export interface MainServices {
  */
 export function createMainServices(deps: MainDeps): MainServices {
   const { logger } = deps
+  // Every event main sends passes its contract schema first (unknown keys stripped, misfits dropped).
+  deps = { ...deps, emit: validatedEventSink(deps.emit, (line) => logger.warn(line)) }
   const notices = new NoticeCenter()
   notices.onNotice((notice) => deps.emit('app:notice', notice))
   const notify = (notice: Parameters<NoticeCenter['add']>[0]) => {
