@@ -18,7 +18,7 @@
  * - After a drop the session is kept `resumeWindowMs` (30 s) for `session.resume` with a fresh token.
  */
 import type { SessionCredential } from '../../shared/s2s/types'
-import { AudioStreamer, Faults, Ids, newRecords, playedFraction, randomId, type SimHandle, type SimOptions, type SimRecords } from './common'
+import { AudioStreamer, Ids, isObj, playedFraction, randomId, retryAfterHeaders, simBasics, simHandle, type Faults, type SimHandle, type SimOptions, type SimRecords } from './common'
 import {
   DEFAULT_MALFORMED,
   renderReply,
@@ -34,7 +34,6 @@ import {
 import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type SimConn } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
-import { WireLog } from './wire'
 
 export const ASSEMBLYAI_RATE = 24000
 
@@ -56,16 +55,8 @@ interface Token {
   maxSessionMs: number
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 export async function startAssemblyAISim(script: SimScript, options: AssemblyAISimOptions = {}): Promise<SimHandle> {
-  const wire = new WireLog(options.wireLimit)
-  const apiKey = options.apiKey ?? randomId('aai-sim-', 16)
-  wire.watch(apiKey)
-  const records = newRecords()
-  const faults = new Faults(script)
+  const { wire, apiKey, records, faults } = simBasics(script, options, 'aai-sim-')
   const tokens = new Map<string, Token>()
   const sessions = new Map<string, AAISession>()
   let connIndex = 0
@@ -94,7 +85,7 @@ export async function startAssemblyAISim(script: SimScript, options: AssemblyAIS
         const { status, retryAfterSeconds } = options.mintFault
         return {
           status,
-          headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : ({} as Record<string, string>),
+          headers: retryAfterHeaders(retryAfterSeconds),
           body: { error: status === 429 ? 'Too many requests' : 'Internal server error' },
         }
       }
@@ -136,7 +127,7 @@ export async function startAssemblyAISim(script: SimScript, options: AssemblyAIS
 
   const baseUrl = server.origin
   const wsUrl = `ws://127.0.0.1:${server.port}/v1/ws`
-  return {
+  return simHandle(server, {
     protocol: 'assemblyai',
     baseUrl,
     wsUrl,
@@ -158,17 +149,9 @@ export async function startAssemblyAISim(script: SimScript, options: AssemblyAIS
     expireCredentials() {
       for (const t of tokens.values()) t.expiresAtMs = 0
     },
-    dropConnections() {
-      for (const c of server.conns) c.drop()
-    },
-    get connections() {
-      return server.conns.length
-    },
-    async close() {
-      for (const s of sessions.values()) s.dispose()
-      await server.close()
-    },
-  }
+  }, () => {
+    for (const s of sessions.values()) s.dispose()
+  })
 }
 
 interface SimContext {

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto'
 import type { ProtocolId, SessionCredential } from '../../shared/s2s/types'
 import type { FaultPoint, SimFault, SimScript } from './script'
-import type { WireLog } from './wire'
+import type { SimServer } from './server'
+import { WireLog } from './wire'
 
 export interface SimOptions {
   /** The real API key the REST endpoint accepts (default: a random `sk-sim-…` / `aai-sim-…` / `spk-sim-…`). */
@@ -83,6 +84,47 @@ export interface SimRecords {
 
 export function newRecords(): SimRecords {
   return { toolResults: [], errors: [], bargeIns: [], truncations: [], turns: [] }
+}
+
+/** What every simulator starts with: the wire log (watching the key), the real key, records and faults. */
+export function simBasics(script: SimScript, options: SimOptions, keyPrefix: string): { wire: WireLog; apiKey: string; records: SimRecords; faults: Faults } {
+  const wire = new WireLog(options.wireLimit)
+  const apiKey = options.apiKey ?? randomId(keyPrefix, 16)
+  wire.watch(apiKey)
+  return { wire, apiKey, records: newRecords(), faults: new Faults(script) }
+}
+
+/**
+ * The SimHandle of a simulator on `server`: its own fields, plus the socket controls every
+ * simulator shares. `dispose` stops the simulator's sessions before the server closes.
+ */
+export function simHandle(
+  server: SimServer,
+  own: Omit<SimHandle, 'dropConnections' | 'connections' | 'close'>,
+  dispose: () => void,
+): SimHandle {
+  return {
+    ...own,
+    dropConnections() {
+      for (const c of server.conns) c.drop()
+    },
+    get connections() {
+      return server.conns.length
+    },
+    async close() {
+      dispose()
+      await server.close()
+    },
+  }
+}
+
+/** The `retry-after` header of a scripted mint fault, when it asks for one. */
+export function retryAfterHeaders(retryAfterSeconds: number | undefined): Record<string, string> {
+  return retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {}
+}
+
+export function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 export function randomId(prefix: string, bytes = 12): string {

@@ -10,10 +10,13 @@
 import type { SessionCredential } from '../../shared/s2s/types'
 import {
   AudioStreamer,
-  Faults,
   Ids,
-  newRecords,
+  isObj,
   randomId,
+  retryAfterHeaders,
+  simBasics,
+  simHandle,
+  type Faults,
   type SimHandle,
   type SimOptions,
   type SimRecords,
@@ -32,7 +35,6 @@ import {
 import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type SimConn } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
-import { WireLog } from './wire'
 
 export const OPENAI_RATE = 24000
 
@@ -83,10 +85,6 @@ class ProtocolError extends Error {
   ) {
     super(message)
   }
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 function defaultSession(model: string): Record<string, unknown> {
@@ -197,11 +195,7 @@ function pcmMs(samples: number): number {
 
 /** The simulator process: REST + sockets. */
 export async function startOpenAISim(script: SimScript, options: OpenAISimOptions = {}): Promise<SimHandle> {
-  const wire = new WireLog(options.wireLimit)
-  const apiKey = options.apiKey ?? randomId('sk-sim-', 16)
-  wire.watch(apiKey)
-  const records = newRecords()
-  const faults = new Faults(script)
+  const { wire, apiKey, records, faults } = simBasics(script, options, 'sk-sim-')
   const keys = new Map<string, Ephemeral>()
   const sessions: OpenAISession[] = []
   let baseUrl = ''
@@ -243,7 +237,7 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
         const { status, retryAfterSeconds } = options.mintFault
         return {
           status,
-          headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : ({} as Record<string, string>),
+          headers: retryAfterHeaders(retryAfterSeconds),
           body: { error: status === 429
             ? { message: 'Rate limit reached for requests. Please try again later.', type: 'requests', param: null, code: 'rate_limit_exceeded' }
             : { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } },
@@ -311,7 +305,7 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
 
   baseUrl = `${server.origin}/v1`
   wsUrl = `ws://127.0.0.1:${server.port}/v1/realtime`
-  return {
+  return simHandle(server, {
     protocol: 'openai',
     baseUrl,
     wsUrl,
@@ -333,17 +327,9 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
     expireCredentials() {
       for (const e of keys.values()) e.expiresAtMs = 0
     },
-    dropConnections() {
-      for (const c of server.conns) c.drop()
-    },
-    get connections() {
-      return server.conns.length
-    },
-    async close() {
-      for (const s of sessions) s.dispose()
-      await server.close()
-    },
-  }
+  }, () => {
+    for (const s of sessions) s.dispose()
+  })
 }
 
 interface ActiveResponse {

@@ -14,7 +14,7 @@
  * - Session TTL (`ttlSeconds`, capped at 1800, or options.sessionMaxMs): `{t:"end"}` then close 1000.
  */
 import type { SessionCredential } from '../../shared/s2s/types'
-import { AudioStreamer, Faults, Ids, newRecords, playedFraction, randomId, type SimHandle, type SimOptions, type SimRecords } from './common'
+import { AudioStreamer, Ids, isObj, playedFraction, randomId, retryAfterHeaders, simBasics, simHandle, type Faults, type SimHandle, type SimOptions, type SimRecords } from './common'
 import {
   DEFAULT_MALFORMED,
   renderReply,
@@ -30,7 +30,6 @@ import {
 import { bearer, startSimServer, type HttpReply, type SimConn } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
-import { WireLog } from './wire'
 
 export interface SpekoSimOptions extends SimOptions {
   /** Rates the `ready` frame announces, overriding the requested ones (e.g. { input: 16000, output: 16000 }). */
@@ -55,20 +54,12 @@ interface SpekoSessionRecord {
   systemPrompt: string
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function err(status: number, code: string, message: string): HttpReply {
   return { status, body: { error: { code, message } } }
 }
 
 export async function startSpekoSim(script: SimScript, options: SpekoSimOptions = {}): Promise<SimHandle> {
-  const wire = new WireLog(options.wireLimit)
-  const apiKey = options.apiKey ?? randomId('spk-sim-', 16)
-  wire.watch(apiKey)
-  const records = newRecords()
-  const faults = new Faults(script)
+  const { wire, apiKey, records, faults } = simBasics(script, options, 'spk-sim-')
   const byId = new Map<string, SpekoSessionRecord>()
   const live: SpekoConnection[] = []
   let origin = ''
@@ -114,7 +105,7 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
         const { status, retryAfterSeconds } = options.mintFault
         return {
           ...err(status, status === 429 ? 'RATE_LIMITED' : 'INTERNAL', status === 429 ? 'Too many requests' : 'Internal error'),
-          headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {},
+          headers: retryAfterHeaders(retryAfterSeconds),
         }
       }
       let body: unknown
@@ -179,7 +170,7 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
   origin = server.origin
   port = server.port
 
-  return {
+  return simHandle(server, {
     protocol: 'speko',
     baseUrl: origin,
     wsUrl: `ws://127.0.0.1:${port}/v1/realtime`,
@@ -203,17 +194,9 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     expireCredentials() {
       for (const r of byId.values()) r.tokenExpiresAtMs = 0
     },
-    dropConnections() {
-      for (const c of server.conns) c.drop()
-    },
-    get connections() {
-      return server.conns.length
-    },
-    async close() {
-      for (const c of live) c.dispose()
-      await server.close()
-    },
-  }
+  }, () => {
+    for (const c of live) c.dispose()
+  })
 }
 
 interface Reply {
