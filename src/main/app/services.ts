@@ -84,6 +84,15 @@ export function createMainServices(deps: MainDeps): MainServices {
     deps.emit('keys:changed', status)
     return status
   }
+  // However the plaintext opt-in changes (keys:allowPlaintext, settings:reset), the key file follows
+  // at once: withdrawing it must not leave a key in the plain file until the next key change.
+  let plaintextAllowed = settings.get().secrets.allowPlaintext
+  settings.onChange((value) => {
+    if (value.secrets.allowPlaintext === plaintextAllowed) return
+    plaintextAllowed = value.secrets.allowPlaintext
+    secrets.storageModeChanged()
+    keyStatusChanged()
+  })
 
   const tools = createToolsDomain({
     userDataDir: deps.userDataDir,
@@ -124,9 +133,8 @@ export function createMainServices(deps: MainDeps): MainServices {
       if (allow && deps.encryptor.isAvailable()) {
         throw new IpcFailure('invalid_input', 'This system encrypts keys; a plaintext file is never needed.')
       }
-      settings.update({ secrets: { allowPlaintext: allow } })
-      secrets.storageModeChanged()
-      return keyStatusChanged()
+      settings.update({ secrets: { allowPlaintext: allow } }) // the key file follows (settings.onChange above)
+      return secrets.status()
     },
     ...session.handlers,
     ...desktop.handlers,

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import type { Encryptor } from '../secrets/service'
+import { createLogger } from './logger'
+import { createMainServices } from './services'
+
+const noKeyring: Encryptor = {
+  isAvailable: () => false,
+  encrypt: () => {
+    throw new Error('no keyring')
+  },
+  decrypt: () => {
+    throw new Error('no keyring')
+  },
+}
+const ctx = { sender: { frameUrl: 'app://earshot/index.html', isMainFrame: true, isOwnWindow: true, destroyed: false } }
+const KEY = 'sk-plaintext-canary-0123456789'
+
+describe('main services: the plaintext key opt-in', () => {
+  it('a settings reset withdraws the opt-in and the key leaves the plain file at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'earshot-services-'))
+    const emit = vi.fn()
+    const services = createMainServices({
+      userDataDir: dir,
+      encryptor: noKeyring,
+      appInfo: { name: 'Earshot', version: '0.0.0-test', platform: 'linux' },
+      openExternal: async () => {},
+      emit,
+      logger: createLogger(),
+    })
+    const file = join(dir, 'secrets.json')
+    const onDisk = () => (existsSync(file) ? readFileSync(file, 'utf8') : '')
+    try {
+      const { handlers } = services
+      expect((await handlers['keys:allowPlaintext']({ allow: true }, ctx)).plaintextAllowed).toBe(true)
+      await handlers['keys:set']({ provider: 'openai', key: KEY }, ctx)
+      expect(onDisk()).toContain(KEY)
+      expect(services.secrets.status().providers.openai.storage).toBe('plaintext')
+
+      await handlers['settings:reset'](undefined, ctx)
+      expect(onDisk()).not.toContain(KEY)
+      expect(services.secrets.status()).toMatchObject({ plaintextAllowed: false, providers: { openai: { set: true, storage: 'memory' } } })
+      expect(emit).toHaveBeenCalledWith('keys:changed', expect.objectContaining({ plaintextAllowed: false }))
+
+      // keys:allowPlaintext still moves keys both ways.
+      await handlers['keys:allowPlaintext']({ allow: true }, ctx)
+      expect(onDisk()).toContain(KEY)
+      await handlers['keys:allowPlaintext']({ allow: false }, ctx)
+      expect(onDisk()).not.toContain(KEY)
+    } finally {
+      await services.dispose()
+    }
+  })
+})
