@@ -47,18 +47,8 @@ import {
   type PlaybackOutMessage,
 } from './protocol'
 
-/** What the engine knows about each frame it hands to the sink. */
-export interface FrameInfo {
-  seq: number
-  rate: number
-  preroll: boolean
-  gated: boolean
-  rms: number
-  peak: number
-  /** Date.now() when the worklet produced the frame's first / last sample. */
-  firstAt: number
-  lastAt: number
-}
+/** What the engine knows about each frame it hands to the sink: the worklet's frame message without the samples. */
+export type FrameInfo = Omit<CaptureFrameMessage, 'type' | 'pcm'>
 
 /** Where captured audio goes (the session). Frames wait in the engine while it is not ready. */
 export interface CaptureSink {
