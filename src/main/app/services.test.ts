@@ -18,6 +18,28 @@ const noKeyring: Encryptor = {
 const ctx = { sender: { frameUrl: 'app://earshot/index.html', isMainFrame: true, isOwnWindow: true, destroyed: false } }
 const KEY = 'sk-plaintext-canary-0123456789'
 
+describe('main services: settings:update is a renderer patch', () => {
+  it('cannot point a provider at another host (main sends the key there) nor opt into a plain key file', async () => {
+    const services = createMainServices({
+      userDataDir: mkdtempSync(join(tmpdir(), 'earshot-services-')),
+      encryptor: noKeyring,
+      appInfo: { name: 'Earshot', version: '0.0.0-test', platform: 'linux' },
+      openExternal: async () => {},
+      emit: () => {},
+      logger: createLogger(),
+    })
+    try {
+      const update = services.handlers['settings:update']
+      expect(() => update({ patch: { providers: { openai: { baseUrl: 'https://attacker.example/v1' } } } }, ctx)).toThrow(/own flows/)
+      expect(() => update({ patch: { secrets: { allowPlaintext: true } } }, ctx)).toThrow(/own flows/)
+      expect(services.settings.get().providers.openai.baseUrl).toBe('https://api.openai.com/v1')
+      expect(services.settings.get().secrets.allowPlaintext).toBe(false)
+    } finally {
+      await services.dispose()
+    }
+  })
+})
+
 describe('main services: the plaintext key opt-in', () => {
   it('a settings reset withdraws the opt-in and the key leaves the plain file at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-services-'))
