@@ -59,6 +59,7 @@ describe('checkHotkey', () => {
     expect(result.ok).toBe(true)
     if (result.ok) expect(result.warnings.join()).toMatch(/F5 alone/)
     const quiet = checkHotkey('F15', 'linux')
+    expect(quiet.ok).toBe(true)
     if (quiet.ok) expect(quiet.warnings).toEqual([])
   })
 })
