@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { credentialSecrets, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, parseRetryAfter, toSocketBase } from './mint'
+import { credentialSecrets, isLoopback, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, parseRetryAfter, toSocketBase, type FetchLike } from './mint'
 
 const KEY = 'sk-test-REAL-KEY-123456'
 
@@ -51,6 +51,32 @@ async function mintError(promise: Promise<unknown>): Promise<MintError> {
   }
   throw new Error('expected the mint to fail')
 }
+
+describe('the key travels only over https (plain http only to this computer)', () => {
+  it('refuses a plain-http endpoint on another host before any request is made', async () => {
+    const calls: string[] = []
+    const fetch: FetchLike = async (url) => {
+      calls.push(url)
+      return { status: 200, headers: { get: () => null }, text: async () => '{"value":"ek_x","token":"t","wsUrl":"wss://a.example/ws","wsToken":"w"}' }
+    }
+    const speko = { upstream: 'openai', model: 'm', voice: 'v', instructions: '', tools: [], inputSampleRate: 24000, outputSampleRate: 24000 } as const
+    for (const mint of [
+      () => mintOpenAI({ baseUrl: 'http://api.example.com/v1', apiKey: KEY, model: 'gpt-realtime', fetch }),
+      () => mintAssemblyAI({ baseUrl: 'http://192.168.1.20', apiKey: KEY, fetch }),
+      () => mintSpeko({ baseUrl: 'http://speko.example', apiKey: KEY, fetch, ...speko }),
+    ]) {
+      const error = await mintError(mint())
+      expect(error.message).toMatch(/only over https/)
+    }
+    expect(calls).toEqual([])
+    // https anywhere and http to this computer are fine.
+    await mintOpenAI({ baseUrl: 'https://api.example.com/v1', apiKey: KEY, model: 'gpt-realtime', fetch })
+    await mintOpenAI({ baseUrl: 'http://localhost:9/v1', apiKey: KEY, model: 'gpt-realtime', fetch })
+    expect(calls).toEqual(['https://api.example.com/v1/realtime/client_secrets', 'http://localhost:9/v1/realtime/client_secrets'])
+    expect(['127.0.0.1', '127.9.8.7', 'localhost', '[::1]'].every(isLoopback)).toBe(true)
+    expect(['10.0.0.1', '127.0.0.1.evil.example', 'localhost.example', '[::2]'].some(isLoopback)).toBe(false)
+  })
+})
 
 describe('mintOpenAI', () => {
   it('posts to /realtime/client_secrets with the key and returns a socket credential with the ek_ key as subprotocol', async () => {

@@ -111,6 +111,11 @@ function joinUrl(base: string, path: string): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${path}`
 }
 
+/** A host name that can only mean this computer. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+}
+
 /** Characters a WebSocket subprotocol (an RFC 7230 token) may contain. */
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
@@ -208,7 +213,12 @@ async function keyedRequest(spec: RequestSpec): Promise<Record<string, unknown>>
   const doFetch: FetchLike = spec.options.fetch ?? (globalThis.fetch as unknown as FetchLike)
   const now = spec.options.now ?? Date.now
   const timeoutMs = spec.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const host = new URL(spec.url).host
+  const target = new URL(spec.url)
+  const host = target.host
+  if (target.protocol !== 'https:' && !isLoopback(target.hostname)) {
+    // The key would cross the network in clear text. Plain http is for local servers only.
+    throw new MintError('internal', `The ${name} endpoint ${target.protocol}//${host} is not https. Earshot sends an API key only over https (plain http only to this computer).`)
+  }
   const headers: Record<string, string> = { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' }
   if (spec.body !== undefined) headers['Content-Type'] = 'application/json'
 
