@@ -59,7 +59,7 @@ describe('the key travels only over https (plain http only to this computer)', (
       calls.push(url)
       return { status: 200, headers: { get: () => null }, text: async () => '{"value":"ek_x","token":"t","wsUrl":"wss://a.example/ws","wsToken":"w"}' }
     }
-    const speko = { upstream: 'openai', model: 'm', voice: 'v', instructions: '', tools: [], inputSampleRate: 24000, outputSampleRate: 24000 } as const
+    const speko = { upstream: 'openai', model: 'm', voice: 'v', instructions: '', tools: [], inputSampleRate: 24000 as const, outputSampleRate: 24000 as const }
     for (const mint of [
       () => mintOpenAI({ baseUrl: 'http://api.example.com/v1', apiKey: KEY, model: 'gpt-realtime', fetch }),
       () => mintAssemblyAI({ baseUrl: 'http://192.168.1.20', apiKey: KEY, fetch }),
