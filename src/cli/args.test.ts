@@ -18,7 +18,8 @@ describe('parseArgs', () => {
 
   it('parses tools --json and help', () => {
     expect(parseArgs(['tools', '--json'])).toEqual({ kind: 'tools', json: true })
-    expect(parseArgs([])).toEqual({ kind: 'help' })
+    expect(parseArgs(['help'])).toEqual({ kind: 'help' })
+    expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['talk', '--help'])).toEqual({ kind: 'help' })
   })
 
@@ -37,6 +38,13 @@ describe('parseArgs', () => {
       [[...base, '--turns', '2', '--turns', '3'], /more than once/],
       [['talk', '--provider', 'demo', '--in', 'x.wav', '--out', 'x.wav', '--transcript', 'e'], /three different files/],
       [['tools', 'extra'], /Unexpected argument/],
+      // An empty command line is a wrong one (usage on stderr, non-zero), not a request for help.
+      [[], /No command given/],
+      // An unknown option is reported as unknown, even when it has no value.
+      [['tools', '--json', '--x'], /Unknown option --x for "tools"/],
+      [[...base, '--colour'], /Unknown option --colour/],
+      [['talk', '--provider'], /--provider needs a value/],
+      [['talk', '--provider', 'demo', '--in', '--out', 'o.wav', '--transcript', 'e'], /--in needs a value/],
     ]
     for (const [argv, message] of bad) {
       expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)

@@ -79,7 +79,12 @@ function takeFlags(argv: string[]): { flags: Map<string, string | true>; positio
       continue
     }
     const next = argv[i + 1]
-    if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`--${name} needs a value.`)
+    if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+      // No value: recorded as valueless, so an unknown option is reported as unknown first and a
+      // known one as needing a value (see parseArgs).
+      flags.set(name, true)
+      continue
+    }
     flags.set(name, next)
     i++
   }
@@ -93,7 +98,8 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 
 export function parseArgs(argv: string[]): Command {
   const [command, ...rest] = argv
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { kind: 'help' }
+  if (command === undefined) throw new UsageError('No command given.')
+  if (command === 'help' || command === '--help' || command === '-h') return { kind: 'help' }
   const { flags, positionals } = takeFlags(rest)
   if (flags.has('help')) return { kind: 'help' }
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}".`)

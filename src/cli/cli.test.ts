@@ -35,6 +35,16 @@ describe('earshot CLI', () => {
     expect(noFile.stderr.trim()).toBe(`earshot: Cannot read --in ${work.path('missing.wav')}: no such file.`)
   }, 20_000)
 
+  it('an empty command line prints the usage on stderr and exits 2', async () => {
+    const result = await runCli([], {})
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^earshot: No command given\.\nUsage:\n {2}earshot talk --provider/)
+    const help = await runCli(['--help'], {})
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Usage:/)
+  }, 20_000)
+
   it('exits 3 with the variable name when the key is not set', async () => {
     const input = speechWav(work, 'hi', 'Hi.')
     const { args, files } = talkArgs('assemblyai', input, work)

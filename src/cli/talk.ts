@@ -4,6 +4,7 @@
  * executor in src/main/tools. See /work/shared/CLI.md for the contract this follows.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { createAdapter, floatToInt16, int16ToFloat, Resampler, S2SSession } from '../shared/s2s'
 import type { ProtocolId, S2SError, S2SEvent, SessionCredential, SocketFactory } from '../shared/s2s/types'
 import { defaultSettings } from '../shared/settings/schema'
@@ -55,9 +56,22 @@ class TalkFailure extends Error {
   constructor(
     readonly exitCode: number,
     message: string,
+    /** The `code` of the EVENTS.jsonl error line for this failure. */
+    readonly code = 'failed',
+    /** True when an error line for it is already in EVENTS.jsonl. */
+    public logged = false,
   ) {
     super(message)
   }
+}
+
+/** A human reason for a failed file write ("the folder … does not exist" rather than a raw ENOENT). */
+function writeProblem(error: unknown, path: string): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return `the folder ${dirname(resolve(path))} does not exist`
+  if (code === 'EISDIR') return 'it is a folder'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  return (error as Error).message
 }
 
 function exitCodeFor(code: S2SError['code']): number {
@@ -123,10 +137,10 @@ function baseUrlFrom(env: TalkDeps['env'], spec: ProviderEnv): string {
   try {
     url = new URL(base)
   } catch {
-    throw new TalkFailure(EXIT.usage, `${spec.baseVar} is not a valid URL ("${base}").`)
+    throw new TalkFailure(EXIT.usage, `${spec.baseVar} is not a valid URL ("${base}").`, 'bad_endpoint')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TalkFailure(EXIT.usage, `${spec.baseVar} must be an http:// or https:// URL ("${base}").`)
-  if (url.username || url.password) throw new TalkFailure(EXIT.usage, `${spec.baseVar} must not contain a user name or password.`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TalkFailure(EXIT.usage, `${spec.baseVar} must be an http:// or https:// URL ("${base}").`, 'bad_endpoint')
+  if (url.username || url.password) throw new TalkFailure(EXIT.usage, `${spec.baseVar} must not contain a user name or password.`, 'bad_endpoint')
   return base
 }
 
@@ -138,11 +152,16 @@ export async function runTalk(options: TalkOptions, deps: TalkDeps): Promise<num
   try {
     return await talk(options, deps, debug, (writer) => (events = writer), (server) => (demo = server))
   } catch (error) {
+    const writer = events as EventsWriter | null
     if (error instanceof TalkFailure) {
+      // Every failure after EVENTS.jsonl exists is also an error line there (CLI.md: each real error).
+      if (!error.logged) writer?.write({ type: 'error', code: error.code, message: oneLine(error.message) })
       deps.stderr(`earshot: ${oneLine(error.message)}`)
       return error.exitCode
     }
-    deps.stderr(`earshot: unexpected failure: ${oneLine(error instanceof Error ? error.message : String(error))}`)
+    const message = oneLine(error instanceof Error ? error.message : String(error))
+    writer?.write({ type: 'error', code: 'unexpected', message })
+    deps.stderr(`earshot: unexpected failure: ${message}`)
     return EXIT.failed
   } finally {
     ;(events as EventsWriter | null)?.close()
@@ -164,13 +183,13 @@ async function talk(
   try {
     writeFileSync(options.outPath, encodeWav(new Int16Array(0), 24000))
   } catch (error) {
-    throw new TalkFailure(EXIT.usage, `Cannot write --out ${options.outPath}: ${(error as Error).message}`)
+    throw new TalkFailure(EXIT.usage, `Cannot write --out ${options.outPath}: ${writeProblem(error, options.outPath)}.`)
   }
   let events: EventsWriter
   try {
     events = new EventsWriter(options.transcriptPath, () => clock.now())
   } catch (error) {
-    throw new TalkFailure(EXIT.usage, `Cannot write --transcript ${options.transcriptPath}: ${(error as Error).message}`)
+    throw new TalkFailure(EXIT.usage, `Cannot write --transcript ${options.transcriptPath}: ${writeProblem(error, options.transcriptPath)}.`)
   }
   setEvents(events)
 
@@ -183,12 +202,12 @@ async function talk(
   let configProvider: CliProvider = options.provider
   let keyVar = ''
   if (options.provider === 'demo') {
-    if (!deps.startDemo) throw new TalkFailure(EXIT.failed, 'Demo mode is not available in this build.')
+    if (!deps.startDemo) throw new TalkFailure(EXIT.failed, 'Demo mode is not available in this build.', 'demo_unavailable')
     let server: DemoServer
     try {
       server = await deps.startDemo()
     } catch (error) {
-      throw new TalkFailure(EXIT.failed, `The Demo server could not start: ${(error as Error).message}`)
+      throw new TalkFailure(EXIT.failed, `The Demo server could not start: ${(error as Error).message}`, 'demo_unavailable')
     }
     setDemo(server)
     protocol = server.protocol
@@ -199,7 +218,7 @@ async function talk(
     const spec = PROVIDER_ENV[options.provider]
     keyVar = spec.keyVar
     const apiKey = deps.env[spec.keyVar]?.trim() ?? ''
-    if (!apiKey) throw new TalkFailure(EXIT.auth, `${spec.keyVar} is not set; export your ${options.provider} API key (or use --provider demo).`)
+    if (!apiKey) throw new TalkFailure(EXIT.auth, `${spec.keyVar} is not set; export your ${options.provider} API key (or use --provider demo).`, 'missing_key')
     const baseUrl = baseUrlFrom(deps.env, spec)
     protocol = options.provider
     const common = { apiKey, baseUrl, fetch: deps.fetch }
@@ -290,9 +309,12 @@ async function talk(
     void session.close()
   }
 
-  const fail = (exitCode: number, message: string) => {
+  /** `logged`: an error line for this failure is already in EVENTS.jsonl. */
+  const fail = (exitCode: number, message: string, code = 'failed', logged = false) => {
     if (failure || finishing) return
-    failure = new TalkFailure(exitCode, message)
+    failure = new TalkFailure(exitCode, message, code, logged)
+    if (!logged) events.write({ type: 'error', code, message: oneLine(message) })
+    failure.logged = true
     finish()
   }
 
@@ -302,9 +324,9 @@ async function talk(
     for (const id of replyOrder) {
       const state = replies.get(id)
       if (!state || state.counted || !state.done) continue
-      if (!state.spoke || state.calledTools) {
-        // A reply that only called tools (or spoke a transition phrase while they ran): finished,
-        // not counted; the reply that speaks the result counts.
+      if (!state.spoke) {
+        // CLI.md: a reply that only calls tools does not count (the reply that speaks the result
+        // does). A reply that spoke, even a transition phrase next to a tool call, counts.
         state.counted = true
         continue
       }
@@ -312,7 +334,7 @@ async function talk(
       if (now - state.lastAudioAt < SETTLE_MS) continue
       state.counted = true
       countedReplies++
-      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: state.responseId })
+      events.write({ type: 'turn', count: countedReplies, of: options.turns, responseId: state.responseId, ...(state.calledTools ? { calledTools: true } : {}) })
       if (countedReplies >= options.turns) {
         finish()
         return
@@ -409,14 +431,14 @@ async function talk(
           let message = event.error.message
           if (event.error.code === 'auth_failed' && keyVar) message = `${message} (check ${keyVar})`
           if (event.error.retryAfterSeconds !== undefined && !/try again in/i.test(message)) message = `${message} Try again in ${event.error.retryAfterSeconds} s.`
-          fail(exitCodeFor(event.error.code), message)
+          fail(exitCodeFor(event.error.code), message, event.error.code, true)
         }
         return
       }
       case 'closed':
         events.write({ type: 'closed', reason: event.reason })
         if (!finishing) {
-          fail(EXIT.failed, `The provider ended the session after ${countedReplies} of ${options.turns} repl${options.turns === 1 ? 'y' : 'ies'}.`)
+          fail(EXIT.failed, `The provider ended the session after ${countedReplies} of ${options.turns} repl${options.turns === 1 ? 'y' : 'ies'}.`, 'session_closed')
         }
         resolveEnded()
         return
@@ -425,7 +447,16 @@ async function talk(
     }
   }
 
-  const runTool = async (event: Extract<S2SEvent, { type: 'tool.call' }>) => {
+  /** Tool runs still under way: the run waits for them so every call gets its EVENTS.jsonl line. */
+  const pendingTools = new Set<Promise<void>>()
+  const runTool = (event: Extract<S2SEvent, { type: 'tool.call' }>): Promise<void> => {
+    const run: Promise<void> = executeTool(event)
+      .catch((error: unknown) => debug(`tool ${event.name} failed: ${(error as Error).stack ?? String(error)}`))
+      .finally(() => pendingTools.delete(run))
+    pendingTools.add(run)
+    return run
+  }
+  const executeTool = async (event: Extract<S2SEvent, { type: 'tool.call' }>) => {
     let args: unknown = event.arguments
     if (args === undefined || args === null) args = event.rawArguments ? parseMaybeJson(event.rawArguments) : {}
     const result = await tools.executeToolCall({ callId: event.callId, name: event.name, arguments: args }, approvalPolicy(options.approve))
@@ -442,21 +473,29 @@ async function talk(
     }
   })
 
+  const deadline = performance.now() + options.timeoutSeconds * 1000
   const timeout = setTimeout(() => {
     const message = `Timed out after ${options.timeoutSeconds} s with ${countedReplies} of ${options.turns} repl${options.turns === 1 ? 'y' : 'ies'} finished.`
     events.write({ type: 'error', code: 'timeout', message, fatal: true })
-    fail(EXIT.timeout, message)
+    fail(EXIT.timeout, message, 'timeout', true)
   }, options.timeoutSeconds * 1000)
 
   const onSignal = () => {
     events.write({ type: 'error', code: 'interrupted', message: 'Stopped by the user (SIGINT).', fatal: true })
-    fail(130, 'Stopped by the user.')
+    fail(130, 'Stopped by the user.', 'interrupted', true)
   }
   process.once('SIGINT', onSignal)
 
   try {
     void session.connect().catch(() => undefined) // failures arrive as events
     await ended
+    // A tool still running when the session ended still gets its line (within --timeout).
+    if (pendingTools.size) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const cap = new Promise<void>((resolveCap) => (timer = setTimeout(resolveCap, Math.max(0, deadline - performance.now()))))
+      await Promise.race([Promise.allSettled([...pendingTools]), cap])
+      clearTimeout(timer)
+    }
   } finally {
     clearTimeout(timeout)
     clearInterval(ticker)
