@@ -1,0 +1,256 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { channels, wireInvokeChannel } from '../../src/shared/ipc/contract'
+
+/**
+ * The composition root (src/main/index.ts) run under Node against a recording stand-in for the
+ * 'electron' module. The real binary cannot run on the build machines; this proves the wiring the
+ * app depends on: the privileged scheme, the sandbox, one guarded ipcMain handler per contract
+ * channel, the window's webPreferences, the app:// handler with its CSP, the permission and
+ * navigation locks. (test/e2e/electron.test.ts checks the same in real Electron where it exists.)
+ */
+const fake = vi.hoisted(() => {
+  type Fn = (...args: unknown[]) => unknown
+  const calls: Array<{ name: string; args: unknown[] }> = []
+  const appHandlers = new Map<string, Fn[]>()
+  const ipcHandlers = new Map<string, Fn>()
+  const windows: Array<{ options: Record<string, unknown>; url: string | null; contents: Record<string, unknown> }> = []
+  const contentsHandlers: Array<Map<string, Fn>> = []
+  const openHandlers: Fn[] = []
+  const state = {
+    userData: '',
+    protocolHandlers: new Map<string, Fn>(),
+    permissionRequest: null as Fn | null,
+    permissionCheck: null as Fn | null,
+    devicePermission: null as Fn | null,
+  }
+  let readyResolve: () => void = () => {}
+  const ready = new Promise<void>((resolve) => (readyResolve = resolve))
+
+  /** Any property is a function that records its call and returns a harmless value. */
+  const recorder = (prefix: string, overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+    new Proxy(overrides, {
+      get(target, key) {
+        if (key in target) return target[key as string]
+        if (key === 'then') return undefined
+        return (...args: unknown[]) => {
+          calls.push({ name: `${prefix}.${String(key)}`, args })
+          return undefined
+        }
+      },
+    })
+
+  const makeContents = (id: number) => {
+    const handlers = new Map<string, Fn>()
+    contentsHandlers.push(handlers)
+    const contents: Record<string, unknown> = recorder(`webContents${id}`, {
+      id,
+      isDestroyed: () => false,
+      on: (event: string, listener: Fn) => handlers.set(event, listener),
+      once: (event: string, listener: Fn) => handlers.set(event, listener),
+      setWindowOpenHandler: (handler: Fn) => openHandlers.push(handler),
+      send: (...args: unknown[]) => calls.push({ name: 'webContents.send', args }),
+    })
+    contents.mainFrame = { url: 'app://earshot/index.html', isDestroyed: () => false, parent: null }
+    return contents
+  }
+
+  class BrowserWindow {
+    static all: BrowserWindow[] = []
+    static getAllWindows = () => BrowserWindow.all
+    static getFocusedWindow = () => null
+    webContents: Record<string, unknown>
+    private handlers = new Map<string, Fn>()
+    constructor(options: Record<string, unknown>) {
+      this.webContents = makeContents(windows.length + 1)
+      windows.push({ options, url: null, contents: this.webContents })
+      BrowserWindow.all.push(this)
+      // Electron emits web-contents-created for every new webContents.
+      for (const listener of appHandlers.get('web-contents-created') ?? []) listener({}, this.webContents)
+    }
+    loadURL(url: string) {
+      windows[windows.length - 1]!.url = url
+      return Promise.resolve()
+    }
+    on(event: string, listener: Fn) {
+      this.handlers.set(event, listener)
+      return this
+    }
+    once(event: string, listener: Fn) {
+      return this.on(event, listener)
+    }
+    isDestroyed = () => false
+    isMinimized = () => false
+    isVisible = () => true
+    show = () => {}
+    hide = () => {}
+    focus = () => {}
+    restore = () => {}
+    setAlwaysOnTop = () => {}
+    setVisibleOnAllWorkspaces = () => {}
+  }
+
+  const session = {
+    defaultSession: {
+      protocol: { handle: (scheme: string, handler: Fn) => state.protocolHandlers.set(scheme, handler) },
+      setPermissionRequestHandler: (handler: Fn) => (state.permissionRequest = handler),
+      setPermissionCheckHandler: (handler: Fn) => (state.permissionCheck = handler),
+      setDevicePermissionHandler: (handler: Fn) => (state.devicePermission = handler),
+      webRequest: recorder('webRequest'),
+    },
+  }
+
+  const app = recorder('app', {
+    isPackaged: true,
+    whenReady: () => ready,
+    requestSingleInstanceLock: () => true,
+    enableSandbox: () => calls.push({ name: 'app.enableSandbox', args: [] }),
+    getPath: (name: string) => (name === 'logs' ? join(state.userData, 'logs') : state.userData),
+    getName: () => 'Earshot',
+    getVersion: () => '9.9.9',
+    getAppPath: () => process.cwd(),
+    on: (event: string, listener: Fn) => appHandlers.set(event, [...(appHandlers.get(event) ?? []), listener]),
+    commandLine: { getSwitchValue: () => '', appendSwitch: () => {}, hasSwitch: () => false },
+    getLoginItemSettings: () => ({ openAtLogin: false }),
+  })
+
+  const electron = {
+    app,
+    BrowserWindow,
+    session,
+    protocol: recorder('protocol'),
+    ipcMain: { handle: (channel: string, handler: Fn) => ipcHandlers.set(channel, handler) },
+    shell: recorder('shell'),
+    safeStorage: { isEncryptionAvailable: () => false, getSelectedStorageBackend: () => 'basic_text' },
+    nativeTheme: { shouldUseDarkColors: false },
+    Tray: class {
+      on() {}
+      setImage() {}
+      setToolTip() {}
+      setContextMenu() {}
+      isDestroyed() {
+        return false
+      }
+    },
+    Menu: { buildFromTemplate: (template: unknown) => ({ template }) },
+    nativeImage: { createFromPath: (path: string) => ({ path, setTemplateImage() {} }) },
+    Notification: Object.assign(
+      class {
+        show() {}
+      },
+      { isSupported: () => false },
+    ),
+    powerMonitor: recorder('powerMonitor'),
+    systemPreferences: recorder('systemPreferences', { getMediaAccessStatus: () => 'granted', isTrustedAccessibilityClient: () => true }),
+    globalShortcut: recorder('globalShortcut', { register: () => true, isRegistered: () => false }),
+    clipboard: recorder('clipboard'),
+    dialog: recorder('dialog'),
+  }
+  return { electron, calls, appHandlers, ipcHandlers, windows, contentsHandlers, openHandlers, state, readyResolve: () => readyResolve() }
+})
+
+vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }))
+
+describe('the composition root, wired against a stand-in Electron', () => {
+  beforeAll(async () => {
+    fake.state.userData = mkdtempSync(join(tmpdir(), 'earshot-main-'))
+    delete process.env.ELECTRON_RENDERER_URL
+    // A packaged app finds its tray icons under process.resourcesPath (electron-builder's extraResources).
+    ;(process as { resourcesPath?: string }).resourcesPath = join(process.cwd(), 'resources')
+    await import('../../src/main/index')
+    fake.readyResolve()
+    await vi.waitFor(() => expect(fake.windows.length).toBeGreaterThan(0), { timeout: 10_000 })
+  })
+  afterAll(async () => {
+    for (const listener of fake.appHandlers.get('will-quit') ?? []) listener({})
+  })
+
+  it('registers app:// as a privileged standard, secure scheme before ready, and sandboxes every renderer', () => {
+    const register = fake.calls.find((c) => c.name === 'protocol.registerSchemesAsPrivileged')
+    expect(register?.args[0]).toEqual([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
+    expect(fake.calls.some((c) => c.name === 'app.enableSandbox')).toBe(true)
+  })
+
+  it('opens the main window from app://earshot with the security checklist webPreferences', () => {
+    const main = fake.windows[0]!
+    expect(main.url).toBe('app://earshot/index.html')
+    expect(main.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: expect.stringMatching(/preload[\\/]index\.cjs$/),
+    })
+  })
+
+  it('registers exactly one guarded ipcMain handler per contract channel', async () => {
+    const expected = Object.keys(channels).map((name) => wireInvokeChannel(name as keyof typeof channels)).sort()
+    expect([...fake.ipcHandlers.keys()].sort()).toEqual(expected)
+    const handler = fake.ipcHandlers.get(wireInvokeChannel('app:info'))!
+    const contents = fake.windows[0]!.contents
+    const own = { sender: contents, senderFrame: contents.mainFrame }
+    expect(await handler(own, undefined)).toEqual({ ok: true, value: { name: 'Earshot', version: '9.9.9', platform: expect.any(String) } })
+    const iframe = { sender: contents, senderFrame: { url: 'app://earshot/index.html', isDestroyed: () => false } }
+    expect(await handler(iframe, undefined)).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } })
+    const foreign = { sender: contents, senderFrame: Object.assign({}, contents.mainFrame as object, { url: 'https://evil.example/' }) }
+    // A navigated main frame: same frame object, other origin.
+    ;(contents as { mainFrame: unknown }).mainFrame = foreign.senderFrame
+    expect(await handler(foreign, undefined)).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } })
+  })
+
+  it('keeps the key write-only: without a keyring it tells the user and never returns the key', async () => {
+    const contents = fake.windows[0]!.contents
+    ;(contents as { mainFrame: unknown }).mainFrame = { url: 'app://earshot/index.html', isDestroyed: () => false, parent: null }
+    const event = { sender: contents, senderFrame: contents.mainFrame }
+    const set = await fake.ipcHandlers.get(wireInvokeChannel('keys:set'))!(event, { provider: 'openai', key: 'sk-composition-canary-123456' })
+    expect(set).toMatchObject({ ok: true, value: { encryptionAvailable: false, providers: { openai: { set: true, storage: 'memory' } } } })
+    expect(JSON.stringify(set)).not.toContain('sk-composition-canary')
+    const notices = await fake.ipcHandlers.get(wireInvokeChannel('app:notices'))!(event, undefined)
+    expect(JSON.stringify(notices)).toContain('encryption-unavailable')
+  })
+
+  it('serves the renderer from app://earshot with the CSP, and nothing from other hosts', async () => {
+    const handler = fake.state.protocolHandlers.get('app')!
+    const response = (await handler(new Request('app://earshot/index.html'))) as Response
+    expect(response.status).toBe(200)
+    const csp = response.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain('wss://api.openai.com')
+    expect(csp).not.toContain('unsafe-eval')
+    expect(((await handler(new Request('app://other/index.html'))) as Response).status).toBe(404)
+    expect(((await handler(new Request('app://earshot/../../package.json'))) as Response).status).not.toBe(200)
+  })
+
+  it('grants only the microphone, only to our origin, and answers permission checks the same way', () => {
+    const decide = (permission: string, url: string, mediaTypes: string[]) =>
+      new Promise<boolean>((resolve) => fake.state.permissionRequest!({}, permission, resolve, { requestingUrl: url, mediaTypes }))
+    return Promise.all([
+      expect(decide('media', 'app://earshot/index.html', ['audio'])).resolves.toBe(true),
+      expect(decide('media', 'app://earshot/index.html', ['video'])).resolves.toBe(false),
+      expect(decide('media', 'https://evil.example/', ['audio'])).resolves.toBe(false),
+      expect(decide('geolocation', 'app://earshot/index.html', [])).resolves.toBe(false),
+    ]).then(() => {
+      expect(fake.state.permissionCheck!({}, 'media', 'app://earshot', { mediaType: 'audio' })).toBe(true)
+      expect(fake.state.permissionCheck!({}, 'notifications', 'app://earshot', {})).toBe(false)
+      expect(fake.state.devicePermission!({})).toBe(false)
+    })
+  })
+
+  it('refuses navigation away and new windows in every webContents', () => {
+    const navigate = fake.contentsHandlers[0]!.get('will-navigate')!
+    let prevented = false
+    navigate({ preventDefault: () => (prevented = true) }, 'https://evil.example/')
+    expect(prevented).toBe(true)
+    prevented = false
+    navigate({ preventDefault: () => (prevented = true) }, 'app://earshot/index.html#settings')
+    expect(prevented).toBe(false)
+    expect(fake.openHandlers[0]!({ url: 'https://example.com/' })).toEqual({ action: 'deny' })
+    expect(fake.openHandlers[0]!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
+    expect(fake.calls.filter((c) => c.name === 'shell.openExternal').map((c) => c.args[0])).toEqual(['https://example.com/'])
+  })
+})
