@@ -616,20 +616,25 @@ export class PcmFramer {
   }
 
   push(samples: Int16Array): Int16Array[] {
-    const frames: Int16Array[] = []
+    // Called once per render quantum (a few dozen samples): copy with a plain loop instead of a
+    // subarray view per call, and allocate the result only when a frame completes.
+    let frames: Int16Array[] | null = null
+    const n = samples.length
     let offset = 0
-    while (offset < samples.length) {
-      const take = Math.min(this.frameSize - this.pendingLen, samples.length - offset)
-      this.pending.set(samples.subarray(offset, offset + take), this.pendingLen)
+    while (offset < n) {
+      const take = Math.min(this.frameSize - this.pendingLen, n - offset)
+      const pending = this.pending
+      const at = this.pendingLen - offset
+      for (let i = offset, end = offset + take; i < end; i++) pending[at + i] = samples[i] as number
       this.pendingLen += take
       offset += take
       if (this.pendingLen === this.frameSize) {
-        frames.push(this.pending)
+        ;(frames ??= []).push(pending)
         this.pending = new Int16Array(this.frameSize)
         this.pendingLen = 0
       }
     }
-    return frames
+    return frames ?? []
   }
 
   /** Samples waiting for a full frame. */
