@@ -156,6 +156,8 @@ export class AudioEngine {
   private readonly items = new Map<string, ItemState>()
   private playing = false
   private currentItem: string | null = null
+  /** Items whose playback was flushed (barge-in): their late audio is dropped, never played. */
+  private readonly silenced = new Set<string>()
   private resampler: { itemId: string; rate: number; r: Resampler } | null = null
   private flushSeq = 0
   private readonly flushWaiters = new Map<number, (r: FlushResult) => void>()
@@ -538,6 +540,9 @@ export class AudioEngine {
     const ctx = this.ctx
     const player = this.playerNode
     if (!ctx || !player || pcm.length === 0) return
+    // A reply the user interrupted stays silent, even if more of it arrives before the provider
+    // has heard about the interruption.
+    if (this.silenced.has(itemId)) return
     let data: Int16Array
     if (rate === ctx.sampleRate) {
       if (this.resampler) this.endResampler()
@@ -587,6 +592,12 @@ export class AudioEngine {
    */
   flushPlayback(): Promise<FlushResult> {
     this.resampler = null
+    for (const [id, item] of this.items) if (item.received > item.rendered) this.silenced.add(id)
+    if (this.currentItem) this.silenced.add(this.currentItem)
+    for (const id of this.silenced) {
+      if (this.silenced.size <= 64) break
+      this.silenced.delete(id)
+    }
     const player = this.playerNode
     if (!player) return Promise.resolve({ silentAt: Date.now(), sentAt: Date.now(), droppedMs: 0 })
     const id = ++this.flushSeq

@@ -261,11 +261,21 @@ export class VoiceController {
   private bargeIn(): void {
     const s = this.session
     const playing = this.engine.isPlaying
-    // The adapter truncates/cancels first (it reads how much was played), then playback stops. A
-    // provider that already finished sending the reply may not emit 'bargein': flush here anyway.
-    if (s && (playing || s.status === 'speaking' || s.status === 'thinking')) s.interrupt()
-    if (!playing) return
-    void this.engine.flushPlayback()
+    // A provider that already finished sending the reply may not emit 'bargein': flush anyway.
+    const interrupt = s !== null && (playing || s.status === 'speaking' || s.status === 'thinking')
+    if (!playing) {
+      if (interrupt) s.interrupt()
+      return
+    }
+    // Silence first, then tell the provider: the adapter's truncation reads how much of the reply
+    // was really played, which is only final once the playback worklet has stopped rendering it.
+    // (The engine drops late audio of the flushed reply meanwhile.)
+    const flushed = this.engine.flushPlayback()
+    if (interrupt) {
+      void flushed.then(() => {
+        if (this.session === s) s.interrupt()
+      })
+    }
     const id = this.lastAgentEntry
     const entry = id ? this.transcript.get(id) : undefined
     if (id && entry?.kind === 'agent' && !entry.interrupted) this.transcript.update(id, 'agent', { interrupted: true })
