@@ -85,6 +85,30 @@ it('flushes at once on barge-in; playedMs reports what was really rendered, neve
   expect(r.playedLater).toBeLessThanOrEqual(3000)
 })
 
+it('keeps a flushed reply silent: its late audio is dropped, the next reply plays', async () => {
+  await fresh()
+  const r = await probe.page.evaluate(async () => {
+    const p = (globalThis as unknown as ProbeWindow).audioProbe
+    p.engine.play('cut', p.sine(1000))
+    await p.sleep(300)
+    await p.engine.flushPlayback()
+    const cut = p.engine.counts('cut')
+    // More of the interrupted reply arrives after the flush (the provider has not heard yet).
+    p.engine.play('cut', p.sine(500))
+    await p.sleep(300)
+    const afterLate = { counts: p.engine.counts('cut'), playing: p.engine.isPlaying }
+    p.clearTap()
+    p.engine.play('next', p.sine(200))
+    await p.sleep(500)
+    return { cut, afterLate, next: p.engine.counts('next'), tap: p.tapStats() }
+  })
+  expect(r.cut!.rendered).toBeGreaterThan(0)
+  expect(r.afterLate.counts).toEqual(r.cut)
+  expect(r.afterLate.playing).toBe(false)
+  expect(r.next).toEqual({ rendered: 4800, received: 4800 })
+  expect(r.tap.span).toBeGreaterThan(4800 - 5)
+})
+
 it('holds a small jitter buffer before starting, and starts a short reply anyway', async () => {
   await fresh({ playback: { startThresholdMs: 60, maxStartWaitMs: 40 } })
   const r = await probe.page.evaluate(async () => {
