@@ -230,11 +230,13 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
       await expect.poll(() => s.records.truncations.length).toBeGreaterThanOrEqual(1)
       const truncation = s.records.truncations[0]!
       if (process.env.EARSHOT_DEBUG) console.log(`truncation ${truncation.audioEndMs} ms; tap ${replyMs.toFixed(1)} ms; latency ${heard.latencyMs.toFixed(1)} ms; speech ${s.records.turns[0]?.userSpeechMs} ms`)
-      // What truncation reported matches what was really played: never more than the tap heard,
-      // and no less than that minus the output latency still on its way to the speaker when the
-      // provider was told (the engine subtracts what has not reached the speaker yet).
-      expect(truncation.audioEndMs).toBeLessThanOrEqual(replyMs + 1)
-      expect(truncation.audioEndMs).toBeGreaterThanOrEqual(replyMs - heard.latencyMs - 10)
+      // What truncation reported matches what was really played: between what the tap heard minus
+      // the output latency still on its way to the speaker (which the engine subtracts) and what
+      // the tap heard. The tap is coarse: a 1024-sample ScriptProcessor, measuring from the first
+      // to the last non-silent sample, so a quiet gap in the voice at the cut shortens it; allow
+      // 60 ms for that. Sample-exact truncation is proven in audio-playback.test.ts.
+      expect(truncation.audioEndMs).toBeLessThanOrEqual(replyMs + 60)
+      expect(truncation.audioEndMs).toBeGreaterThanOrEqual(replyMs - heard.latencyMs - 60)
     }
 
     // --- 3. The barge-in speech was turn 1: a tool call that waits for the user's Allow.
