@@ -279,7 +279,7 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     const agentsAfter = await transcriptTexts(page, 'agent')
     expect(agentsAfter.slice(0, agentsBefore.length)).toEqual(agentsBefore)
     expect(agentsAfter.at(-1)?.length ?? 0).toBeGreaterThan(0)
-    expect(await page.getByTestId('tool-card').count()).toBe(2)
+    await expect.poll(() => page.getByTestId('tool-card').count()).toBe(2)
     expect(harness.events.some((e) => e.event === 'desktop:ptt')).toBe(true)
     await page.screenshot({ path: join(SHOTS, `voice-${provider}-after-drop.png`) })
   })

@@ -102,8 +102,8 @@ describe('settings in the voice window', () => {
     const bare = harness.ipc.filter((r) => r.channel === 'desktop:checkHotkey').at(-1)!
     const bareReply = (bare.reply as { value: { ok: boolean; reason: string | null } }).value
     expect(bareReply.ok).toBe(false)
-    expect(await page.getByTestId('hotkey-check').textContent()).toContain(bareReply.reason!)
-    expect(await page.getByRole('button', { name: 'Use this hotkey' }).count()).toBe(0)
+    await expect.poll(() => page.getByTestId('hotkey-check').textContent()).toContain(bareReply.reason!)
+    await expect.poll(() => page.getByRole('button', { name: 'Use this hotkey' }).count()).toBe(0)
 
     await capture.click()
     await page.keyboard.press('Control+Alt+KeyJ')
@@ -140,7 +140,7 @@ describe('settings in the voice window', () => {
     await expect.poll(() => finals(harness!), { timeout: 15_000 }).toBe(1)
     const ptt = harness.events.filter((e) => e.event === 'desktop:ptt').flatMap((e) => (e.payload as { commands: { type: string }[] }).commands.map((c) => c.type))
     expect(ptt).toEqual(expect.arrayContaining(['connect', 'start-capture', 'flush-buffer', 'stop-capture']))
-    expect(await page.getByTestId('user-entry').first().textContent()).toContain('Hello Earshot')
+    await expect.poll(() => page.getByTestId('user-entry').first().textContent()).toContain('Hello Earshot')
 
     // Always listening: no press at all, the provider's VAD takes the turns.
     const turnsBefore = sim!.records.turns.length
@@ -186,7 +186,7 @@ describe('settings in the voice window', () => {
     expect(services.settings.get().tools.alwaysAllow).toEqual(['open_url'])
     await expect.poll(() => page.getByTestId('always-allowed').textContent()).toContain('open_url')
     await expect.poll(() => page.getByTestId('audit-log').textContent()).toContain('open_url')
-    expect(await page.getByTestId('audit-log').textContent()).toContain('allowed by user')
+    await expect.poll(() => page.getByTestId('audit-log').textContent()).toContain('allowed by user')
     await page.getByTestId('always-allowed').getByRole('button', { name: 'Revoke' }).click()
     await expect.poll(() => services.settings.get().tools.alwaysAllow).toEqual([])
     await expect.poll(() => page.getByTestId('always-allowed').count()).toBe(0)

@@ -69,7 +69,7 @@ describe('microphone problems', () => {
     // Main turned the browser's error into help (the renderer reported it).
     expect(harness.ipc.some((r) => r.channel === 'desktop:reportMicrophoneError' && JSON.stringify(r.input).includes('NotAllowedError'))).toBe(true)
     await alert.getByRole('button', { name: 'Pick another microphone' }).click()
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('mic-select')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('mic-select')
     // Talking does not start a session without a microphone.
     await hold(page, 300)
     await sleep(300)
@@ -97,7 +97,7 @@ describe('errors, companion, export, accessibility', () => {
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('error')
     await page.screenshot({ path: join(SHOTS, 'voice-key-rejected.png') })
     await error.getByRole('button', { name: 'Re-enter the API key' }).click()
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('api-key')
     // The key never reached the page: the error text does not contain it.
     expect(await page.content()).not.toContain('sk-test-voice-window')
   })
