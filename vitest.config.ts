@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config'
 // simulators); `e2e` drives the built renderer in Chromium and checks the build as a whole.
 export default defineConfig({
   test: {
+    // Real-time audio in a shared VM: a test that fails is run once more before it counts as
+    // failed. A deterministic failure still fails; races found this way get fixed, not hidden
+    // (each retry is printed in the run's output).
+    retry: 1,
     env: {
       // require('electron') returns a path string instead of downloading the binary; tests never
       // launch Electron through it (see test/e2e/electron.test.ts for the real launch).
