@@ -4,10 +4,6 @@ import { defineConfig } from 'vitest/config'
 // simulators); `e2e` drives the built renderer in Chromium and checks the build as a whole.
 export default defineConfig({
   test: {
-    // Real-time audio in a shared VM: a test that fails is run once more before it counts as
-    // failed. A deterministic failure still fails; races found this way get fixed, not hidden
-    // (each retry is printed in the run's output).
-    retry: 1,
     env: {
       // require('electron') returns a path string instead of downloading the binary; tests never
       // launch Electron through it (see test/e2e/electron.test.ts for the real launch).
@@ -20,6 +16,9 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
+          // Real-time audio (CLI, simulators) on a shared VM: a failed test runs once more before
+          // it counts. A deterministic failure still fails; races seen this way get fixed.
+          retry: 1,
         },
       },
       {
@@ -28,6 +27,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          retry: 1,
           hookTimeout: 120_000,
           fileParallelism: false,
         },
