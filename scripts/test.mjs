@@ -44,6 +44,11 @@ if (existsSync(report)) {
   failed += json.numFailedTests
   skipped += json.numPendingTests + json.numTodoTests
   if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) failed += json.numFailedTestSuites
+  // Tests that failed once and passed on their retry (vitest.config.ts): named, so races get fixed.
+  const retried = json.testResults.flatMap((file) =>
+    file.assertionResults.filter((t) => t.status === 'passed' && t.failureMessages.length > 0).map((t) => t.fullName),
+  )
+  for (const name of retried) console.log(`flaky (passed on its retry): ${name}`)
 } else {
   console.log(`vitest produced no report (exit ${vitest.status}).`)
   failed += 1
