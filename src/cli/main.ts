@@ -37,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       return runTalk(command.options, {
         env: process.env,
         stderr: (line) => process.stderr.write(`${line}\n`),
+        live: command.options.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         startDemo,
         debug: debugOn ? (line) => process.stderr.write(`[debug ${performance.now().toFixed(0)}] ${line}\n`) : undefined,
       })

@@ -48,6 +48,8 @@ function options(name: string, extra: Partial<TalkOptions> = {}): TalkOptions {
     timeoutSeconds: 20,
     approve: 'read-only',
     greeting: undefined,
+    ptt: null,
+    quiet: true,
     ...extra,
   }
 }

@@ -70,6 +70,13 @@ export interface ToolDeclaration {
   parameters: Record<string, unknown>
 }
 
+/**
+ * How a user turn ends. 'auto': the provider's own turn detection (always-listening, or an open
+ * microphone). 'manual': the client ends each turn itself (push-to-talk): the provider's turn
+ * detection is off or held open, and the adapter ends the turn explicitly on endTurn().
+ */
+export type TurnTaking = 'auto' | 'manual'
+
 /** What the session asks the provider for. Adapters map it to each provider's session config. */
 export interface SessionConfig {
   instructions: string
@@ -82,6 +89,8 @@ export interface SessionConfig {
   turnDetection: 'server_vad' | 'semantic_vad'
   /** OpenAI input transcription model. */
   transcriptionModel: string
+  /** How user turns end at the start of the session (default 'auto'); setTurnTaking() changes it. */
+  turnTaking?: TurnTaking
 }
 
 export type ToolResultStatus = 'ok' | 'error' | 'denied'
@@ -118,6 +127,11 @@ export type S2SEvent =
    * user heard only part of it (the playback owner knows how much).
    */
   | { type: 'bargein'; responseId?: string; itemId?: string }
+  /**
+   * Manual turn taking: the runtime ended the user's turn (committed: true) or dropped a turn too
+   * short to be one (committed: false). Emitted by the session runtime, not by adapters.
+   */
+  | { type: 'turn.ended'; committed: boolean }
   | { type: 'reply.done'; responseId: string; status: 'completed' | 'interrupted' | 'cancelled' | 'failed' | 'incomplete' }
   | { type: 'tool.call'; callId: string; name: string; arguments: unknown; rawArguments: string; responseId?: string }
   | { type: 'tool.result'; callId: string; name: string; output: string; status: ToolResultStatus; sent: boolean }
@@ -219,6 +233,19 @@ export interface ProviderAdapter {
   requestReply?(): void
   /** Commit the audio sent so far as a user turn (manual turn taking); absent when unsupported. */
   commit?(): void
+  /** Switches how user turns end, mid-session (OpenAI and AssemblyAI send session.update). */
+  setTurnTaking?(mode: TurnTaking): void
+  /** Manual turn taking: a push-to-talk press starts a user turn (before its first audio). */
+  beginTurn?(): void
+  /**
+   * Manual turn taking: the user's turn is over and its audio (tail included) has been sent. The
+   * adapter ends it the provider's way (OpenAI commit + response.create, Speko commit, AssemblyAI
+   * its shortest pacing plus the trailing silence that pacing needs). Returns false when the turn
+   * held too little audio to be one and was dropped instead (OpenAI's 100 ms minimum).
+   */
+  endTurn?(): boolean
+  /** Manual turn taking: drop the audio of the turn in progress (a press too short to mean anything). */
+  cancelTurn?(): void
   /**
    * The provider's hard session cap minus a margin: the runtime renews the session proactively
    * after this many ms from ready (OpenAI: 55 min). Absent or null: no proactive renewal.

@@ -163,6 +163,30 @@ export class SpekoAdapter implements ProviderAdapter {
     this.sendJson({ t: 'control', action: 'commit' })
   }
 
+  /**
+   * Push-to-talk press: `{"t":"control","action":"clear"}` drops whatever input the server still
+   * holds, so the turn starts clean (and tells the server this client ends its own turns).
+   */
+  beginTurn(): void {
+    if (this.phase !== 'ready') return
+    this.framer.flush()
+    this.sendJson({ t: 'control', action: 'clear' })
+  }
+
+  /** Push-to-talk release, after the tail: commit (no silence padding). */
+  endTurn(): boolean {
+    if (this.phase !== 'ready') return false
+    this.commit()
+    return true
+  }
+
+  /** A press too short to be a turn: clear what it sent. */
+  cancelTurn(): void {
+    if (this.phase !== 'ready') return
+    this.framer.flush()
+    this.sendJson({ t: 'control', action: 'clear' })
+  }
+
   end(): void {
     // Speko has no end frame: the runtime closes the socket (1000 "client_stopped").
     if (this.phase === 'closed') return
