@@ -1,4 +1,4 @@
-/** Command-line parsing for `earshot` (see /work/shared/CLI.md for the contract). */
+/** Command-line parsing for `earshot` (see docs/cli.md for the contract). */
 
 export const CLI_PROVIDERS = ['openai', 'assemblyai', 'speko', 'demo'] as const
 export type CliProvider = (typeof CLI_PROVIDERS)[number]

@@ -1,7 +1,7 @@
 /**
  * `earshot talk`: one conversation from WAV files, headless, on the app's own code: the minting in
  * src/main/s2s, the S2SSession runtime and adapters in src/shared/s2s, and the tool registry and
- * executor in src/main/tools. See /work/shared/CLI.md for the contract this follows.
+ * executor in src/main/tools. See docs/cli.md for the contract this follows.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -154,7 +154,7 @@ export async function runTalk(options: TalkOptions, deps: TalkDeps): Promise<num
   } catch (error) {
     const writer = events as EventsWriter | null
     if (error instanceof TalkFailure) {
-      // Every failure after EVENTS.jsonl exists is also an error line there (CLI.md: each real error).
+      // Every failure after EVENTS.jsonl exists is also an error line there (docs/cli.md: each real error).
       if (!error.logged) writer?.write({ type: 'error', code: error.code, message: oneLine(error.message) })
       deps.stderr(`earshot: ${oneLine(error.message)}`)
       return error.exitCode
@@ -325,7 +325,7 @@ async function talk(
       const state = replies.get(id)
       if (!state || state.counted || !state.done) continue
       if (!state.spoke) {
-        // CLI.md: a reply that only calls tools does not count (the reply that speaks the result
+        // docs/cli.md: a reply that only calls tools does not count (the reply that speaks the result
         // does). A reply that spoke, even a transition phrase next to a tool call, counts.
         state.counted = true
         continue
