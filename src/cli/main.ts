@@ -1,5 +1,5 @@
 /**
- * The `earshot` command line (see /work/shared/CLI.md):
+ * The `earshot` command line (see docs/cli.md):
  *   npm run --silent cli -- talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl [...]
  *   npm run --silent cli -- tools --json
  */

@@ -1,6 +1,6 @@
 /**
  * AssemblyAI Voice Agent simulator: REST `GET /v1/token?expires_in_seconds=N` and the socket at
- * `/v1/ws?token=…`, following /work/shared/protocols/assemblyai-and-speko.md (Part A).
+ * `/v1/ws?token=…`, following docs/protocols/assemblyai.md.
  *
  * Behaviour worth knowing:
  * - A token opens ONE session; an expired, unknown or reused token gets `session.error`

@@ -1,6 +1,6 @@
 /**
  * OpenAI Realtime (GA) simulator: REST `POST /v1/realtime/client_secrets` and the socket at
- * `/v1/realtime?model=…`, following /work/shared/protocols/openai-realtime.md.
+ * `/v1/realtime?model=…`, following docs/protocols/openai-realtime.md.
  *
  *   const sim = await startOpenAISim({ turns: [{ user: 'hi', reply: 'Hello there.' }] })
  *   // OPENAI_BASE_URL = sim.baseUrl (http://127.0.0.1:P/v1), OPENAI_API_KEY = sim.apiKey

@@ -1,7 +1,7 @@
 /**
  * Speko S2S simulator (proxy "legacy" variant): REST `POST /v1/sessions` and the socket at the
  * returned `wsUrl` (`/v1/realtime/<sessionId>/ws`), following
- * /work/shared/protocols/assemblyai-and-speko.md (Part B).
+ * docs/protocols/speko-proxy.md.
  *
  * - The wsToken must be the only subprotocol and is echoed back. Unknown token: HTTP 401 at the
  *   handshake. Expired or reused token: `{t:"error", code:"TOKEN_EXPIRED"|"TOKEN_USED"}`, close 1008
@@ -34,7 +34,7 @@ import { synthesizeVoice } from './voice'
 export interface SpekoSimOptions extends SimOptions {
   /** Rates the `ready` frame announces, overriding the requested ones (e.g. { input: 16000, output: 16000 }). */
   readyRates?: { input?: 16000 | 24000; output?: 16000 | 24000 }
-  /** Allow a wsToken to open more than one socket (single use by default; the reference is unsure). */
+  /** Allow a wsToken to open more than one socket (single use by default; unconfirmed, docs/protocols/speko-proxy.md §B2). */
   tokenReuse?: boolean
   /** Send `{t:"error", code:"S2S_PROVIDER_CONNECT_FAILED"}` + close 1011 instead of `ready`. */
   providerConnectFails?: boolean

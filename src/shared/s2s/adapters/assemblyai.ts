@@ -2,7 +2,7 @@
  * AssemblyAI Voice Agent adapter (protocol 'assemblyai'): translates the wire protocol of
  * wss://agents.assemblyai.com/v1/ws to and from the normalised S2S model. Pure TypeScript.
  *
- * Protocol facts: /work/shared/protocols/assemblyai-and-speko.md Part A. In short:
+ * Protocol facts: docs/protocols/assemblyai.md. In short:
  *   - the socket URL already carries ?token= (one-time token, minted per connection);
  *   - `session.update` is the very first message (or `session.resume` on a reconnect);
  *   - audio (`input.audio`, base64 PCM16 24 kHz in `audio`) only after `session.ready`;
@@ -65,7 +65,7 @@ const MAX_CARRIED_CONTEXT_CHARS = 4_000
 /** An unasked session.ended after at least this long is treated as the duration cap (renew). */
 const MIN_SESSION_MS_BEFORE_RENEW = 60_000
 
-/** Old event names (A11) mapped to the current ones. Input only. */
+/** Old event names (docs/protocols/assemblyai.md §A11) mapped to the current ones. Input only. */
 const LEGACY_EVENT_NAMES: Record<string, string> = {
   'speech.started': 'input.speech.started',
   'speech.stopped': 'input.speech.stopped',

@@ -1,5 +1,5 @@
 /**
- * OpenAI Realtime (GA) over WebSocket, as a ProviderAdapter. Protocol facts: shared/protocols/openai-realtime.md.
+ * OpenAI Realtime (GA) over WebSocket, as a ProviderAdapter. Protocol facts: docs/protocols/openai-realtime.md.
  *
  * The credential (minted in main) already carries the subprotocols `realtime` and
  * `openai-insecure-api-key.<ek_...>`; this adapter only speaks the protocol:

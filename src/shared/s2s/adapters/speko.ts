@@ -2,7 +2,7 @@
  * Speko S2S adapter (protocol 'speko'): the proxy WebSocket returned by POST /v1/sessions
  * (wsUrl + wsToken). Pure TypeScript.
  *
- * Protocol facts: /work/shared/protocols/assemblyai-and-speko.md Part B. In short:
+ * Protocol facts: docs/protocols/speko-proxy.md. In short:
  *   - the runtime opens the socket with the wsToken as the only subprotocol;
  *   - the client sends nothing until the server's `{"t":"ready"}` frame, whose
  *     inputSampleRate/outputSampleRate override the requested ones;
@@ -208,7 +208,7 @@ export class SpekoAdapter implements ProviderAdapter {
     }
     this.reply = null
     this.host?.log(`speko: socket closed (${code}${reason ? ` ${reason}` : ''})`)
-    // §B6: a server close with 1000/1005 (or after its `end` frame) is the agent ending the
+    // docs/protocols/speko-proxy.md §B6: a server close with 1000/1005 (or after its `end` frame) is the agent ending the
     // session on purpose. Other closes are reported by the runtime (errorFromClose).
     const clean = code === 1000 || code === 1005
     if (previous === 'ready' && clean) this.agentEnded()
