@@ -237,7 +237,7 @@ export async function runTalk(options: TalkOptions, deps: TalkDeps): Promise<num
   } catch (error) {
     const writer = events as EventsWriter | null
     if (error instanceof TalkFailure) {
-      // Every failure after EVENTS.jsonl exists is also an error line there (CLI.md: each real error).
+      // Every failure after EVENTS.jsonl exists is also an error line there (docs/cli.md: each real error).
       if (!error.logged) writer?.write({ type: 'error', code: error.code, message: oneLine(error.message) })
       deps.stderr(`earshot: ${oneLine(error.message)}`)
       return error.exitCode
