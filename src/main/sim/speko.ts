@@ -220,6 +220,10 @@ class SpekoConnection {
   private disposed = false
   private inputSamples = 0
   private outputSamples = 0
+  /** Input since the last turn ended or was cleared. */
+  private turnSamples = 0
+  /** The client ends its own turns (it sent a turn control frame). */
+  private clientTurns = false
 
   constructor(
     private readonly conn: SimConn,
@@ -296,10 +300,14 @@ class SpekoConnection {
       if (data.byteLength % 2 !== 0) return this.error('INVALID_AUDIO', 'Binary frames must be PCM16 (an even number of bytes).')
       const pcm = bytesToPcm16(data)
       this.inputSamples += pcm.length
+      this.turnSamples += pcm.length
       for (const e of this.vad.push(pcm)) {
         if (this.disposed) return
         if (e.type === 'start') this.speechStarted(e.atMs)
-        else this.userTurnEnded(e.speechMs)
+        else if (!this.clientTurns) {
+          this.turnSamples = 0
+          this.userTurnEnded(e.speechMs)
+        }
       }
       return
     }
@@ -312,11 +320,21 @@ class SpekoConnection {
     if (!isObj(msg) || typeof msg.t !== 'string') return this.error('INVALID_MESSAGE', 'JSON frames must carry a string "t".')
     switch (msg.t) {
       case 'control':
+        // A client that sends turn controls ends its own turns (push-to-talk): from then on the
+        // server's VAD still hears speech start (barge-in) but never ends a turn by itself.
+        // UNCONFIRMED how the hosted proxy's upstream VAD treats such a client; this is Earshot's
+        // model of it (docs/protocols/speko-proxy.md).
         if (msg.action === 'commit' || msg.action === 'end_turn') {
-          if (!this.active) this.userTurnEnded(0)
+          this.clientTurns = true
+          const ms = Math.round((this.turnSamples * 1000) / this.inRate)
+          this.turnSamples = 0
+          this.vad.reset()
+          if (!this.active) this.userTurnEnded(ms)
           return
         }
         if (msg.action === 'clear') {
+          this.clientTurns = true
+          this.turnSamples = 0
           this.vad.reset()
           return
         }

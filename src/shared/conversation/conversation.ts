@@ -89,6 +89,8 @@ export class Conversation {
   private pressedAt: number | null = null
   /** The capture was stopped and its tail is on its way: what to do when captureEnded() comes. */
   private releasing: 'end' | 'cancel' | null = null
+  /** A push-to-talk turn ended while the session was still being opened. */
+  private settleOnOpen: 'end' | 'cancel' | null = null
   private idleTimer: unknown = null
   private disposed = false
   private readonly toolRuns = new Set<Promise<void>>()
@@ -195,8 +197,10 @@ export class Conversation {
     this.releasing = null
     if (!how) return
     const session = this.sessionValue
-    if (session && this.turnTaking === 'manual') {
-      if (how === 'end') session.endTurn()
+    if (this.turnTaking === 'manual') {
+      // Still opening the session: the turn ends once it exists (and, in S2SSession, once it is ready).
+      if (!session) this.settleOnOpen = this.starting ? how : null
+      else if (how === 'end') session.endTurn()
       else session.cancelTurn()
     }
     this.armIdle()
@@ -324,6 +328,10 @@ export class Conversation {
     this.sessionValue = session
     this.ready = false
     session.on((event) => this.onEvent(session, event))
+    const settle = this.settleOnOpen
+    this.settleOnOpen = null
+    if (settle === 'end') session.endTurn()
+    else if (settle === 'cancel') session.cancelTurn()
     this.options.sink?.begin?.({ provider: opened.provider, model: opened.model, at: this.now() })
     await session.connect().catch(() => undefined)
     return this.sessionValue === session ? session : null
@@ -332,6 +340,7 @@ export class Conversation {
   private startFailed(code: string, message: string): void {
     this.showError(message, actionFor(code))
     this.releasing = null
+    this.settleOnOpen = null
     this.pressedAt = null
     if (this.stateValue.capturing) this.audio.stopCapture()
     this.audio.discard?.()
