@@ -59,6 +59,7 @@ import type {
   AdapterHost,
   AdapterStartOptions,
   ConversationTurn,
+  ProtocolId,
   ProviderAdapter,
   ResumeState,
   S2SEvent,
@@ -140,14 +141,15 @@ export function trimHistory(history: readonly ConversationTurn[]): ConversationT
 }
 
 export class OpenAIAdapter implements ProviderAdapter {
-  readonly protocol = 'openai' as const
+  /** A subclass speaking an OpenAI-compatible dialect (xai.ts) names its own protocol. */
+  readonly protocol: ProtocolId = 'openai'
   readonly renewAfterMs: number | null
 
   private host: AdapterHost | null = null
   private started = false
   private readyEmitted = false
   /** The server cancels on speech itself (turn_detection.interrupt_response, our default). */
-  private serverInterrupts = true
+  protected serverInterrupts = true
   private activeResponseId: string | null = null
   /** We sent response.create and have not seen its response.created yet. */
   private createInFlight = false
@@ -170,7 +172,7 @@ export class OpenAIAdapter implements ProviderAdapter {
   start(host: AdapterHost, options: AdapterStartOptions): void {
     this.host = host
     const { config } = options
-    this.send(buildSessionUpdate(config))
+    this.send(this.sessionUpdate(options))
     const history = trimHistory(options.history ?? [])
     for (const turn of history) {
       this.send({
@@ -264,7 +266,12 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   // -------------------------------------------------------------------------------------------
 
-  private dispatch(type: string, ev: Json): void {
+  /** The first frame sent on open (a dialect overrides it with its own session shape). */
+  protected sessionUpdate(options: AdapterStartOptions): Json {
+    return buildSessionUpdate(options.config)
+  }
+
+  protected dispatch(type: string, ev: Json): void {
     switch (type) {
       case 'session.created':
       case 'session.updated':
@@ -619,7 +626,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.host?.send(JSON.stringify(frame))
   }
 
-  private emit(event: S2SEvent): void {
+  protected emit(event: S2SEvent): void {
     this.host?.emit(event)
   }
 
