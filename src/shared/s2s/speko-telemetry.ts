@@ -49,7 +49,7 @@ export interface TelemetryEventBody {
 
 const defaultTimers: TelemetryTimers = {
   setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: (handle) => clearInterval(handle),
+  clearInterval: (handle) => clearInterval(handle as never),
 }
 
 class Reporter {
