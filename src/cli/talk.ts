@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { createAdapter, floatToInt16, int16ToFloat, Resampler, S2SSession } from '../shared/s2s'
+import { createAdapter, floatToInt16, int16ToFloat, Resampler, S2SSession, SpekoTelemetry } from '../shared/s2s'
 import type { ProtocolId, S2SError, S2SEvent, SessionCredential, SocketFactory } from '../shared/s2s/types'
 import { defaultSettings } from '../shared/settings/schema'
 import { approvalPolicy, createNodeTools } from '../main/tools'
@@ -260,8 +260,10 @@ async function talk(
   let failure: TalkFailure | null = null
   const playback = { playedMs: (itemId: string) => player?.playedMs(itemId) ?? 0 }
 
+  // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+  const telemetry = new SpekoTelemetry({ fetch: deps.fetch ?? globalThis.fetch, log: debug })
   const session = new S2SSession({
-    mint: countedMint,
+    mint: telemetry.wrapMint(countedMint),
     socketFactory: deps.socketFactory ?? wsSocketFactory,
     config,
     playback,
@@ -465,6 +467,7 @@ async function talk(
     session.submitToolResult(event.callId, result.output, result.status)
   }
 
+  session.on((event) => telemetry.handle(event))
   session.on((event) => {
     try {
       handle(event)
@@ -497,6 +500,7 @@ async function talk(
       clearTimeout(timer)
     }
   } finally {
+    await telemetry.close().catch(() => undefined) // session.closed goes out before the run ends
     clearTimeout(timeout)
     clearInterval(ticker)
     process.removeListener('SIGINT', onSignal)

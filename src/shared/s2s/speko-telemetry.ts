@@ -144,11 +144,17 @@ export class SpekoTelemetry {
     }
   }
 
-  /** Ends every open report (session.closed) and waits for the reports still under way. */
-  async close(): Promise<void> {
+  /** Ends every open report (session.closed) and waits (at most maxWaitMs) for the reports under way. */
+  async close(maxWaitMs = 3000): Promise<void> {
     this.closed = true
     this.finishAll()
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
+    let timer: unknown
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(), maxWaitMs)))
+    const drained = (async () => {
+      while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
+    })()
+    await Promise.race([drained, cap])
+    clearTimeout(timer as never)
   }
 
   /** Reports sent and not yet answered (for tests and clean shutdown). */
