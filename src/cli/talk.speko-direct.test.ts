@@ -6,7 +6,9 @@
  * as the only subprotocol, usage reports reach the telemetry endpoint, the mint's Idempotency-Key
  * survives a lost reply, and unsupported upstreams fail with one clear line.
  */
+import { writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodeWav } from './wav'
 import type { SimHandle } from '../main/sim/common'
 import type { SimScript } from '../main/sim/script'
 import { startSpekoSim, type SpekoSimOptions } from '../main/sim/speko'
@@ -156,6 +158,22 @@ describe('earshot talk --provider speko with a provider_direct (xAI) session', (
     })
   }, 40_000)
 
+  it('--greeting makes the xAI agent speak first (response.create with the greeting as instructions)', async () => {
+    const silent = work.path('quiet.wav')
+    writeFileSync(silent, encodeWav(new Int16Array(48000 * 0.3), 48000))
+    await withSim({ greeting: 'Hi there, I am listening.', replyMs: 900, turns: [] }, DIRECT, async (sim) => {
+      const { args, files } = talkArgs('speko', silent, work, ['--timeout', '20', '--greeting', 'Hi there, I am listening.'])
+      const result = await runCli(args, sim.env, files)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const creates = texts(sim.wire.entries, 'in', 'response.create').map(json)
+      expect(creates).toHaveLength(1)
+      expect(creates[0]!.response.instructions).toContain('"Hi there, I am listening."')
+      expect(result.events.filter((l) => l.type === 'user')).toEqual([])
+      expect(result.events.find((l) => l.type === 'agent')).toMatchObject({ text: 'Hi there, I am listening.', interrupted: false })
+    })
+  }, 30_000)
+
   it('stops with one clear line naming what works when Speko picks an upstream Earshot does not speak yet', async () => {
     for (const directAdapter of ['google.live.v1', 'openai.realtime.v1'] as const) {
       await withSim({ turns: [] }, { transport: 'provider_direct', directAdapter }, async (sim) => {
@@ -166,7 +184,7 @@ describe('earshot talk --provider speko with a provider_direct (xAI) session', (
         expect(lines).toHaveLength(1)
         const name = directAdapter === 'google.live.v1' ? /Gemini Live \(google\.live\.v1\)/ : /OpenAI Realtime over WebRTC \(openai\.realtime\.v1\)/
         expect(lines[0]).toMatch(name)
-        expect(lines[0]).toMatch(/not support yet\. Use Speko with the xAI upstream .* or the OpenAI or AssemblyAI provider with your own key\.$/)
+        expect(lines[0]).toMatch(/not support yet\. What works today: Speko sessions on the xAI upstream .* or the OpenAI or AssemblyAI provider with your own key\.$/)
         expect(sim.connections).toBe(0)
       })
     }

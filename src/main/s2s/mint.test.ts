@@ -376,7 +376,7 @@ describe('mintSpeko', () => {
       const error = await mintError(mintSpeko({ ...options, baseUrl: server.base }))
       expect(error.code).toBe('provider_error')
       expect(error.message).toMatch(message)
-      expect(error.message).toMatch(/Speko with the xAI upstream.*OpenAI or AssemblyAI provider with your own key/)
+      expect(error.message).toMatch(/What works today: Speko sessions on the xAI upstream .* or the OpenAI or AssemblyAI provider with your own key\.$/)
     }
   })
 

@@ -441,7 +441,8 @@ function zodProblem(error: z.ZodError): string {
   return /^no "/.test(issue.message) ? issue.message : `"${path}" is not valid (${issue.message})`
 }
 
-const WORKING_CHOICES = 'Use Speko with the xAI upstream (Settings -> Speko -> upstream "xai"), or the OpenAI or AssemblyAI provider with your own key.'
+/** What works today, named in every unsupported-upstream message. */
+const WORKING_CHOICES = 'What works today: Speko sessions on the xAI upstream (xai.realtime.v1 over WebSocket) or proxied by Speko, or the OpenAI or AssemblyAI provider with your own key.'
 
 function spekoProxy(raw: Record<string, unknown>, options: SpekoMintOptions): SessionCredential {
   const parsed = SpekoProxyReply.safeParse(raw)

@@ -91,6 +91,6 @@ describe('session:start with a provider_direct Speko answer', () => {
     expect(reply.ok).toBe(false)
     if (reply.ok) return
     expect(reply.error).toMatchObject({ code: 'provider_error' })
-    expect(reply.error.message).toMatch(/Gemini Live \(google\.live\.v1\).*not support yet\. Use Speko with the xAI upstream/)
+    expect(reply.error.message).toMatch(/Gemini Live \(google\.live\.v1\).*not support yet\. What works today: Speko sessions on the xAI upstream/)
   })
 })
