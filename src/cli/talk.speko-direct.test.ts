@@ -65,7 +65,7 @@ function checkDirect(sim: SimHandle) {
   expect(reports.length).toBeGreaterThanOrEqual(2)
   for (const r of reports) expect(r).toMatchObject({ sessionId: minted.sessionId, token: minted.telemetry.token })
   const events = reports.flatMap((r) => r.events)
-  const usage = events.filter((e) => e.type === 'usage.reported')
+  const usage = events.filter((e) => e.type === 'usage.reported') as Array<Record<string, any>>
   expect(usage.map((e) => e.event_id)).toEqual(usage.map((_, i) => `${minted.attemptId}:usage.reported:${i + 1}`))
   for (const e of usage) {
     expect(e).toMatchObject({ session_id: minted.sessionId, attempt_id: minted.attemptId, data: { unit: 'duration_seconds' } })
