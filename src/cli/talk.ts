@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { Conversation, type AudioPort, type ConversationEvent } from '../shared/conversation'
-import { createAdapter, floatToInt16, int16ToFloat, Resampler } from '../shared/s2s'
+import { createAdapter, floatToInt16, int16ToFloat, Resampler, SpekoTelemetry } from '../shared/s2s'
 import type { ProtocolId, S2SError, SessionCredential, SocketFactory } from '../shared/s2s/types'
 import { defaultSettings, type Settings } from '../shared/settings/schema'
 import { approvalPolicy, createNodeTools } from '../main/tools'
@@ -338,13 +338,15 @@ async function talk(
     },
     reporter: { playedMs: (itemId: string) => player?.playedMs(itemId) ?? 0 },
   }
+  // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+  const telemetry = new SpekoTelemetry({ fetch: deps.fetch ?? globalThis.fetch, log: debug })
   const conversation = new Conversation({
     audio,
     policy: options.ptt ? 'push-to-talk' : 'provider-vad',
     session: {
       socketFactory: deps.socketFactory ?? wsSocketFactory,
       createAdapter,
-      open: async () => ({ config, mint, provider, model: config.model }),
+      open: async () => ({ config, mint: telemetry.wrapMint(mint), provider, model: config.model }),
     },
     tools: {
       run: async (call) => {
@@ -553,6 +555,9 @@ async function talk(
   }
 
   conversation.on((event) => {
+    if (event.type !== 'transcript' && event.type !== 'state' && event.type !== 'start-failed' && event.type !== 'tool.finished') telemetry.handle(event)
+  })
+  conversation.on((event) => {
     try {
       handle(event)
     } catch (error) {
@@ -588,6 +593,7 @@ async function talk(
       clearTimeout(timer)
     }
   } finally {
+    await telemetry.close().catch(() => undefined) // session.closed goes out before the run ends
     clearTimeout(timeout)
     clearInterval(ticker)
     process.removeListener('SIGINT', onSignal)

@@ -4,8 +4,11 @@
  * Pure TypeScript: runs in the renderer (browser WebSocket) and in Node (`ws`) alike.
  */
 
-/** Wire protocols Earshot speaks. Demo mode speaks one of them to a local simulator. */
-export type ProtocolId = 'openai' | 'assemblyai' | 'speko'
+/**
+ * Wire protocols Earshot speaks. Demo mode speaks one of them to a local simulator. 'xai' is the
+ * xAI realtime protocol, reached through a Speko provider_direct session (adapter xai.realtime.v1).
+ */
+export type ProtocolId = 'openai' | 'assemblyai' | 'speko' | 'xai'
 
 export type SessionStatus =
   | 'idle'
@@ -61,6 +64,29 @@ export interface SessionCredential {
   outputSampleRate: number
   /** Provider session id where the mint returns one (Speko). */
   sessionId?: string
+  /**
+   * Speko provider_direct sessions: where and how the client reports usage (see
+   * shared/s2s/speko-telemetry.ts). Absent for every other credential.
+   */
+  telemetry?: SessionTelemetry
+  /**
+   * Speko provider_direct sessions: what Speko resolved for the upstream session (voice,
+   * instructions, tools). The adapter configures the upstream with these where present.
+   */
+  upstreamSession?: { voice?: string; instructions?: string; tools?: ToolDeclaration[] }
+}
+
+/** Usage reporting for a Speko provider_direct session (the mint reply's telemetry + ids). */
+export interface SessionTelemetry {
+  /** http(s) URL the reports are POSTed to. */
+  url: string
+  /** Bearer token for the reports (not the API key). */
+  token: string
+  flushIntervalMs: number
+  sessionId: string
+  attemptId: string
+  /** The reservation's authorizedDurationSeconds, in ms: reported duration never exceeds it. */
+  authorizedDurationMs: number
 }
 
 /** A tool as declared to the model (JSON Schema parameters, generated from zod in main). */

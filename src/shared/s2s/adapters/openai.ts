@@ -64,6 +64,7 @@ import type {
   AdapterHost,
   AdapterStartOptions,
   ConversationTurn,
+  ProtocolId,
   ProviderAdapter,
   ResumeState,
   S2SEvent,
@@ -151,14 +152,15 @@ export function trimHistory(history: readonly ConversationTurn[]): ConversationT
 }
 
 export class OpenAIAdapter implements ProviderAdapter {
-  readonly protocol = 'openai' as const
+  /** A subclass speaking an OpenAI-compatible dialect (xai.ts) names its own protocol. */
+  readonly protocol: ProtocolId = 'openai'
   readonly renewAfterMs: number | null
 
   private host: AdapterHost | null = null
   private started = false
   private readyEmitted = false
   /** The server cancels on speech itself (turn_detection.interrupt_response, our default). */
-  private serverInterrupts = true
+  protected serverInterrupts = true
   private activeResponseId: string | null = null
   /** We sent response.create and have not seen its response.created yet. */
   private createInFlight = false
@@ -191,7 +193,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.turnTaking = config.turnTaking ?? 'auto'
     this.uncommittedSamples = 0
     this.replyWanted = false
-    this.send(buildSessionUpdate({ ...config, turnTaking: this.turnTaking }))
+    this.send(this.sessionUpdate({ ...options, config: { ...config, turnTaking: this.turnTaking } }))
     const history = trimHistory(options.history ?? [])
     for (const turn of history) {
       this.send({
@@ -256,7 +258,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     if (mode === this.turnTaking) return
     this.turnTaking = mode
     if (!this.started || !this.config) return
-    this.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: turnDetectionFor(this.config, mode) } } } })
+    this.send(this.turnTakingUpdate(this.config, mode))
   }
 
   /**
@@ -328,7 +330,17 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   // -------------------------------------------------------------------------------------------
 
-  private dispatch(type: string, ev: Json): void {
+  /** The first frame sent on open (a dialect overrides it with its own session shape). */
+  protected sessionUpdate(options: AdapterStartOptions): Json {
+    return buildSessionUpdate(options.config)
+  }
+
+  /** The session.update that switches turn taking mid-session (a dialect may place it elsewhere). */
+  protected turnTakingUpdate(config: SessionConfig, mode: TurnTaking): Json {
+    return { type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: turnDetectionFor(config, mode) } } } }
+  }
+
+  protected dispatch(type: string, ev: Json): void {
     switch (type) {
       case 'session.created':
       case 'session.updated':
@@ -688,7 +700,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.host?.send(JSON.stringify(frame))
   }
 
-  private emit(event: S2SEvent): void {
+  protected emit(event: S2SEvent): void {
     this.host?.emit(event)
   }
 
