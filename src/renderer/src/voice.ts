@@ -10,7 +10,7 @@ import { AudioEngine, MicrophoneError } from '../audio'
 import type { EarshotApi } from '../../shared/ipc/api'
 import type { DesktopStatus, PttCommand } from '../../shared/ipc/channels/desktop'
 import { Conversation, ConversationStartError, type AudioPort, type ConversationEvent, type SessionPort, type ToolsPort } from '../../shared/conversation'
-import { createAdapter } from '../../shared/s2s'
+import { createAdapter, SpekoTelemetry } from '../../shared/s2s'
 import type { SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/types'
 import type { Settings } from '../../shared/settings/schema'
 import type { PendingConfirmation } from '../../shared/tools/types'
@@ -87,6 +87,8 @@ export class VoiceController {
       tools: this.toolsPort(),
       session: this.sessionPort(options.socketFactory ?? browserSocket),
       policy: 'push-to-talk',
+      // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+      telemetry: new SpekoTelemetry({ fetch: (url, init) => fetch(url, init), log: this.log }),
       log: this.log,
     })
     engine.setSink({

@@ -18,7 +18,7 @@
 import { S2SSession, type TimerLike } from '../s2s/session'
 import type { S2SError, S2SEvent, SessionStatus, TurnTaking } from '../s2s/types'
 import type { PendingConfirmation } from '../tools/types'
-import { ConversationStartError, type AudioPort, type SessionPort, type ToolsPort, type TurnPolicy, type TurnSink } from './ports'
+import { ConversationStartError, type AudioPort, type SessionPort, type SessionTelemetry, type ToolsPort, type TurnPolicy, type TurnSink } from './ports'
 import { initialTranscript, reduceTranscript, type Entry, type ErrorAction, type TranscriptChange, type TranscriptInput, type TranscriptState } from './transcript'
 
 /** A session nobody talked to for this long is closed (reopened on the next press). */
@@ -53,6 +53,7 @@ export interface ConversationOptions {
   session: SessionPort
   policy: TurnPolicy
   sink?: TurnSink
+  telemetry?: SessionTelemetry
   now?: () => number
   timers?: TimerLike
   idleCloseMs?: number
@@ -295,6 +296,7 @@ export class Conversation {
     for (const off of this.offs.splice(0)) off()
     this.clearIdle()
     await this.sessionValue?.close().catch(() => undefined)
+    await this.options.telemetry?.close().catch(() => undefined)
   }
 
   /** Shows an error in the transcript (the window's own problems, e.g. a muted microphone). */
@@ -316,7 +318,7 @@ export class Conversation {
     if (this.disposed) return null
     const session = new S2SSession({
       ...this.options.sessionOptions,
-      mint: opened.mint,
+      mint: this.options.telemetry ? this.options.telemetry.wrapMint(opened.mint) : opened.mint,
       socketFactory: this.options.session.socketFactory,
       config: { ...opened.config, turnTaking: this.turnTaking },
       playback: this.audio.reporter,
@@ -351,6 +353,11 @@ export class Conversation {
 
   private onEvent(session: S2SSession, event: S2SEvent): void {
     if (session !== this.sessionValue) return
+    try {
+      this.options.telemetry?.handle(event)
+    } catch (error) {
+      this.options.log?.(`telemetry: ${String(error)}`)
+    }
     switch (event.type) {
       case 'status':
         if (event.status === 'reconnecting') this.ready = false
