@@ -20,7 +20,7 @@ import type { VadAssets, VadInMessage, VadOutMessage } from './protocol'
 export interface SpeechGateOptions extends Partial<SpeechGateParams> {
   /** Start with this wake phrase on (null / absent: any speech opens the gate). */
   wakePhrase?: WakePhraseId | null
-  /** Replaces bundled file URLs (tests use it to make a model go missing). */
+  /** Replaces bundled file URLs (tests use it to make a model go missing); `wake` replaces every phrase's files. */
   assets?: Partial<VadAssets>
   /** How long create() waits for the worker to load its models. Default 30 s. */
   loadTimeoutMs?: number
@@ -60,7 +60,7 @@ export class SpeechGate {
   private currentState: SpeechGateState = 'listening'
   private failure: SpeechGateError | null = null
   private phrase: WakePhraseId | null
-  private readonly assets: VadAssets
+  private readonly overrides: Partial<VadAssets>
   /** Resolves once the models are loaded; rejects with a SpeechGateError. */
   readonly ready: Promise<void>
   /** Milliseconds the worker took to load the runtime and models. */
@@ -95,8 +95,10 @@ export class SpeechGate {
       wake: (score, seq) => this.emit('wake', { score, seq, at: Date.now() }),
     })
     this.core.setWakePhrase(wakePhrase !== null)
-    const bundled = bundledAssets(wakePhrase)
-    this.assets = { ...bundled, ...assets }
+    this.overrides = assets ?? {}
+    const bundled = bundledAssets(null)
+    const wake = wakePhrase ? (this.overrides.wake ?? wakeAssets(wakePhrase)) : undefined
+    const initial: VadAssets = { wasm: this.overrides.wasm ?? bundled.wasm, vad: this.overrides.vad ?? bundled.vad, ...(wake ? { wake } : {}) }
     this.worker = new Worker(new URL('./vad.worker.ts', import.meta.url), { type: 'module', name: 'earshot-vad' })
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(new SpeechGateError('worker-failed', `the speech detector did not load within ${loadTimeoutMs} ms`)), loadTimeoutMs)
@@ -123,7 +125,7 @@ export class SpeechGate {
     })
     // Nobody may be listening to `ready` (create() is); the rejection is reported there.
     this.ready.catch(() => {})
-    this.post({ type: 'init', assets: this.assets })
+    this.post({ type: 'init', assets: initial })
   }
 
   get state(): SpeechGateState {
@@ -197,7 +199,7 @@ export class SpeechGate {
     this.core.setWakePhrase(phrase !== null)
     this.wakeWaiter?.reject(new SpeechGateError('model-invalid', 'superseded by another wake-phrase change'))
     const done = new Promise<void>((resolve, reject) => (this.wakeWaiter = { resolve, reject }))
-    this.post({ type: 'wake', wake: phrase ? wakeAssets(phrase) : null })
+    this.post({ type: 'wake', wake: phrase ? (this.overrides.wake ?? wakeAssets(phrase)) : null })
     return done
   }
 
