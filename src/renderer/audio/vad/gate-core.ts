@@ -216,7 +216,9 @@ export class SpeechGateCore {
       this.runStart = null
       this.sinceSpeechMs += ms
     }
+    let onset = false
     if (!this.segment && this.run >= p.onsetMs) {
+      onset = true
       this.segment = true
       this.segmentStart = this.runStart
       this.quietMs = 0
@@ -252,7 +254,8 @@ export class SpeechGateCore {
     if (!this.suppressed) {
       if (!this.wakeOn && this.segment) reason = 'speech'
       else if (this.wakeOn && wakeHit) reason = 'wake'
-      else if (followUp && this.segment) reason = 'follow-up'
+      // Only speech that starts inside the window (not the tail of speech that did not open it).
+      else if (followUp && onset) reason = 'follow-up'
     }
     if (this.wakeOn && this.followUpLeftMs > 0 && reason !== 'follow-up') this.followUpLeftMs = Math.max(0, this.followUpLeftMs - ms)
     if (!reason) return
