@@ -35,7 +35,8 @@ export interface Verdict {
 }
 
 export interface SpeechGateParams {
-  /** Audio released ahead of the first speech frame when the gate opens (>= 500 recommended). */
+  /** Audio released ahead of the first speech frame when the gate opens. The VAD notices a soft
+   *  onset (a fricative) up to ~150 ms late, so 800 keeps >= 500 ms ahead of the first sound. */
   preRollMs: number
   /** Consecutive speech needed to open (filters clicks and other short sounds). */
   onsetMs: number
@@ -56,7 +57,7 @@ export interface SpeechGateParams {
 }
 
 export const DEFAULT_GATE_PARAMS: SpeechGateParams = {
-  preRollMs: 600,
+  preRollMs: 800,
   onsetMs: 60,
   hangoverMs: 800,
   threshold: 0.5,
