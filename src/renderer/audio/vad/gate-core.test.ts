@@ -154,7 +154,7 @@ describe('speech gate: wake phrase and follow-up', () => {
     const h = harness({ preRollMs: 600, wakeThreshold: 0.5, wakeRingMs: 3000 })
     h.core.setWakePhrase(true)
     h.feed(100, quiet)
-    h.feed(200, voice, { wake: 0.1 })
+    h.feed(200, { vad: 0.95, wake: 0.1 })
     expect(h.out).toHaveLength(0)
     h.feed(100, quiet)
     const speechAt = h.feed(40, voice) // "hey jarvis, what ..."

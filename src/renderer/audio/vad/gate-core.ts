@@ -58,7 +58,7 @@ export interface SpeechGateParams {
 
 export const DEFAULT_GATE_PARAMS: SpeechGateParams = {
   preRollMs: 800,
-  onsetMs: 60,
+  onsetMs: 40,
   hangoverMs: 800,
   threshold: 0.5,
   negativeThreshold: 0.35,

@@ -4,7 +4,7 @@
 // probability, phrase score). It decides nothing: the gate does (gate-core.ts).
 import * as ort from 'onnxruntime-web/wasm'
 import { Resampler, int16ToFloat } from '../../../shared/s2s/pcm'
-import { SILERO_WINDOW, SileroVad, VAD_RATE, WAKE_CHUNK, WakeWord, type OrtLike } from './models'
+import { SILERO_WINDOW, SileroVad, SpeechStream, VAD_RATE, WakeWord, type OrtLike } from './models'
 import type { VadAssets, VadErrorCode, VadInMessage, VadOutMessage } from './protocol'
 
 interface WorkerScope {
@@ -44,14 +44,10 @@ function classify(error: unknown, fallback: VadErrorCode): LoadError {
   return new LoadError(fallback, message)
 }
 
-let vad: SileroVad | null = null
+let stream: SpeechStream | null = null
 let wake: WakeWord | null = null
 let runtimeReady = false
 let resampler: Resampler | null = null
-const vadBuf = new Float32Array(SILERO_WINDOW)
-let vadFill = 0
-const wakeBuf = new Float32Array(WAKE_CHUNK)
-let wakeFill = 0
 
 async function startRuntime(assets: VadAssets): Promise<void> {
   if (runtimeReady) return
@@ -88,6 +84,7 @@ async function init(assets: VadAssets): Promise<void> {
   const started = performance.now()
   await startRuntime(assets)
   const model = await fetchBytes(assets.vad, 'The speech detector model (Silero VAD)')
+  let vad: SileroVad
   try {
     vad = await SileroVad.load(ort as unknown as OrtLike, model)
     // A first run compiles the kernels, so the first real frame is not the slow one.
@@ -97,36 +94,19 @@ async function init(assets: VadAssets): Promise<void> {
     throw classify(error, 'model-invalid')
   }
   if (assets.wake) wake = await loadWake(assets.wake)
+  stream = new SpeechStream(vad, wake)
   post({ type: 'ready', loadMs: performance.now() - started, wake: wake !== null })
 }
 
 async function frame(seq: number, rate: number, pcm: Int16Array): Promise<void> {
   const started = performance.now()
-  if (!vad) return
+  if (!stream) return
   if (!resampler || resampler.inRate !== rate) {
     resampler = new Resampler(rate, VAD_RATE)
-    vadFill = 0
-    wakeFill = 0
+    stream.reset()
   }
-  const samples = resampler.process(int16ToFloat(pcm))
-  let prob: number | null = null
-  let score: number | null = null
-  for (let i = 0; i < samples.length; i++) {
-    const v = samples[i] as number
-    vadBuf[vadFill++] = v
-    if (vadFill === SILERO_WINDOW) {
-      vadFill = 0
-      prob = await vad.process(vadBuf)
-    }
-    if (wake) {
-      wakeBuf[wakeFill++] = v
-      if (wakeFill === WAKE_CHUNK) {
-        wakeFill = 0
-        score = await wake.process(wakeBuf)
-      }
-    }
-  }
-  post({ type: 'verdict', seq, vad: prob, wake: score, ms: performance.now() - started })
+  const verdict = await stream.push(resampler.process(int16ToFloat(pcm)))
+  post({ type: 'verdict', seq, vad: verdict.vad, wake: verdict.wake, ms: performance.now() - started })
 }
 
 // Messages are handled one at a time, in order.
@@ -149,9 +129,10 @@ scope.onmessage = (event) => {
           const old = wake
           wake = null
           await old?.release()
+          stream?.setWake(null)
           if (m.wake) {
             wake = await loadWake(m.wake)
-            wakeFill = 0
+            stream?.setWake(wake)
           }
           post({ type: 'wake-ready', wake: wake !== null, loadMs: performance.now() - started })
         } catch (error) {
@@ -168,11 +149,8 @@ scope.onmessage = (event) => {
         }
         break
       case 'reset':
-        vad?.reset()
-        wake?.reset()
+        stream?.reset()
         resampler = null
-        vadFill = 0
-        wakeFill = 0
         break
     }
   })

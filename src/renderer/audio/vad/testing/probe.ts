@@ -81,7 +81,7 @@ class VadProbe {
     try {
       const gate = await SpeechGate.create(options)
       this.gate = gate
-      gate.on('frame', ({ pcm, info }) => this.out.push({ seq: info.seq, preroll: info.preroll, rms: info.rms, at: Date.now() }))
+      gate.on('frame', ({ info }) => this.out.push({ seq: info.seq, preroll: info.preroll, rms: info.rms, at: Date.now() }))
       gate.on('open', (e) => this.opens.push(e))
       gate.on('close', (e) => this.closes.push(e))
       gate.on('wake', (e) => this.wakes.push({ score: e.score, seq: e.seq }))
