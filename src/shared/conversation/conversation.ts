@@ -215,9 +215,9 @@ export class Conversation {
     this.sessionValue?.setTurnTaking(this.turnTaking)
     if (policy === 'provider-vad') {
       // A press in progress simply goes on as open-microphone audio: the provider's VAD now ends it.
+      // (Whoever chose the policy opens the microphone, or feeds audio through a local speech gate.)
       this.pressedAt = null
       if (this.releasing) this.releasing = null
-      if (!wasCapturing) this.openMicrophone()
     } else if (wasCapturing) {
       // Leaving the open microphone: whatever was being said is left to the provider to end.
       this.releasing = null
@@ -451,9 +451,15 @@ export class Conversation {
     }
   }
 
+  /** Something happened that counts as use (a local speech gate opened or closed): the idle clock starts again. */
+  activity(): void {
+    this.armIdle()
+  }
+
   private armIdle(): void {
     this.clearIdle()
-    if (this.stateValue.policy !== 'push-to-talk' || !this.sessionValue) return
+    // An open microphone (provider VAD, capture on) keeps its session; everything else closes when idle.
+    if (!this.sessionValue || (this.stateValue.policy === 'provider-vad' && this.stateValue.capturing)) return
     const ms = this.options.idleCloseMs ?? IDLE_CLOSE_MS
     this.idleTimer = this.timers.setTimeout(() => {
       this.idleTimer = null
