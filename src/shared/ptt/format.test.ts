@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAccelerator, hotkeyPlatform, spokenAccelerator } from './format'
+import { formatAccelerator, formatHotkeysIn, hotkeyPlatform, spokenAccelerator } from './format'
 
 describe('formatAccelerator (hotkeys the way the OS writes them)', () => {
   it('writes the default hotkey as macOS and Windows/Linux do', () => {
@@ -35,5 +35,13 @@ describe('formatAccelerator (hotkeys the way the OS writes them)', () => {
     expect(spokenAccelerator('CommandOrControl+Shift+Space', 'linux')).toBe('Ctrl Shift Space')
     expect(hotkeyPlatform('darwin')).toBe('darwin')
     expect(hotkeyPlatform('freebsd')).toBe('other')
+  })
+})
+
+describe('formatHotkeysIn', () => {
+  it('rewrites accelerators inside main\'s sentences and leaves other words alone', () => {
+    expect(formatHotkeysIn('CommandOrControl+Shift+Space is already taken by another app.', 'darwin')).toBe('⌘⇧Space is already taken by another app.')
+    expect(formatHotkeysIn('CommandOrControl+Alt+J cannot be watched for key-up; it works as a toggle.', 'win32')).toBe('Ctrl+Alt+J cannot be watched for key-up; it works as a toggle.')
+    expect(formatHotkeysIn('Add Control or Alt.', 'linux')).toBe('Add Control or Alt.')
   })
 })

@@ -63,3 +63,13 @@ export function spokenAccelerator(accelerator: string, platform: HotkeyPlatform)
   const words: Record<Modifier, string> = { meta: 'Command', ctrl: 'Control', alt: 'Option', altgr: 'Option', shift: 'Shift' }
   return [...MAC_ORDER.filter((m) => parsed.modifiers.includes(m)).map((m) => words[m]), parsed.key].join(' ')
 }
+
+const ACCELERATOR_IN_TEXT = /\b(?:(?:CommandOrControl|CmdOrCtrl|Command|Cmd|Control|Ctrl|Alt|Option|AltGr|Shift|Super|Meta)\+)+(?:F\d{1,2}|num\w+|[A-Za-z]\w*|\d|[-=[\]\\;',./`])/g
+
+/**
+ * Rewrites every accelerator inside a sentence (main's hotkey problems, say "CommandOrControl+
+ * Shift+Space is already taken") the way the OS writes hotkeys.
+ */
+export function formatHotkeysIn(text: string, platform: HotkeyPlatform): string {
+  return text.replace(ACCELERATOR_IN_TEXT, (match) => formatAccelerator(match, platform))
+}
