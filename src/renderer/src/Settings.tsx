@@ -606,7 +606,9 @@ function PttSection({ settings, desktop, platform }: { settings: Settings; deskt
           {hk && hk.problems.length > 0 && (
             <div className="warn small">
               {hk.problems.map((p) => (
-                <p key={p.code}>{formatHotkeysIn(p.message, os)}</p>
+                <p key={p.code}>
+                  <CommandText text={formatHotkeysIn(p.message, os)} />
+                </p>
               ))}
               {!hk.holdAvailable && (
                 <p>
@@ -617,6 +619,37 @@ function PttSection({ settings, desktop, platform }: { settings: Settings; deskt
           )}
         </div>
       </section>
+    </>
+  )
+}
+
+const COMMAND_IN_TEXT = /("?)((?:[^\s"]*earshot[^\s"]*\s)?--(?:toggle|ptt-down|ptt-up|show))\1/gi
+
+/**
+ * Help text with the commands a user types (`earshot --toggle`) kept whole: each one is a <code>
+ * that never breaks across lines (and scrolls rather than being cut off in a narrow window).
+ */
+export function CommandText({ text }: { text: string }) {
+  const parts: Array<string | { command: string }> = []
+  let last = 0
+  for (const match of text.matchAll(COMMAND_IN_TEXT)) {
+    const at = match.index ?? 0
+    if (at > last) parts.push(text.slice(last, at))
+    parts.push({ command: match[2] as string })
+    last = at + match[0].length
+  }
+  if (last < text.length) parts.push(text.slice(last))
+  return (
+    <>
+      {parts.map((part, i) =>
+        typeof part === 'string' ? (
+          part
+        ) : (
+          <code key={i} className="command">
+            {part.command}
+          </code>
+        ),
+      )}
     </>
   )
 }
