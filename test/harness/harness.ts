@@ -160,6 +160,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const browser = await launchBrowser(options)
   const context = browser.context
+  // What the app's permission check handler answers for its own origin (src/main/electron/security.ts):
+  // the microphone is granted, so every window (the settings window too) may list the devices.
+  if (!options.denyMicrophone && !options.noMicrophone) await context.grantPermissions(['microphone'], { origin })
   page = context.pages()[0] ?? (await context.newPage())
   const ownPage = page
   const ipc: IpcRecord[] = []

@@ -691,12 +691,12 @@ function ToolPermissions({ view, tools, run }: { view: ToolSettingsView; tools: 
         const id = `perm-${tool.name}`
         const askLabel = tool.risk === 'read' ? 'Allowed' : 'Ask every time'
         const hint =
-          tool.risk === 'read'
-            ? 'Runs without asking: it only reads.'
-            : tool.risk === 'external'
-              ? 'Always asks: it reaches outside your computer.'
-              : value === 'always'
-                ? 'Runs without asking (you chose "Always allow" on a request).'
+          value === 'always'
+            ? 'Runs without asking (you chose "Always allow" on a request). "Ask every time" withdraws it.'
+            : tool.risk === 'read'
+              ? 'Runs without asking: it only reads.'
+              : tool.risk === 'external'
+                ? 'Always asks: it reaches outside your computer.'
                 : '"Always allow" is chosen on a request, not here.'
         return (
           <li key={tool.name} className="tool-row" data-tool={tool.name}>
@@ -720,7 +720,7 @@ function ToolPermissions({ view, tools, run }: { view: ToolSettingsView; tools: 
               }}
             >
               <option value="ask">{askLabel}</option>
-              {tool.risk === 'write' && (
+              {(tool.risk === 'write' || value === 'always') && (
                 <option value="always" disabled={value !== 'always'}>
                   Always allow
                 </option>
