@@ -62,7 +62,7 @@ export function aKey(provider: KeyedProvider): string {
   return `${/^[AEIOU]/i.test(owner) ? 'An' : 'A'} ${owner} key`
 }
 
-export function ProviderCard({ settings, keys, headingLevel = 2 }: { settings: Settings; keys: KeyStatus; headingLevel?: 2 | 3 }) {
+export function ProviderCard({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
   const provider = settings.provider
   const [draft, setDraft] = useState('')
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null)
@@ -109,11 +109,10 @@ export function ProviderCard({ settings, keys, headingLevel = 2 }: { settings: S
     memory: 'kept in memory until Earshot quits',
     none: '',
   }
-  const Heading = headingLevel === 2 ? 'h2' : 'h3'
 
   return (
     <section className={`card key-card${rejected ? ' rejected' : ''}`} aria-labelledby="provider-heading" data-testid="key-card" data-rejected={rejected ? 'true' : 'false'}>
-      <Heading id="provider-heading">Provider and key</Heading>
+      <h2 id="provider-heading">Provider and key</h2>
       <label className="field">
         <span>Speech-to-speech provider</span>
         <select value={provider} onChange={(event) => choose(event.target.value as ProviderId)} data-testid="provider-select">
@@ -305,10 +304,10 @@ function ProviderSection({ settings, keys }: { settings: Settings; keys: KeyStat
   const models = p === 'speko' ? modelsFor('speko', s.speko.upstream) : modelsFor(p)
   return (
     <>
-      <ProviderCard settings={settings} keys={keys} headingLevel={3} />
+      <ProviderCard settings={settings} keys={keys} />
       {(p === 'openai' || p === 'speko') && (
         <section className="card" aria-labelledby="model-heading">
-          <h3 id="model-heading">Model</h3>
+          <h2 id="model-heading">Model</h2>
           {models ? (
             <CatalogSetting label="Model" path={['providers', p, 'model']} value={s[p].model} entries={models} hint="Takes effect from the next conversation." />
           ) : (
@@ -326,7 +325,7 @@ function VoiceSection({ settings }: { settings: Settings }) {
   const voices = p === 'speko' ? voicesFor('speko', s.speko.upstream) : voicesFor(p)
   return (
     <section className="card" aria-labelledby="assistant-heading">
-      <h3 id="assistant-heading">How {PROVIDER_LABELS[p].replace(/ \(.*\)$/, '')} sounds</h3>
+      <h2 id="assistant-heading">How {PROVIDER_LABELS[p].replace(/ \(.*\)$/, '')} sounds</h2>
       {p !== 'demo' &&
         (voices ? (
           <CatalogSetting label="Voice" path={['providers', p, 'voice']} value={s[p].voice} entries={voices} hint="Used from the next conversation (a provider cannot change the voice mid-conversation)." />
@@ -412,7 +411,7 @@ function AudioSection({ settings }: { settings: Settings }) {
   return (
     <>
       <section className="card" aria-labelledby="devices-heading">
-        <h3 id="devices-heading">Microphone and speaker</h3>
+        <h2 id="devices-heading">Microphone and speaker</h2>
         <label className="field">
           <span>Microphone</span>
           <select id={MIC_SELECT_ID} data-testid="mic-select" value={a.inputDeviceId ?? ''} onChange={(e) => void update(['audio', 'inputDeviceId'], e.target.value || null).then(setError)}>
@@ -457,7 +456,7 @@ function AudioSection({ settings }: { settings: Settings }) {
         ))}
       </section>
       <section className="card" aria-labelledby="sounds-heading">
-        <h3 id="sounds-heading">Sounds</h3>
+        <h2 id="sounds-heading">Sounds</h2>
         <p className="muted small" id="sounds-hint">
           Short sounds when Earshot starts and stops listening, when a tool asks for your permission, and when something goes wrong, so you know without looking, even
           from another app.
@@ -529,7 +528,7 @@ function PttSection({ settings, desktop, platform }: { settings: Settings; deskt
   return (
     <>
       <section className="card" aria-labelledby="listening-heading">
-        <h3 id="listening-heading">How Earshot listens</h3>
+        <h2 id="listening-heading">How Earshot listens</h2>
         <Switch
           checked={alwaysListening}
           onChange={(on) => void window.earshot.desktop.setAlwaysListening({ enabled: on }).catch((err: unknown) => setError(errorText(err)))}
@@ -549,7 +548,7 @@ function PttSection({ settings, desktop, platform }: { settings: Settings; deskt
         )}
       </section>
       <section className="card" aria-labelledby="ptt-heading">
-        <h3 id="ptt-heading">The hotkey</h3>
+        <h2 id="ptt-heading">The hotkey</h2>
         <label className="field">
           <span>Mode</span>
           <select value={settings.hotkey.mode} onChange={(e) => void apply(current, e.target.value as Settings['hotkey']['mode'])} data-testid="ptt-mode">
@@ -756,7 +755,7 @@ function ToolsSection({ settings }: { settings: Settings }) {
   return (
     <>
       <section className="card" aria-labelledby="tools-heading">
-        <h3 id="tools-heading">What Earshot may do</h3>
+        <h2 id="tools-heading">What Earshot may do</h2>
         <p className="muted small">Requests you do not answer are denied after {view.confirmTimeoutSeconds} seconds.</p>
         <ToolPermissions view={view} tools={tools} run={run} />
       </section>
@@ -767,7 +766,7 @@ function ToolsSection({ settings }: { settings: Settings }) {
       */}
       <div data-slot="mcp-servers" />
       <section className="card" aria-labelledby="folders-heading">
-        <h3 id="folders-heading">Folders Earshot may search</h3>
+        <h2 id="folders-heading">Folders Earshot may search</h2>
         {view.searchFolders.length === 0 && <p className="muted small">None yet.</p>}
         <ul className="plain">
           {view.searchFolders.map((path) => (
@@ -817,7 +816,7 @@ function AuditLog() {
   return (
     <section className="card" aria-labelledby="audit-heading">
       <div className="row spread">
-        <h3 id="audit-heading">Tool activity</h3>
+        <h2 id="audit-heading">Tool activity</h2>
         <button type="button" className="secondary" onClick={load}>
           Refresh
         </button>
@@ -846,7 +845,7 @@ function PrivacySection({ settings, keys }: { settings: Settings; keys: KeyStatu
   return (
     <>
       <section className="card" aria-labelledby="leaves-heading">
-        <h3 id="leaves-heading">What leaves this computer</h3>
+        <h2 id="leaves-heading">What leaves this computer</h2>
         <ul className="bullets">
           <li>
             Your voice goes to {PROVIDER_LABELS[settings.provider].replace(/ \(.*\)$/, '')}
@@ -875,7 +874,7 @@ function AboutSection({ settings, desktop, info }: { settings: Settings; desktop
   const login = desktop?.launchAtLogin
   return (
     <section className="card" aria-labelledby="app-heading">
-      <h3 id="app-heading">Earshot {info ? info.version : ''}</h3>
+      <h2 id="app-heading">Earshot {info ? info.version : ''}</h2>
       <p className="muted">A voice assistant for your desktop: hold a hotkey in any app, talk, and it answers aloud and acts on your computer when you allow it.</p>
       <label className="check">
         <input type="checkbox" checked={settings.launchAtLogin} disabled={login ? !login.supported : false} onChange={(e) => void update(['launchAtLogin'], e.target.checked).then(setError)} />
