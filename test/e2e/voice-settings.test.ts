@@ -175,7 +175,7 @@ describe('settings in the voice window', () => {
     await expect.poll(() => talk.getAttribute('aria-pressed')).toBe('false')
   })
 
-  it('"Always allow" remembers a tool, shows it on the tool's row in settings, and the audit log lists the call', async () => {
+  it('"Always allow" remembers a tool, shows it on the row of the tool in settings, and the audit log lists the call', async () => {
     const opened: string[] = []
     harness = await withSim(
       { turns: [{ user: 'Open example', toolCalls: [{ name: 'open_url', arguments: { url: 'https://example.com/always' } }], reply: 'Opened it.', replyMs: 600 }] },
