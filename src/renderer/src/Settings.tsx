@@ -334,7 +334,7 @@ function VoiceSection({ settings }: { settings: Settings }) {
         ))}
       {p !== 'demo' && (
         <p className="muted small" data-testid="voice-preview-note">
-          No preview: {KEY_OWNER[p]} offers no voice samples outside a paid conversation. You hear the voice when you next talk.
+          No preview: {KEY_OWNER[p]} offers no voice samples Earshot can play without starting a paid conversation. You hear the voice when you next talk.
         </p>
       )}
       {p !== 'demo' && <TextSetting label="Instructions" path={['providers', p, 'instructions']} value={s[p].instructions} multiline hint="Empty: Earshot's default personality." />}
