@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SETTINGS_SECTIONS } from '../../src/shared/ipc/channels/app'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
-import { startHarness, type Harness } from '../harness/harness'
+import { ROOT, startHarness, type Harness } from '../harness/harness'
 
 let tmp = ''
 let speech = ''
@@ -81,6 +81,8 @@ describe('axe-core: no serious or critical violations', () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
       found.push(...(await serious(page, `voice window (${scheme})`)))
+      await page.setViewportSize({ width: 1100, height: 720 })
+      await page.screenshot({ path: join(ROOT, 'out/test/screenshots', `voice-window-tool-waiting-${scheme}.png`) })
     }
     const settings = await harness.openSettings('provider')
     await settings.getByTestId('settings-window').waitFor()

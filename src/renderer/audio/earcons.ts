@@ -67,12 +67,19 @@ export class Earcons {
     private readonly urls: Record<EarconName, string> = EARCON_URLS,
   ) {}
 
-  /** Earcons on a context of their own (the settings window's "Play a sample"; no engine there). */
-  static standalone(): Earcons {
+  /**
+   * Earcons on a context of their own (the settings window's "Play a sample"; no engine there), on
+   * the chosen speaker where the browser can choose one (null: the system default).
+   */
+  static standalone(sinkId: string | null = null): Earcons {
     let ctx: AudioContext | null = null
     return new Earcons({
       get context() {
-        ctx ??= new AudioContext({ latencyHint: 'interactive' })
+        if (!ctx) {
+          const created = new AudioContext({ latencyHint: 'interactive' }) as AudioContext & { setSinkId?: (id: string) => Promise<void> }
+          if (sinkId && typeof created.setSinkId === 'function') void created.setSinkId(sinkId).catch(() => {})
+          ctx = created
+        }
         return ctx
       },
       get output() {

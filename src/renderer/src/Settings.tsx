@@ -394,7 +394,7 @@ function Switch({ checked, onChange, label, testId, describedBy }: { checked: bo
   )
 }
 
-let previewEarcons: Earcons | null = null
+let previewEarcons: { sink: string | null; earcons: Earcons } | null = null
 
 function AudioSection({ settings }: { settings: Settings }) {
   const inputs = useDevices('audioinput')
@@ -404,9 +404,10 @@ function AudioSection({ settings }: { settings: Settings }) {
   const inputMissing = a.inputDeviceId !== null && inputs.length > 0 && !inputs.some((d) => d.deviceId === a.inputDeviceId)
   const sounds = a.earcons
   const preview = () => {
-    previewEarcons ??= Earcons.standalone()
-    previewEarcons.configure({ enabled: true, volume: sounds.volume * a.volume })
-    void previewEarcons.play('capture-start').catch((err: unknown) => setError(errorText(err)))
+    if (previewEarcons?.sink !== a.outputDeviceId) previewEarcons = { sink: a.outputDeviceId, earcons: Earcons.standalone(a.outputDeviceId) }
+    const { earcons } = previewEarcons
+    earcons.configure({ enabled: true, volume: sounds.volume * a.volume })
+    void earcons.play('tool-request').catch((err: unknown) => setError(errorText(err)))
   }
   return (
     <>
