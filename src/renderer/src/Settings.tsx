@@ -341,7 +341,16 @@ function VoiceSection({ settings }: { settings: Settings }) {
       {p === 'demo' ? (
         <TextSetting label="Greeting" path={['providers', 'demo', 'greeting']} value={s.demo.greeting} hint="The demo speaks a fixed greeting when this is empty." />
       ) : (
-        <TextSetting label="Greeting" path={['providers', p, 'greeting']} value={s[p].greeting} hint="Spoken first when a conversation starts; empty: the assistant waits for you." />
+        <TextSetting
+          label="Greeting"
+          path={['providers', p, 'greeting']}
+          value={s[p].greeting}
+          hint={
+            p === 'speko'
+              ? "Spoken first on Speko's direct xAI sessions; Speko's older proxied sessions cannot speak one and start silent."
+              : 'Spoken first when a conversation starts; empty: the assistant waits for you.'
+          }
+        />
       )}
     </section>
   )
