@@ -5,13 +5,26 @@
  * Node (tests, CLI) and in Electron's main process without a rebuild or a download at install
  * time. Packaging unpacks it from the asar archive (electron-builder.yml asarUnpack).
  */
-import Database from 'libsql'
+import { createRequire } from 'node:module'
+import type Database from 'libsql'
 
 export type SqliteDatabase = InstanceType<typeof Database>
 
+let driver: typeof Database | null = null
+
+/**
+ * Loaded on first use, not at import: a platform without a prebuilt binary (libsql publishes none
+ * for Windows on Arm) gets "history unavailable" instead of a main process that cannot start.
+ */
+function loadDriver(): typeof Database {
+  driver ??= createRequire(import.meta.url)('libsql') as typeof Database
+  return driver
+}
+
 /** Opens (creating if needed) a database file; waits up to busyMs for another writer's lock. */
 export function openSqlite(path: string, busyMs = 1000): SqliteDatabase {
-  return new Database(path, { timeout: busyMs })
+  const Driver = loadDriver()
+  return new Driver(path, { timeout: busyMs })
 }
 
 /** SQLite's error code (SQLITE_BUSY, SQLITE_CORRUPT, ...) of a driver error, or ''. */

@@ -57,6 +57,12 @@ export interface S2SSessionOptions {
   connectTimeoutMs?: number
   /** close(): how long to wait for the socket to close (default 2 s). */
   closeTimeoutMs?: number
+  /**
+   * A conversation this session continues ("Continue" in history): given to the adapter on the
+   * first start as its history (OpenAI replays it as text items, AssemblyAI carries it in the
+   * system prompt) and kept for reconnects and renewals like the session's own turns.
+   */
+  initialHistory?: ConversationTurn[]
 }
 
 export type S2SListener = (event: S2SEvent) => void
@@ -137,6 +143,9 @@ export class S2SSession {
     this.options = options
     this.timers = options.timers ?? defaultTimers
     this.now = options.now ?? (() => Date.now())
+    for (const turn of options.initialHistory ?? []) {
+      if (turn && (turn.role === 'user' || turn.role === 'assistant') && typeof turn.text === 'string' && turn.text.trim()) this.historyTurns.push({ role: turn.role, text: turn.text })
+    }
   }
 
   /** Current status (also reported as 'status' events). */
@@ -344,7 +353,7 @@ export class S2SSession {
     socket.onopen = () => {
       if (gen !== this.generation) return
       this.opened = true
-      const history = mode === 'initial' ? undefined : this.historyTurns.slice()
+      const history = mode !== 'initial' || this.historyTurns.length > 0 ? this.historyTurns.slice() : undefined
       this.guard(
         () =>
           adapter.start(host, {
