@@ -198,11 +198,11 @@ export class HistoryStore {
   search(input: string, limit = 50): SearchHit[] {
     const query = ftsQuery(input)
     if (!query) return []
-    let matches: { conversation_id: string; role: 'user' | 'assistant'; snippet: string }[]
+    let matches: { id: number; conversation_id: string; role: 'user' | 'assistant'; snippet: string }[]
     try {
       matches = this.db
         .prepare(
-          `SELECT t.conversation_id, t.role, snippet(turns_fts, 0, ?, ?, '…', 12) AS snippet
+          `SELECT t.id, t.conversation_id, t.role, snippet(turns_fts, 0, ?, ?, '…', 12) AS snippet
            FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid
            WHERE turns_fts MATCH ?
            ORDER BY t.id DESC
@@ -214,16 +214,17 @@ export class HistoryStore {
       if (/fts5|syntax|MATCH/i.test(String((error as Error)?.message))) return []
       throw error
     }
-    const byConversation = new Map<string, { role: 'user' | 'assistant'; text: string }[]>()
+    const byConversation = new Map<string, typeof matches>()
     for (const m of matches) {
       const list = byConversation.get(m.conversation_id) ?? []
-      if (list.length < 3) list.push({ role: m.role, text: m.snippet })
+      if (list.length < 3) list.push(m)
       byConversation.set(m.conversation_id, list)
     }
     const hits: SearchHit[] = []
-    for (const [id, snippets] of byConversation) {
+    for (const [id, found] of byConversation) {
       const summary = this.summary(id)
-      if (summary) hits.push({ ...summary, snippets })
+      // In the order they were said.
+      if (summary) hits.push({ ...summary, snippets: found.sort((a, b) => a.id - b.id).map((m) => ({ role: m.role, text: m.snippet })) })
     }
     hits.sort((a, b) => b.startedAt - a.startedAt)
     return hits.slice(0, limit)

@@ -8,6 +8,8 @@ import { copyText, exportMarkdown, LevelMeter, STATUS_LABEL, TalkButton, Transcr
 import { errorText, KEY_INPUT_ID, MIC_SELECT_ID, ProviderCard, SettingsPanel } from './Settings'
 import { entryText, TranscriptStore, type ErrorAction } from './transcript'
 import { VoiceController, type UiStatus } from './voice'
+import { sharedHistorySink } from './history-sink'
+import { CostLine, HistoryView } from './HistoryView'
 
 let controller: VoiceController | null = null
 /** One controller per window, created on first use and kept for the window's life. */
@@ -61,7 +63,9 @@ function MainWindow() {
   const [loadError, setLoadError] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
   const [toolsRefresh, setToolsRefresh] = useState(0)
+  const [showHistory, setShowHistory] = useState(false)
   const voice = voiceController()
+  const historySink = sharedHistorySink(window.earshot)
   const state = useSyncExternalStore(voice.subscribe, voice.getState)
 
   useEffect(() => {
@@ -181,7 +185,14 @@ function MainWindow() {
             )}
           </p>
         </div>
-        <StatusPill status={state.status} capturing={state.capturing} />
+        <div className="row">
+          {!onboarding && (
+            <button type="button" className="secondary" data-testid="history-toggle" aria-pressed={showHistory} onClick={() => setShowHistory((v) => !v)}>
+              History
+            </button>
+          )}
+          <StatusPill status={state.status} capturing={state.capturing} />
+        </div>
       </header>
 
       {notices.length > 0 && (
@@ -245,6 +256,8 @@ function MainWindow() {
               </section>
               <ProviderCard settings={settings} keys={keys} />
             </>
+          ) : showHistory ? (
+            <HistoryView settings={settings} sink={historySink} onClose={() => setShowHistory(false)} />
           ) : (
             <>
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
@@ -276,6 +289,7 @@ function MainWindow() {
                   </button>
                 </div>
               </div>
+              <CostLine sink={historySink} />
               {copied && (
                 <p className="small muted" role="status">
                   {copied}
