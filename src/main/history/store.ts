@@ -40,18 +40,36 @@ interface SummaryRow {
   cached_audio: number | null
 }
 
-const SUMMARY_SELECT = `
-  SELECT c.id, c.provider, c.model, c.started_at, c.ended_at, c.title,
-    (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id) AS turns,
+/**
+ * Summaries of one page of conversations: `where` is one of the constant filters below (never user
+ * text); its parameters and the page bounds are bound. Turn counts and usage sums are computed for
+ * the page only.
+ */
+const SUMMARY_WHERE = { all: '', byId: 'WHERE id = ?' } as const
+function summarySql(where: (typeof SUMMARY_WHERE)[keyof typeof SUMMARY_WHERE]): string {
+  return `
+  WITH page AS (
+    SELECT id, provider, model, started_at, ended_at, title, rowid AS rid FROM conversations ${where}
+    ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?
+  )
+  SELECT p.id, p.provider, p.model, p.started_at, p.ended_at, p.title,
+    (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = p.id) AS turns,
     u.usage_rows, u.in_text, u.in_audio, u.out_text, u.out_audio, u.cached_text, u.cached_audio
-  FROM conversations c
+  FROM page p
   LEFT JOIN (
     SELECT conversation_id, COUNT(*) AS usage_rows,
       SUM(input_text_tokens) AS in_text, SUM(input_audio_tokens) AS in_audio,
       SUM(output_text_tokens) AS out_text, SUM(output_audio_tokens) AS out_audio,
       SUM(cached_text_tokens) AS cached_text, SUM(cached_audio_tokens) AS cached_audio
-    FROM usage GROUP BY conversation_id
-  ) u ON u.conversation_id = c.id`
+    FROM usage WHERE conversation_id IN (SELECT id FROM page) GROUP BY conversation_id
+  ) u ON u.conversation_id = p.id
+  ORDER BY p.started_at DESC, p.rid DESC`
+}
+const LIST_SQL = summarySql(SUMMARY_WHERE.all)
+const BY_ID_SQL = summarySql(SUMMARY_WHERE.byId)
+
+/** Search scans at most this many matching turns, newest first. */
+const SEARCH_SCAN = 5000
 
 function usageOf(row: SummaryRow): UsageTotals | null {
   if (!row.usage_rows) return null
@@ -94,9 +112,51 @@ export function ftsQuery(input: string): string | null {
   return words.map((w, i) => `"${w.replace(/"/g, '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ')
 }
 
+/** Case and accent folding like the FTS5 tokenizer (unicode61 remove_diacritics 2). */
+const fold = (word: string) => word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase()
+const TOKEN = /[\p{L}\p{N}]+/gu
+
+/** The folded search terms; the last one matches as a prefix (as ftsQuery asks FTS5). */
+export function searchTerms(input: string): string[] {
+  return (input.normalize('NFKC').match(TOKEN) ?? []).map(fold).slice(0, 32)
+}
+
+/**
+ * A snippet of a matched turn with the matched words between HIGHLIGHT_START and HIGHLIGHT_END:
+ * about `size` words around the first match, "…" where the text was cut. Made here rather than
+ * with FTS5's snippet(), which would re-run the whole query for every turn shown.
+ */
+export function snippetOf(text: string, terms: string[], size = 14): string {
+  const tokens = [...text.matchAll(TOKEN)].map((m) => ({ start: m.index, end: m.index + m[0].length, word: fold(m[0]) }))
+  const last = terms.length - 1
+  const hit = (word: string) => terms.some((term, i) => word === term || (i === last && word.startsWith(term)))
+  const first = tokens.findIndex((t) => hit(t.word))
+  const from = Math.max(0, Math.min(first < 0 ? 0 : first - 3, tokens.length - size))
+  const to = Math.min(tokens.length, from + size)
+  if (tokens.length === 0) return text.slice(0, 200)
+  const begin = from === 0 ? 0 : (tokens[from]?.start ?? 0)
+  const end = to >= tokens.length ? text.length : (tokens[to - 1]?.end ?? text.length)
+  let out = from === 0 ? '' : '…'
+  let at = begin
+  for (let i = from; i < to; i++) {
+    const t = tokens[i] as { start: number; end: number; word: string }
+    if (!hit(t.word)) continue
+    out += text.slice(at, t.start) + HIGHLIGHT_START + text.slice(t.start, t.end) + HIGHLIGHT_END
+    at = t.end
+  }
+  out += text.slice(at, end)
+  return to >= tokens.length ? out : `${out}…`
+}
+
 export function titleFrom(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   return flat.length <= TITLE_MAX ? flat : `${flat.slice(0, TITLE_MAX - 1).trimEnd()}…`
+}
+
+/** The statement surface the store uses (libsql's, better-sqlite3-compatible). */
+interface Statement {
+  run(...params: unknown[]): { changes: number }
+  all(...params: unknown[]): unknown[]
 }
 
 export class HistoryStore {
@@ -116,10 +176,10 @@ export class HistoryStore {
       // Deleted conversations are overwritten on disk, not just unlinked from the b-tree.
       this.db.exec('PRAGMA secure_delete = ON')
       migrate(this.db)
-      const check = this.db.prepare('PRAGMA quick_check').all() as { quick_check?: unknown }[]
-      if (check[0]?.quick_check !== 'ok') {
-        throw Object.assign(new Error(`the history file failed its integrity check (${String(check[0]?.quick_check)})`), { code: 'SQLITE_CORRUPT' })
-      }
+      // A file that is not a database fails above. Damage inside a valid file surfaces as
+      // SQLITE_CORRUPT when a page is read (HistoryService moves the file aside then); a full
+      // integrity check here would cost a second per 70 MB at every start.
+      this.sql('SELECT COUNT(*) AS n FROM conversations').all()
     } catch (error) {
       this.safeClose()
       throw error
@@ -133,7 +193,7 @@ export class HistoryStore {
 
   begin(meta: { provider: string; model: string; startedAt?: number }): string {
     const id = randomUUID()
-    this.db.prepare('INSERT INTO conversations (id, provider, model, started_at) VALUES (?, ?, ?, ?)').run(id, meta.provider, meta.model, meta.startedAt ?? this.now())
+    this.sql('INSERT INTO conversations (id, provider, model, started_at) VALUES (?, ?, ?, ?)').run(id, meta.provider, meta.model, meta.startedAt ?? this.now())
     return id
   }
 
@@ -142,13 +202,15 @@ export class HistoryStore {
     const text = turn.text.trim()
     if (!text) return false
     const at = turn.at ?? this.now()
-    return this.db.transaction(() => {
-      const found = this.db.prepare('SELECT title FROM conversations WHERE id = ?').all(id) as { title: string | null }[]
+    const write = () => {
+      const found = this.sql('SELECT title FROM conversations WHERE id = ?').all(id) as { title: string | null }[]
       if (found.length === 0) return false
-      this.db.prepare('INSERT INTO turns (conversation_id, role, text, interrupted, at) VALUES (?, ?, ?, ?, ?)').run(id, turn.role, text, turn.interrupted ? 1 : 0, at)
-      if (turn.role === 'user' && found[0]?.title == null) this.db.prepare('UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL').run(titleFrom(text), id)
+      this.sql('INSERT INTO turns (conversation_id, role, text, interrupted, at) VALUES (?, ?, ?, ?, ?)').run(id, turn.role, text, turn.interrupted ? 1 : 0, at)
+      if (turn.role === 'user' && found[0]?.title == null) this.sql('UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL').run(titleFrom(text), id)
       return true
-    })()
+    }
+    // One transaction (the turn and the title land together); libsql does not nest them.
+    return this.db.inTransaction ? write() : this.db.transaction(write)()
   }
 
   tool(id: string, call: { callId: string; name: string; arguments: unknown; result: string | null; status: string | null; decision: string | null; at?: number }): boolean {
@@ -177,20 +239,20 @@ export class HistoryStore {
   }
 
   end(id: string, at?: number): boolean {
-    return this.db.prepare('UPDATE conversations SET ended_at = ? WHERE id = ?').run(at ?? this.now(), id).changes > 0
+    return this.sql('UPDATE conversations SET ended_at = ? WHERE id = ?').run(at ?? this.now(), id).changes > 0
   }
 
   exists(id: string): boolean {
-    return this.db.prepare('SELECT 1 AS one FROM conversations WHERE id = ?').all(id).length > 0
+    return this.sql('SELECT 1 AS one FROM conversations WHERE id = ?').all(id).length > 0
   }
 
   list(limit = 200, offset = 0): ConversationSummary[] {
-    const rows = this.db.prepare(`${SUMMARY_SELECT} ORDER BY c.started_at DESC, c.rowid DESC LIMIT ? OFFSET ?`).all(limit, offset) as SummaryRow[]
+    const rows = this.sql(LIST_SQL).all(limit, offset) as SummaryRow[]
     return rows.map(summaryOf)
   }
 
   summary(id: string): ConversationSummary | null {
-    const rows = this.db.prepare(`${SUMMARY_SELECT} WHERE c.id = ?`).all(id) as SummaryRow[]
+    const rows = this.sql(BY_ID_SQL).all(id, 1, 0) as SummaryRow[]
     return rows[0] ? summaryOf(rows[0]) : null
   }
 
@@ -198,50 +260,56 @@ export class HistoryStore {
   search(input: string, limit = 50): SearchHit[] {
     const query = ftsQuery(input)
     if (!query) return []
-    let matches: { id: number; conversation_id: string; role: 'user' | 'assistant'; snippet: string }[]
+    // Newest matching turns first (FTS5 walks its index in rowid order and stops at the limit),
+    // grouped into conversations; snippets are made only for the few turns shown.
+    const picked = new Map<string, { id: number; role: 'user' | 'assistant' }[]>()
     try {
-      matches = this.db
+      const scan = this.db
         .prepare(
-          `SELECT t.id, t.conversation_id, t.role, snippet(turns_fts, 0, ?, ?, '…', 12) AS snippet
+          `SELECT turns_fts.rowid AS id, t.conversation_id AS cid, t.role AS role
            FROM turns_fts JOIN turns t ON t.id = turns_fts.rowid
-           WHERE turns_fts MATCH ?
-           ORDER BY t.id DESC
-           LIMIT ?`,
+           WHERE turns_fts MATCH ? ORDER BY turns_fts.rowid DESC LIMIT ?`,
         )
-        .all(HIGHLIGHT_START, HIGHLIGHT_END, query, limit * 20) as typeof matches
+        .all(query, SEARCH_SCAN) as { id: number; cid: string; role: 'user' | 'assistant' }[]
+      for (const m of scan) {
+        const list = picked.get(m.cid)
+        if (list) {
+          if (list.length < 3) list.push({ id: m.id, role: m.role })
+        } else if (picked.size < limit) picked.set(m.cid, [{ id: m.id, role: m.role }])
+      }
     } catch (error) {
       // ftsQuery quotes every token, so this is not expected; user text must still never throw.
       if (/fts5|syntax|MATCH/i.test(String((error as Error)?.message))) return []
       throw error
     }
-    const byConversation = new Map<string, typeof matches>()
-    for (const m of matches) {
-      const list = byConversation.get(m.conversation_id) ?? []
-      if (list.length < 3) list.push(m)
-      byConversation.set(m.conversation_id, list)
-    }
+    const textOf = this.sql('SELECT text FROM turns WHERE id = ?')
+    const terms = searchTerms(input)
     const hits: SearchHit[] = []
-    for (const [id, found] of byConversation) {
+    for (const [id, found] of picked) {
       const summary = this.summary(id)
+      if (!summary) continue
       // In the order they were said.
-      if (summary) hits.push({ ...summary, snippets: found.sort((a, b) => a.id - b.id).map((m) => ({ role: m.role, text: m.snippet })) })
+      const snippets = found
+        .sort((x, y) => x.id - y.id)
+        .map((m) => ({ role: m.role, text: snippetOf(String((textOf.all(m.id)[0] as { text?: unknown } | undefined)?.text ?? ''), terms) }))
+      hits.push({ ...summary, snippets })
     }
     hits.sort((a, b) => b.startedAt - a.startedAt)
     return hits.slice(0, limit)
   }
 
   get(id: string): Conversation | null {
-    const rows = this.db.prepare(`${SUMMARY_SELECT} WHERE c.id = ?`).all(id) as SummaryRow[]
+    const rows = this.sql(BY_ID_SQL).all(id, 1, 0) as SummaryRow[]
     const row = rows[0]
     if (!row) return null
-    const turns = this.db.prepare('SELECT id, role, text, interrupted, at FROM turns WHERE conversation_id = ? ORDER BY id').all(id) as {
+    const turns = this.sql('SELECT id, role, text, interrupted, at FROM turns WHERE conversation_id = ? ORDER BY id').all(id) as {
       id: number
       role: 'user' | 'assistant'
       text: string
       interrupted: number
       at: number
     }[]
-    const tools = this.db.prepare('SELECT call_id, name, arguments, result, status, decision, at FROM tool_calls WHERE conversation_id = ? ORDER BY id').all(id) as {
+    const tools = this.sql('SELECT call_id, name, arguments, result, status, decision, at FROM tool_calls WHERE conversation_id = ? ORDER BY id').all(id) as {
       call_id: string
       name: string
       arguments: string
@@ -269,17 +337,17 @@ export class HistoryStore {
 
   /** The turns a new session carries to continue a conversation (final text only, oldest first). */
   carried(id: string): { role: 'user' | 'assistant'; text: string }[] {
-    return this.db.prepare('SELECT role, text FROM turns WHERE conversation_id = ? ORDER BY id').all(id) as { role: 'user' | 'assistant'; text: string }[]
+    return this.sql('SELECT role, text FROM turns WHERE conversation_id = ? ORDER BY id').all(id) as { role: 'user' | 'assistant'; text: string }[]
   }
 
   delete(id: string): boolean {
-    const changes = this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes
+    const changes = this.sql('DELETE FROM conversations WHERE id = ?').run(id).changes
     if (changes > 0) this.checkpoint()
     return changes > 0
   }
 
   deleteAll(): number {
-    const changes = this.db.prepare('DELETE FROM conversations').run().changes
+    const changes = this.sql('DELETE FROM conversations').run().changes
     this.checkpoint()
     return changes
   }
@@ -289,7 +357,7 @@ export class HistoryStore {
     const days = RETENTION_DAYS[retention]
     if (days === null) return 0
     const cutoff = this.now() - days * DAY_MS
-    const changes = this.db.prepare('DELETE FROM conversations WHERE started_at < ?').run(cutoff).changes
+    const changes = this.sql('DELETE FROM conversations WHERE started_at < ?').run(cutoff).changes
     if (changes > 0) this.checkpoint()
     return changes
   }
@@ -305,11 +373,23 @@ export class HistoryStore {
    */
   private checkpoint(): void {
     try {
-      this.db.prepare("INSERT INTO turns_fts(turns_fts) VALUES ('optimize')").run()
+      this.sql("INSERT INTO turns_fts(turns_fts) VALUES ('optimize')").run()
       this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     } catch {
       // A reader holds the log; the next checkpoint takes it.
     }
+  }
+
+  private readonly statements = new Map<string, Statement>()
+
+  /** A prepared statement, kept for reuse (the SQL is always one of this file's constants). */
+  private sql(source: string): Statement {
+    let statement = this.statements.get(source)
+    if (!statement) {
+      statement = this.db.prepare(source) as unknown as Statement
+      this.statements.set(source, statement)
+    }
+    return statement
   }
 
   private safeClose(): void {
