@@ -132,7 +132,7 @@ export class HistoryService {
 
   turn(id: string, turn: { role: 'user' | 'assistant'; text: string; interrupted?: boolean; at?: number }): boolean {
     if (!this.open.has(id)) return false
-    return this.write((store) => store.turn(id, { ...turn, text: this.redact(turn.text) }), false, id)
+    return this.write((store) => store.turn(id, { ...turn, at: this.clampAt(turn.at), text: this.redact(turn.text) }), false, id)
   }
 
   tool(id: string, call: { callId: string; name: string; arguments: unknown; result: string | null; status: string | null; decision: string | null; at?: number }): boolean {
@@ -143,18 +143,18 @@ export class HistoryService {
     } catch {
       args = null
     }
-    return this.write((store) => store.tool(id, { ...call, arguments: args, result: call.result === null ? null : this.redact(call.result) }), false, id)
+    return this.write((store) => store.tool(id, { ...call, at: this.clampAt(call.at), arguments: args, result: call.result === null ? null : this.redact(call.result) }), false, id)
   }
 
   usage(id: string, counts: UsageCounts & { at?: number }): boolean {
     if (!this.open.has(id)) return false
-    return this.write((store) => store.usage(id, counts), false, id)
+    return this.write((store) => store.usage(id, { ...counts, at: this.clampAt(counts.at) }), false, id)
   }
 
   end(id: string, at?: number): boolean {
     if (!this.open.has(id)) return false
     this.open.delete(id)
-    return this.write((store) => store.end(id, at), false, id)
+    return this.write((store) => store.end(id, this.clampAt(at)), false, id)
   }
 
   // ---- reads ----
@@ -203,6 +203,12 @@ export class HistoryService {
   }
 
   // ---- internals ----
+
+  /** The renderer's clock, trusted within a day of main's; main's otherwise. */
+  private clampAt(at: number | undefined): number {
+    const now = this.now()
+    return at !== undefined && at >= now - DAY_MS && at <= now + DAY_MS ? at : now
+  }
 
   private requireStore(): HistoryStore {
     if (!this.store) throw new HistoryUnavailableError(this.reason ?? 'History is not available.')

@@ -201,7 +201,7 @@ export class HistoryStore {
   turn(id: string, turn: { role: 'user' | 'assistant'; text: string; interrupted?: boolean; at?: number }): boolean {
     const text = turn.text.trim()
     if (!text) return false
-    const at = turn.at ?? this.now()
+    const at = this.stamp(turn.at)
     const write = () => {
       const found = this.sql('SELECT title FROM conversations WHERE id = ?').all(id) as { title: string | null }[]
       if (found.length === 0) return false
@@ -223,7 +223,7 @@ export class HistoryStore {
     }
     this.db
       .prepare('INSERT INTO tool_calls (conversation_id, call_id, name, arguments, result, status, decision, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, call.callId, call.name, args, call.result, call.status, call.decision, call.at ?? this.now())
+      .run(id, call.callId, call.name, args, call.result, call.status, call.decision, this.stamp(call.at))
     return true
   }
 
@@ -381,6 +381,16 @@ export class HistoryStore {
   }
 
   private readonly statements = new Map<string, Statement>()
+  private lastAt = 0
+
+  /**
+   * Entry times strictly increase within a run, so a turn and a tool call of the same millisecond
+   * keep the order they were written in (entries are ordered by time).
+   */
+  private stamp(at: number | undefined): number {
+    this.lastAt = Math.max(at ?? this.now(), this.lastAt + 1)
+    return this.lastAt
+  }
 
   /** A prepared statement, kept for reuse (the SQL is always one of this file's constants). */
   private sql(source: string): Statement {
