@@ -26,6 +26,8 @@ const TARGETS: Record<string, string> = {
   encode_realtime_factor: '>= 1000',
   vad_realtime_factor: '>= 50',
   vad_speech_onset_to_first_frame_ms_p95: '<= 150',
+  history_append_ms_p95: '<= 2',
+  history_search_ms_p95_10k: '<= 50',
 }
 
 async function main() {

@@ -19,6 +19,8 @@ export interface TalkOptions {
   ptt: PttRange[] | null
   /** No live transcript on stderr. */
   quiet: boolean
+  /** --history DB: record this conversation in that SQLite file (see createTalkHistory); undefined = not recorded. */
+  historyPath?: string
 }
 
 /** A held push-to-talk key, in seconds of IN.wav time. */
@@ -27,7 +29,18 @@ export interface PttRange {
   to: number
 }
 
-export type Command = { kind: 'talk'; options: TalkOptions } | { kind: 'tools'; json: boolean } | { kind: 'help' }
+export const HISTORY_FORMATS = ['md', 'json'] as const
+export type HistoryCommand =
+  | { action: 'list'; json: boolean; dbPath: string | undefined }
+  | { action: 'search'; query: string; json: boolean; dbPath: string | undefined }
+  | { action: 'export'; id: string; format: (typeof HISTORY_FORMATS)[number]; dbPath: string | undefined }
+  | { action: 'delete'; id: string; dbPath: string | undefined }
+
+export type Command =
+  | { kind: 'talk'; options: TalkOptions }
+  | { kind: 'tools'; json: boolean }
+  | { kind: 'history'; command: HistoryCommand }
+  | { kind: 'help' }
 
 /** Exit codes. */
 export const EXIT = {
@@ -47,8 +60,12 @@ export const EXIT = {
 export const USAGE = `Usage:
   earshot talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl
                [--turns N] [--timeout SECONDS] [--approve read-only|all|none] [--greeting TEXT]
-               [--ptt RANGES] [--quiet]
+               [--ptt RANGES] [--quiet] [--history DB]
   earshot tools --json
+  earshot history list [--json] [--history DB]
+  earshot history search TEXT [--json] [--history DB]
+  earshot history export ID --format md|json [--history DB]
+  earshot history delete ID [--history DB]
 
 --ptt 0.7-3.6,5.2-6.4 holds a push-to-talk key during each range (seconds of IN.wav time): audio
 goes out only for a held key (with a short pre-roll and tail) and each release ends the turn.
@@ -117,6 +134,7 @@ export function parseArgs(argv: string[]): Command {
   if (command === 'help' || command === '--help' || command === '-h') return { kind: 'help' }
   const { flags, positionals } = takeFlags(rest)
   if (flags.has('help')) return { kind: 'help' }
+  if (command === 'history') return { kind: 'history', command: parseHistory(flags, positionals) }
   if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}".`)
   const known = (names: string[]) => {
     for (const name of flags.keys()) if (!names.includes(name)) throw new UsageError(`Unknown option --${name} for "${command}".`)
@@ -131,9 +149,9 @@ export function parseArgs(argv: string[]): Command {
     known(['json'])
     return { kind: 'tools', json: flags.has('json') }
   }
-  if (command !== 'talk') throw new UsageError(`Unknown command "${command}". Commands: talk, tools.`)
+  if (command !== 'talk') throw new UsageError(`Unknown command "${command}". Commands: talk, tools, history.`)
 
-  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting', 'ptt', 'quiet'])
+  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting', 'ptt', 'quiet', 'history'])
   const required = (name: string) => {
     const value = str(name)
     if (value === undefined || value === '') throw new UsageError(`--${name} is required.`)
@@ -168,10 +186,75 @@ export function parseArgs(argv: string[]): Command {
   const greeting = str('greeting')
   if (greeting !== undefined && greeting.length > 2000) throw new UsageError('--greeting is longer than 2000 characters.')
   if (new Set([inPath, outPath, transcriptPath]).size !== 3) throw new UsageError('--in, --out and --transcript must be three different files.')
+  const historyPath = str('history')
+  if (historyPath === '') throw new UsageError('--history needs a file name.')
+  if (historyPath !== undefined && [inPath, outPath, transcriptPath].includes(historyPath)) {
+    throw new UsageError('--history must be a file of its own, not --in, --out or --transcript.')
+  }
 
   return {
     kind: 'talk',
-    options: { provider, inPath, outPath, transcriptPath, turns, timeoutSeconds, approve, greeting: greeting === '' ? undefined : greeting, ptt, quiet: flags.has('quiet') },
+    options: {
+      provider,
+      inPath,
+      outPath,
+      transcriptPath,
+      turns,
+      timeoutSeconds,
+      approve,
+      greeting: greeting === '' ? undefined : greeting,
+      ptt,
+      quiet: flags.has('quiet'),
+      ...(historyPath !== undefined ? { historyPath } : {}),
+    },
+  }
+}
+
+const HISTORY_ACTIONS = ['list', 'search', 'export', 'delete'] as const
+
+function parseHistory(flags: Map<string, string | true>, positionals: string[]): HistoryCommand {
+  const [action, ...args] = positionals
+  if (action === undefined) throw new UsageError(`"history" needs one of ${HISTORY_ACTIONS.join(', ')}.`)
+  if (!(HISTORY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`Unknown history action "${action}". Actions: ${HISTORY_ACTIONS.join(', ')}.`)
+  const allowed: Record<(typeof HISTORY_ACTIONS)[number], string[]> = {
+    list: ['json', 'history'],
+    search: ['json', 'history'],
+    export: ['format', 'history'],
+    delete: ['history'],
+  }
+  for (const name of flags.keys()) {
+    if (!allowed[action as (typeof HISTORY_ACTIONS)[number]].includes(name)) throw new UsageError(`Unknown option --${name} for "history ${action}".`)
+  }
+  const value = (name: string): string | undefined => {
+    const v = flags.get(name)
+    if (v === true || v === '') throw new UsageError(`--${name} needs a value.`)
+    return v
+  }
+  const dbPath = value('history')
+  const json = flags.has('json')
+  const one = (what: string): string => {
+    if (args.length === 0) throw new UsageError(`"history ${action}" needs ${what}.`)
+    if (args.length > 1) throw new UsageError(`Unexpected argument "${args[1]}" (quote ${what} if it has spaces).`)
+    return args[0] as string
+  }
+  switch (action) {
+    case 'list':
+      if (args.length) throw new UsageError(`Unexpected argument "${args[0]}".`)
+      return { action, json, dbPath }
+    case 'search': {
+      const query = args.join(' ').trim()
+      if (!query) throw new UsageError('"history search" needs the words to look for.')
+      if (query.length > 500) throw new UsageError('The search text is longer than 500 characters.')
+      return { action, query, json, dbPath }
+    }
+    case 'export': {
+      const id = one('a conversation ID')
+      const format = value('format')
+      if (format === undefined) throw new UsageError('--format is required (md or json).')
+      return { action, id, format: oneOf('format', format, HISTORY_FORMATS), dbPath }
+    }
+    default:
+      return { action: 'delete', id: one('a conversation ID'), dbPath }
   }
 }
 

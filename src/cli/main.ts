@@ -2,10 +2,12 @@
  * The `earshot` command line (see docs/cli.md):
  *   npm run --silent cli -- talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl [...]
  *   npm run --silent cli -- tools --json
+ *   npm run --silent cli -- history list|search|export|delete ... [--history DB]
  */
 import { describeTools } from '../main/tools'
 import { EXIT, parseArgs, USAGE, UsageError } from './args'
 import { startDemo } from './demo'
+import { runHistory } from './history'
 import { runTalk } from './talk'
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return EXIT.ok
     }
+    case 'history':
+      return runHistory(command.command, { stdout: (text) => process.stdout.write(text), stderr: (line) => process.stderr.write(`${line}\n`), env: process.env })
     case 'talk': {
       const debugOn = process.env.EARSHOT_DEBUG === '1'
       return runTalk(command.options, {

@@ -56,6 +56,19 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'tools:openNotesFolder': undefined,
   'tools:timers': undefined,
   'tools:cancelTimer': { id: 't999' },
+  'history:status': undefined,
+  'history:begin': { provider: 'demo', model: '' },
+  'history:turn': { id: 'not-begun-here', role: 'user', text: 'hello', interrupted: false },
+  'history:tool': { id: 'not-begun-here', callId: 'c1', name: 'get_current_time', arguments: {}, result: null, status: null, decision: null },
+  'history:usage': { id: 'not-begun-here', inputTokens: 1 },
+  'history:end': { id: 'not-begun-here' },
+  'history:list': { limit: 10, offset: 0 },
+  'history:search': { query: 'hello "unbalanced', limit: 5 },
+  'history:get': { id: 'no-such-conversation' },
+  'history:export': { id: 'no-such-conversation', format: 'md' },
+  'history:continue': { id: 'no-such-conversation' },
+  'history:delete': { id: 'no-such-conversation' },
+  'history:deleteAll': undefined,
   // Last: clearing one key still leaves the canary in the others.
   'keys:clear': { provider: 'speko' },
 }
@@ -154,5 +167,21 @@ describe('the API key never leaves the main process', () => {
       expect(text, file).not.toContain('getKey(')
       expect(text, file).not.toMatch(/\bsk-[A-Za-z0-9_-]{20,}/)
     }
+  })
+
+  it('never lands in the history database, even when a conversation quotes it', async () => {
+    const text = await harness.page.evaluate(async (canary) => {
+      const api = (globalThis as unknown as { earshot: Record<string, Record<string, (x?: unknown) => Promise<unknown>>> }).earshot
+      const { id } = (await api.history!.begin!({ provider: 'demo', model: '' })) as { id: string }
+      await api.history!.turn!({ id, role: 'user', text: `my key is ${canary}` })
+      await api.history!.tool!({ id, callId: 'custody-h1', name: 'write_note', arguments: { text: canary }, result: `saved ${canary}`, status: 'ok', decision: 'allow' })
+      await api.history!.end!({ id })
+      const stored = (await api.history!.get!({ id })) as { entries: { text?: string }[] }
+      return stored.entries[0]?.text
+    }, CANARY)
+    expect(text).toBe('my key is [redacted]')
+    const files = filesUnder(harness.userDataDir).filter((file) => file.includes('history.db'))
+    expect(files.length).toBeGreaterThan(0)
+    for (const file of files) expect(readFileSync(file).toString('latin1'), file).not.toContain(CANARY)
   })
 })

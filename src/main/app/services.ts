@@ -2,6 +2,7 @@ import type { AppInfo, SettingsSection } from '../../shared/ipc/channels/app'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
 import { IpcFailure } from '../../shared/ipc/envelope'
 import { checkExternalUrl } from '../../shared/security/urls'
+import { KEYED_PROVIDERS } from '../../shared/settings/schema'
 import { validatedEventSink } from '../ipc/events'
 import type { Handlers } from '../ipc/router'
 import { SecretsService, type Encryptor } from '../secrets/service'
@@ -13,6 +14,7 @@ import { createSessionDomain } from '../s2s'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
 import type { ToolHost } from '../tools/host'
+import { createHistoryDomain, type HistoryService } from '../history'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -47,6 +49,7 @@ export interface MainServices {
   logger: Logger
   desktop: DesktopService
   tools: ToolsService
+  history: HistoryService
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -112,7 +115,29 @@ export function createMainServices(deps: MainDeps): MainServices {
     const off = settings.get().tools.disabled
     return tools.service.kit.registry.declarations().filter((d) => !off.includes(d.name))
   }
-  const session = createSessionDomain({ settings, secrets, logger, toolDeclarations })
+  const session = createSessionDomain({
+    settings,
+    secrets,
+    logger,
+    toolDeclarations,
+    carriedTurns: (id) => history.service.carried(id)?.turns ?? null,
+  })
+  const history = createHistoryDomain({
+    userDataDir: deps.userDataDir,
+    settings,
+    notify,
+    emitStatus: (status) => deps.emit('history:status', status),
+    emitChanged: (id) => deps.emit('history:changed', { id }),
+    log: (line) => logger.info(line),
+    redact: (text) => {
+      let out = text
+      for (const provider of KEYED_PROVIDERS) {
+        const key = secrets.getKey(provider)
+        if (key && key.length >= 6) out = out.split(key).join('[redacted]')
+      }
+      return out
+    },
+  })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
 
   const handlers: Handlers = {
@@ -166,13 +191,15 @@ export function createMainServices(deps: MainDeps): MainServices {
     },
     ...desktop.handlers,
     ...tools.handlers,
+    ...history.handlers,
   }
 
   const dispose = async () => {
     desktop.service.stop()
     tools.service.dispose()
+    history.dispose()
     await session.dispose()
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, dispose }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, dispose }
 }

@@ -12,7 +12,7 @@ export function createSessionHandlers(service: SessionService): PartialHandlers<
   return {
     'session:start': async (input) => {
       try {
-        return await service.start(input?.provider)
+        return await service.start(input?.provider, input?.continueFrom ? { continueFrom: input.continueFrom } : undefined)
       } catch (error) {
         if (error instanceof MintError) throw new IpcFailure(error.code, error.message)
         throw error

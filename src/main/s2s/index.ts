@@ -2,7 +2,7 @@
  * Main's session domain, composed: the session service on settings, secrets and the tool registry,
  * and its IPC handlers. createMainServices (src/main/app/services.ts) calls createSessionDomain.
  */
-import type { ToolDeclaration } from '../../shared/s2s/types'
+import type { ConversationTurn, ToolDeclaration } from '../../shared/s2s/types'
 import { toDeclaration } from '../../shared/tools/formats'
 import type { KeyedProvider, Settings } from '../../shared/settings/schema'
 import type { Logger } from '../app/logger'
@@ -29,6 +29,8 @@ export interface SessionDomainDeps {
   toolDeclarations?: () => ToolDeclaration[]
   demo?: DemoLauncher
   fetch?: FetchLike
+  /** History's carried turns for "Continue" (session:start continueFrom). */
+  carriedTurns?: (conversationId: string) => ConversationTurn[] | null
 }
 
 /** The local Demo server (OpenAI protocol), started on first use. */
@@ -55,6 +57,7 @@ export function createSessionDomain(deps: SessionDomainDeps): SessionDomain {
     fetch: deps.fetch,
     onSecret: (value) => deps.logger.addSecret(value),
     log: (line) => deps.logger.info(line),
+    carriedTurns: deps.carriedTurns,
   })
   return { service, handlers: createSessionHandlers(service), dispose: async () => ownDemo?.dispose() }
 }

@@ -4,7 +4,8 @@
  * handler (./handlers.ts) and the CLI both use these pieces.
  */
 import type { SessionStart } from '../../shared/ipc/channels/session'
-import type { ProtocolId, SessionConfig, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
+import { IpcFailure } from '../../shared/ipc/envelope'
+import type { ConversationTurn, ProtocolId, SessionConfig, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
 import type { KeyedProvider, ProviderId, Settings } from '../../shared/settings/schema'
 import { credentialSecrets, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, PROVIDER_NAMES, type FetchLike } from './mint'
 import { sessionSocketOrigins, socketUrlAllowed } from './origins'
@@ -131,20 +132,54 @@ export interface SessionServiceDeps {
   /** Every minted short-lived secret is registered here so logs can scrub it. */
   onSecret?: (value: string) => void
   log?: (line: string) => void
+  /** The final turns of a stored conversation (history), for "Continue"; null = not found. */
+  carriedTurns?: (conversationId: string) => ConversationTurn[] | null
+}
+
+export interface SessionStartOptions {
+  /** A stored conversation to continue (see carriedInstructions). */
+  continueFrom?: string
 }
 
 export interface SessionService {
   /** Mints a credential and builds the config for a provider (default: the one in settings). */
-  start(provider?: ProviderId): Promise<SessionStart>
+  start(provider?: ProviderId, options?: SessionStartOptions): Promise<SessionStart>
+}
+
+/** At most this much carried conversation goes into instructions (the newest turns win). */
+export const MAX_CARRIED_INSTRUCTION_CHARS = 8000
+
+/**
+ * Instructions that carry an earlier conversation, for providers whose conversation can only be
+ * seeded at mint time (Speko: the session's instructions are fixed when it is created).
+ */
+export function carriedInstructions(instructions: string, turns: readonly ConversationTurn[]): string {
+  const lines: string[] = []
+  let chars = 0
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const turn = turns[i]
+    if (!turn || !turn.text.trim()) continue
+    const line = `${turn.role === 'user' ? 'User' : 'Assistant'}: ${turn.text.replace(/\s+/g, ' ').trim()}`
+    if (chars + line.length > MAX_CARRIED_INSTRUCTION_CHARS) break
+    chars += line.length + 1
+    lines.unshift(line)
+  }
+  if (lines.length === 0) return instructions
+  return `${instructions}\n\nThis conversation continues an earlier one. What was said so far, oldest first:\n${lines.join('\n')}`
 }
 
 export function createSessionService(deps: SessionServiceDeps): SessionService {
   const log = deps.log ?? (() => {})
   return {
-    async start(requested) {
+    async start(requested, options = {}) {
       const settings = deps.settings()
       const provider = requested ?? settings.provider
       const config = buildSessionConfig(settings, provider, deps.toolDeclarations(), {}, deps.demoProtocol)
+      if (options.continueFrom !== undefined) {
+        const turns = deps.carriedTurns?.(options.continueFrom)
+        if (!turns) throw new IpcFailure('not_found', 'That conversation is not in the history any more, so it cannot be continued.')
+        if (protocolOf(provider, deps.demoProtocol) === 'speko') config.instructions = carriedInstructions(config.instructions, turns)
+      }
       const apiKey = provider === 'demo' ? null : deps.getKey(provider)
       let credential: SessionCredential
       try {

@@ -12,6 +12,8 @@ import { errorText, KEY_INPUT_ID, ProviderCard, SettingsWindow } from './Setting
 import { shortError } from './status-text'
 import { entryText, TranscriptStore, type ErrorAction } from './transcript'
 import { VoiceController, type UiStatus } from './voice'
+import { sharedHistorySink } from './history-sink'
+import { CostLine, HistoryView } from './HistoryView'
 
 let controller: VoiceController | null = null
 /** One controller per window, created on first use and kept for the window's life. */
@@ -81,7 +83,9 @@ function MainWindow() {
   const [platform, setPlatform] = useState('other')
   const [loadError, setLoadError] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
+  const [showHistory, setShowHistory] = useState(false)
   const voice = voiceController()
+  const historySink = sharedHistorySink(window.earshot)
   const state = useSyncExternalStore(voice.subscribe, voice.getState)
   const lastError = useLastError(voice.transcript)
   const os = hotkeyPlatform(platform)
@@ -230,6 +234,11 @@ function MainWindow() {
         <div className="row top-tail">
           <StatusPill status={state.status} capturing={state.capturing} error={lastError} />
           {!onboarding && (
+            <button type="button" className="secondary" data-testid="history-toggle" aria-pressed={showHistory} onClick={() => setShowHistory((v) => !v)}>
+              History
+            </button>
+          )}
+          {!onboarding && (
             <button type="button" className="secondary" data-testid="open-settings" onClick={() => openSettings()} aria-keyshortcuts={os === 'darwin' ? 'Meta+,' : 'Control+,'}>
               Settings
             </button>
@@ -304,6 +313,8 @@ function MainWindow() {
               </section>
               <ProviderCard settings={settings} keys={keys} />
             </>
+          ) : showHistory ? (
+            <HistoryView settings={settings} sink={historySink} onClose={() => setShowHistory(false)} />
           ) : (
             <>
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
@@ -335,6 +346,7 @@ function MainWindow() {
                   </button>
                 </div>
               </div>
+              <CostLine sink={historySink} />
               {copied && (
                 <p className="small muted" role="status">
                   {copied}

@@ -58,6 +58,12 @@ export interface S2SSessionOptions {
   connectTimeoutMs?: number
   /** close(): how long to wait for the socket to close (default 2 s). */
   closeTimeoutMs?: number
+  /**
+   * A conversation this session continues ("Continue" in history): given to the adapter on the
+   * first start as its history (OpenAI replays it as text items, AssemblyAI carries it in the
+   * system prompt) and kept for reconnects and renewals like the session's own turns.
+   */
+  initialHistory?: ConversationTurn[]
 }
 
 export type S2SListener = (event: S2SEvent) => void
@@ -141,6 +147,9 @@ export class S2SSession {
     this.timers = options.timers ?? defaultTimers
     this.now = options.now ?? (() => Date.now())
     this.turnTakingMode = options.config.turnTaking ?? 'auto'
+    for (const turn of options.initialHistory ?? []) {
+      if (turn && (turn.role === 'user' || turn.role === 'assistant') && typeof turn.text === 'string' && turn.text.trim()) this.historyTurns.push({ role: turn.role, text: turn.text })
+    }
   }
 
   /** How user turns end now (the config's turnTaking until setTurnTaking changes it). */
@@ -409,7 +418,7 @@ export class S2SSession {
     socket.onopen = () => {
       if (gen !== this.generation) return
       this.opened = true
-      const history = mode === 'initial' ? undefined : this.historyTurns.slice()
+      const history = mode !== 'initial' || this.historyTurns.length > 0 ? this.historyTurns.slice() : undefined
       this.guard(
         () =>
           adapter.start(host, {

@@ -139,6 +139,17 @@ export const SettingsSchema = z.strictObject({
       allowPlaintext: z.boolean().default(false),
     })
     .prefault({}),
+  history: z
+    .strictObject({
+      /**
+       * Keep conversation history: every conversation's final transcripts, tool calls and usage are
+       * saved in history.db in Earshot's user-data folder, on this computer only.
+       */
+      keep: z.boolean().default(true),
+      /** How long conversations are kept (days; enforced at start-up and daily). */
+      retention: z.enum(['forever', '90', '30', '7']).default('forever'),
+    })
+    .prefault({}),
   ui: z
     .strictObject({
       /** The "Earshot keeps running in the tray" notice has been shown once. */

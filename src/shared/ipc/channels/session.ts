@@ -50,8 +50,15 @@ export const SessionConfigSchema = z.object({
   transcriptionModel: z.string(),
 })
 
-/** provider: which provider to start (default: the one chosen in settings). */
-export const SessionStartInputSchema = z.object({ provider: ProviderIdSchema.optional() }).strict().optional()
+/**
+ * provider: which provider to start (default: the one chosen in settings). continueFrom: a stored
+ * conversation this session continues; main carries it where the provider takes it at mint time
+ * (Speko: in the instructions). OpenAI and AssemblyAI get it from S2SSession's initialHistory.
+ */
+export const SessionStartInputSchema = z
+  .object({ provider: ProviderIdSchema.optional(), continueFrom: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional() })
+  .strict()
+  .optional()
 
 export const SessionStartSchema = z.object({
   /** The provider that was started ('demo' speaks `credential.protocol` to a local simulator). */
