@@ -15,9 +15,11 @@ export interface TalkOptions {
   approve: ApproveMode
   /** undefined = the agent waits for the user. */
   greeting: string | undefined
+  /** --mcp-config: a Claude Desktop `claude_desktop_config.json` whose MCP servers' tools the agent may use. */
+  mcpConfig?: string
 }
 
-export type Command = { kind: 'talk'; options: TalkOptions } | { kind: 'tools'; json: boolean } | { kind: 'help' }
+export type Command = { kind: 'talk'; options: TalkOptions } | { kind: 'tools'; json: boolean; mcpConfig?: string } | { kind: 'help' }
 
 /** Exit codes. */
 export const EXIT = {
@@ -36,8 +38,11 @@ export const EXIT = {
 
 export const USAGE = `Usage:
   earshot talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl
-               [--turns N] [--timeout SECONDS] [--approve read-only|all|none] [--greeting TEXT]
-  earshot tools --json
+               [--turns N] [--timeout SECONDS] [--approve read-only|all|none] [--greeting TEXT] [--mcp-config FILE]
+  earshot tools --json [--mcp-config FILE]
+
+--mcp-config FILE: MCP servers in Claude Desktop's format ({"mcpServers": {NAME: {command, args, env} | {url}}});
+their tools are called NAME__TOOL.
 
 Keys and endpoints come from the environment: OPENAI_API_KEY / OPENAI_BASE_URL,
 ASSEMBLYAI_API_KEY / ASSEMBLYAI_AGENTS_URL, SPEKO_API_KEY / SPEKO_BASE_URL (demo needs none).
@@ -112,13 +117,20 @@ export function parseArgs(argv: string[]): Command {
     return value
   }
 
+  const mcpConfigOf = (): string | undefined => {
+    const value = str('mcp-config')
+    if (value === '') throw new UsageError('--mcp-config needs a file.')
+    return value
+  }
+
   if (command === 'tools') {
-    known(['json'])
-    return { kind: 'tools', json: flags.has('json') }
+    known(['json', 'mcp-config'])
+    const mcpConfig = mcpConfigOf()
+    return { kind: 'tools', json: flags.has('json'), ...(mcpConfig !== undefined ? { mcpConfig } : {}) }
   }
   if (command !== 'talk') throw new UsageError(`Unknown command "${command}". Commands: talk, tools.`)
 
-  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting'])
+  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting', 'mcp-config'])
   const required = (name: string) => {
     const value = str(name)
     if (value === undefined || value === '') throw new UsageError(`--${name} is required.`)
@@ -150,10 +162,21 @@ export function parseArgs(argv: string[]): Command {
   const approve = approveText === undefined ? 'read-only' : oneOf('approve', approveText, APPROVE_MODES)
   const greeting = str('greeting')
   if (greeting !== undefined && greeting.length > 2000) throw new UsageError('--greeting is longer than 2000 characters.')
+  const mcpConfig = mcpConfigOf()
   if (new Set([inPath, outPath, transcriptPath]).size !== 3) throw new UsageError('--in, --out and --transcript must be three different files.')
 
   return {
     kind: 'talk',
-    options: { provider, inPath, outPath, transcriptPath, turns, timeoutSeconds, approve, greeting: greeting === '' ? undefined : greeting },
+    options: {
+      provider,
+      inPath,
+      outPath,
+      transcriptPath,
+      turns,
+      timeoutSeconds,
+      approve,
+      greeting: greeting === '' ? undefined : greeting,
+      ...(mcpConfig !== undefined ? { mcpConfig } : {}),
+    },
   }
 }

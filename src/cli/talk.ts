@@ -9,6 +9,7 @@ import { createAdapter, floatToInt16, int16ToFloat, Resampler, S2SSession } from
 import type { ProtocolId, S2SError, S2SEvent, SessionCredential, SocketFactory } from '../shared/s2s/types'
 import { defaultSettings } from '../shared/settings/schema'
 import { approvalPolicy, createNodeTools } from '../main/tools'
+import { startCliMcp } from './mcp'
 import { mintAssemblyAI, mintOpenAI, mintSpeko, type FetchLike } from '../main/s2s/mint'
 import { buildSessionConfig } from '../main/s2s/service'
 import { EXIT, type CliProvider, type TalkOptions } from './args'
@@ -197,6 +198,11 @@ async function talk(
   let protocol: ProtocolId
   let mint: () => Promise<SessionCredential>
   const tools = createNodeTools({ log: debug })
+  const mcp = options.mcpConfig === undefined ? null : await startCliMcp(options.mcpConfig, tools.registry, debug).catch((error: unknown) => {
+    tools.dispose()
+    throw new TalkFailure(EXIT.usage, (error as Error).message, 'mcp_config')
+  })
+  for (const problem of mcp?.problems ?? []) deps.stderr(`earshot: ${problem}`)
   const settings = defaultSettings()
   let demoProtocol: ProtocolId = 'openai'
   let configProvider: CliProvider = options.provider
@@ -502,6 +508,7 @@ async function talk(
     process.removeListener('SIGINT', onSignal)
     ;(pacer as PacedSender | null)?.stop()
     tools.dispose()
+    await mcp?.stop()
   }
 
   // OUT.wav: exactly what was played, at the provider's output rate.
