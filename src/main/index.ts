@@ -3,6 +3,7 @@
  * decision it delegates lives in plain, tested modules (src/main/app, ipc, security, settings,
  * secrets).
  */
+import { electronConfirm, electronPickFile } from './electron/mcp'
 import { app, BrowserWindow, shell } from 'electron'
 import { join } from 'node:path'
 import { createLogger } from './app/logger'
@@ -61,6 +62,8 @@ if (!app.requestSingleInstanceLock()) {
       desktop: desktop.deps,
       toolHost: electronToolHost(),
       pickFolder: electronPickFolder(),
+      confirm: electronConfirm(),
+      pickFile: electronPickFile(),
     })
     const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession

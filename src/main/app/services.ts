@@ -12,6 +12,8 @@ import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
+import { createMcpDomain, type ConfirmPort, type McpDomainDeps, type McpService, type PickFile } from '../mcp/domain'
+import { McpTokenStore } from '../mcp/tokens'
 import type { ToolHost } from '../tools/host'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
@@ -32,6 +34,13 @@ export interface MainDeps {
   pickFolder?: PickFolder
   /** The tools' machine adapters (clipboard, notifications, Documents folder); Node fallbacks otherwise. */
   toolHost?: Partial<ToolHost>
+  /** A main-process yes/no dialog for MCP server changes; without one they are refused. */
+  confirm?: ConfirmPort
+  /** A native open-file dialog (MCP import); without one the import says it is unavailable. */
+  pickFile?: PickFile
+  /** MCP manager overrides (tests); MCP servers start on launch unless mcpAutoStart is false. */
+  mcp?: McpDomainDeps['manager']
+  mcpAutoStart?: boolean
 }
 
 export interface MainServices {
@@ -42,6 +51,7 @@ export interface MainServices {
   logger: Logger
   desktop: DesktopService
   tools: ToolsService
+  mcp: McpService
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -102,6 +112,25 @@ export function createMainServices(deps: MainDeps): MainServices {
     emit: deps.emit,
     log: (line) => logger.info(line),
   })
+  const mcpTokens = new McpTokenStore({
+    dir: deps.userDataDir,
+    encryptor: deps.encryptor,
+    plaintextAllowed: () => settings.get().secrets.allowPlaintext,
+    onSecret: (value) => logger.addSecret(value),
+    log: (line) => logger.warn(line),
+  })
+  const mcp = createMcpDomain({
+    registry: tools.service.kit.registry,
+    settings,
+    tokens: mcpTokens,
+    confirm: deps.confirm,
+    pickFile: deps.pickFile,
+    emit: deps.emit,
+    log: (line) => logger.info(line),
+    ...(deps.mcp ? { manager: deps.mcp } : {}),
+  })
+  // Servers start in the background: one that fails or hangs never holds up the app or a session.
+  if (deps.mcpAutoStart !== false) void mcp.service.start()
   const session = createSessionDomain({ settings, secrets, logger, toolDeclarations: () => tools.service.kit.registry.declarations() })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
 
@@ -139,13 +168,15 @@ export function createMainServices(deps: MainDeps): MainServices {
     ...session.handlers,
     ...desktop.handlers,
     ...tools.handlers,
+    ...mcp.handlers,
   }
 
   const dispose = async () => {
     desktop.service.stop()
     tools.service.dispose()
+    await mcp.service.dispose()
     await session.dispose()
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, dispose }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, mcp: mcp.service, dispose }
 }

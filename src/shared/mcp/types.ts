@@ -13,7 +13,7 @@ export const McpServerNameSchema = z
   .trim()
   .min(1, 'A server needs a name.')
   .max(64, 'A server name has at most 64 characters.')
-  .regex(/^[^\u0000-\u001f]+$/, 'A server name cannot contain control characters.')
+  .refine((name) => ![...name].some((c) => c.charCodeAt(0) < 32), 'A server name cannot contain control characters.')
 
 const EnvSchema = z.record(z.string().min(1).max(200), z.string().max(10_000))
 
