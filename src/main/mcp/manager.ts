@@ -121,6 +121,8 @@ interface ServerEntry {
   /** Bumped on every start/stop: late callbacks of an older connection are ignored. */
   generation: number
   starting: Promise<void> | null
+  /** A stop-then-start after a config change, while it runs. */
+  changing: Promise<void> | null
 }
 
 const ListToolsLooseSchema = z.looseObject({ tools: z.array(z.unknown()), nextCursor: z.string().optional() })
@@ -169,7 +171,18 @@ export class McpManager {
       } else if (JSON.stringify(next) !== JSON.stringify(entry.config)) {
         entry.config = next
         entry.restarts = 0
-        work.push(this.stopServer(entry, next.enabled ? 'starting' : 'disabled').then(() => (next.enabled ? this.start(entry) : undefined)))
+        const chain: Promise<void> = this.stopServer(entry, next.enabled ? 'starting' : 'disabled')
+          .then(() => (next.enabled ? this.start(entry) : undefined))
+          .finally(() => {
+            if (entry.changing === chain) entry.changing = null
+          })
+        entry.changing = chain
+        work.push(chain)
+      } else if (entry.changing) {
+        work.push(entry.changing)
+      } else if (entry.starting) {
+        // Unchanged and starting already (an earlier configure): wait for that start too.
+        work.push(entry.starting)
       }
     }
     for (const config of configs) {
@@ -189,6 +202,7 @@ export class McpManager {
         restartTimer: null,
         generation: 0,
         starting: null,
+        changing: null,
       }
       this.servers.set(config.name, entry)
       if (config.enabled) work.push(this.start(entry))
