@@ -1,3 +1,4 @@
+import { McpServers } from './settings/McpServers'
 import { useCallback, useEffect, useId, useState, type KeyboardEvent } from 'react'
 import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
 import type { KeyStatus } from '../../shared/ipc/channels/keys'
@@ -652,6 +653,7 @@ export function SettingsPanel({
       <HotkeySettings settings={settings} desktop={desktop} platform={platform} />
       <GeneralSettings settings={settings} desktop={desktop} voice={voice} />
       <ToolSettings refreshKey={refreshKey} />
+      <McpServers />
       <AuditLog refreshKey={refreshKey} />
     </div>
   )

@@ -24,6 +24,10 @@ export type Entry =
       output: string | null
       expiresAt: number | null
       at: number
+      /** `mcp:<server>` for an MCP tool (the card names the server). */
+      source?: string
+      /** False: no "Always allow" (a destructive MCP tool). */
+      allowAlways?: boolean
     }
   | { kind: 'error'; id: string; message: string; action: ErrorAction; at: number }
 

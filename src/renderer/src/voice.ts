@@ -613,7 +613,7 @@ export class VoiceController {
     if (!id) return
     const entry = this.transcript.get(id)
     if (entry?.kind === 'tool' && (entry.state === 'running' || entry.state === 'waiting')) {
-      this.transcript.update(id, 'tool', { state: 'waiting', summary: p.summary, expiresAt: p.expiresAt })
+      this.transcript.update(id, 'tool', { state: 'waiting', summary: p.summary, expiresAt: p.expiresAt, ...(p.source ? { source: p.source } : {}), ...(p.allowAlways === false ? { allowAlways: false } : {}) })
     }
   }
 
