@@ -43,10 +43,8 @@ export function buildMcpTool({ name, server, listed, risk, timeoutMs, call }: Bu
     source: `mcp:${server}`,
     parameters: listed.schema.parameters,
     allowAlways: risk.allowAlways,
-    summarize: (args) => {
-      const shown = JSON.stringify(args)
-      return `${server} wants to run ${listed.title ?? listed.tool}${shown && shown !== '{}' ? ` with ${shown.length > 300 ? `${shown.slice(0, 300)}...` : shown}` : ''}${risk.destructive ? ' (it may change or delete things)' : ''}.`
-    },
+    // The card shows the arguments next to this sentence.
+    summarize: () => `${server} wants to run ${listed.title ?? listed.tool}${risk.destructive ? ' (it may change or delete things)' : ''}.`,
     run: async (args, context) => {
       const result = await call(args, { signal: context.signal, ...(context.callId ? { callId: context.callId } : {}) })
       const view = renderCallResult(result)
