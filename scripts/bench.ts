@@ -24,6 +24,7 @@ const TARGETS: Record<string, string> = {
   transcript_update_ms_p95_5k: '<= 16',
   heap_growth_mb_60min: '<= 10',
   encode_realtime_factor: '>= 1000',
+  mcp_call_overhead_ms_p50: '<= 5',
 }
 
 async function main() {
