@@ -60,7 +60,7 @@ export async function run(): Promise<BenchResult[]> {
       const inner = transport.onmessage
       if (!inner || (inner as { timed?: boolean }).timed) return
       const wrapped = (message: JSONRPCMessage, extra?: unknown) => {
-        if ('id' in message && !('method' in message)) {
+        if ('id' in message && message.id !== undefined && !('method' in message)) {
           const entry = wire.get(message.id)
           if (entry) entry.received = performance.now()
         }
