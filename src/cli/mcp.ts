@@ -23,7 +23,12 @@ export async function startCliMcp(path: string, registry: ToolRegistry, log?: (l
   } catch (error) {
     throw new McpConfigError(`--mcp-config: ${(error as Error).message}`)
   }
-  const manager = createMcpManager(registry, { ...(log ? { log } : {}), startTimeoutMs: Number(process.env.EARSHOT_MCP_START_TIMEOUT_MS) || 20_000 })
+  const listTimeoutMs = Number(process.env.EARSHOT_MCP_LIST_TIMEOUT_MS) || undefined
+  const manager = createMcpManager(registry, {
+    ...(log ? { log } : {}),
+    startTimeoutMs: Number(process.env.EARSHOT_MCP_START_TIMEOUT_MS) || 20_000,
+    ...(listTimeoutMs ? { listTimeoutMs } : {}),
+  })
   await manager.configure(loaded.servers)
   const problems = [...loaded.problems.map((p) => `MCP server ${p}`)]
   for (const state of manager.states()) {

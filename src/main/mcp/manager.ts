@@ -92,8 +92,10 @@ export interface McpManagerOptions {
   transportFactory?: TransportFactory
   timers?: TimerPort
   now?: () => number
-  /** initialize + tools/list, each (default 20 s). */
+  /** initialize (spawning included), default 20 s. */
   startTimeoutMs?: number
+  /** tools/list on a started server (default: startTimeoutMs). */
+  listTimeoutMs?: number
   /** A tools/call (default 60 s); the executor's timeout for the tool. */
   callTimeoutMs?: number
   /** Delay before restart attempt n (default 1 s doubling, at most 30 s). */
@@ -144,6 +146,7 @@ export class McpManager {
   private readonly timers: TimerPort
   private readonly log: (line: string) => void
   private readonly startTimeoutMs: number
+  private readonly listTimeoutMs: number
   private readonly callTimeoutMs: number
   private stopped = false
 
@@ -151,6 +154,7 @@ export class McpManager {
     this.timers = options.timers ?? realTimers
     this.log = options.log ?? (() => {})
     this.startTimeoutMs = options.startTimeoutMs ?? 20_000
+    this.listTimeoutMs = options.listTimeoutMs ?? this.startTimeoutMs
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000
   }
 
@@ -318,14 +322,14 @@ export class McpManager {
     })
     const what = config.transport === 'stdio' ? 'start' : 'connect'
     try {
-      await this.withTimeout(client.connect(handle.transport, { timeout: this.startTimeoutMs }), `no answer within ${this.startTimeoutMs / 1000} s`)
+      await this.withTimeout(client.connect(handle.transport, { timeout: this.startTimeoutMs }), this.startTimeoutMs, `no answer within ${this.startTimeoutMs / 1000} s`)
     } catch (error) {
       this.failed(entry, gen, `did not ${what}: ${errorText(error)}`, false)
       return
     }
     if (gen !== entry.generation) return
     try {
-      await this.withTimeout(this.listTools(entry, client, gen), `no answer within ${this.startTimeoutMs / 1000} s`)
+      await this.withTimeout(this.listTools(entry, client, gen), this.listTimeoutMs, `no answer within ${this.listTimeoutMs / 1000} s`)
     } catch (error) {
       this.failed(entry, gen, `did not list its tools: ${errorText(error)}`, false)
       return
@@ -342,7 +346,7 @@ export class McpManager {
     const skipped: { tool: string; reason: string }[] = []
     let cursor: string | undefined
     for (let page = 0; page < 50; page++) {
-      const result = await client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, ListToolsLooseSchema, { timeout: this.startTimeoutMs })
+      const result = await client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, ListToolsLooseSchema, { timeout: this.listTimeoutMs })
       for (const raw of result.tools) {
         const parsed = ListedToolSchema.safeParse(raw)
         if (!parsed.success) {
@@ -471,9 +475,9 @@ export class McpManager {
     if (client) await client.close().catch(() => {})
   }
 
-  private withTimeout<T>(promise: Promise<T>, message: string): Promise<T> {
+  private withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => reject(new Error(message)), this.startTimeoutMs + 500)
+      const timer = this.timers.setTimeout(() => reject(new Error(message)), ms + 500)
       promise.then(
         (value) => {
           this.timers.clearTimeout(timer)
