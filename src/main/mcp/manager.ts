@@ -137,6 +137,8 @@ const ListedToolSchema = z.looseObject({
 })
 
 function errorText(error: unknown): string {
+  const status = (error as { code?: unknown } | null)?.code
+  if (status === 401 || status === 403) return `the server refused the ${status === 401 ? 'missing or wrong' : 'insufficient'} bearer token (HTTP ${status})`
   const message = error instanceof Error ? error.message : String(error)
   return message.replace(/^MCP error -?\d+: /, '').slice(0, 400)
 }
