@@ -28,6 +28,7 @@ const TARGETS: Record<string, string> = {
   vad_speech_onset_to_first_frame_ms_p95: '<= 150',
   history_append_ms_p95: '<= 2',
   history_search_ms_p95_10k: '<= 50',
+  mcp_call_overhead_ms_p50: '<= 5',
 }
 
 async function main() {

@@ -37,6 +37,10 @@ describe('parseArgs', () => {
   it('parses tools --json and help', () => {
     expect(parseArgs(['tools', '--json'])).toEqual({ kind: 'tools', json: true })
     expect(parseArgs(['help'])).toEqual({ kind: 'help' })
+    expect(parseArgs(['tools', '--json', '--mcp-config', 'c.json'])).toEqual({ kind: 'tools', json: true, mcpConfig: 'c.json' })
+    expect(parseArgs([...base, '--mcp-config=servers.json'])).toMatchObject({ kind: 'talk', options: { mcpConfig: 'servers.json' } })
+    expect(() => parseArgs(['tools', '--json', '--mcp-config'])).toThrow('--mcp-config needs a value.')
+    expect(() => parseArgs(['tools', '--mcp-config='])).toThrow('--mcp-config needs a file.')
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
     expect(parseArgs(['talk', '--help'])).toEqual({ kind: 'help' })
   })

@@ -21,6 +21,8 @@ export interface TalkOptions {
   quiet: boolean
   /** --history DB: record this conversation in that SQLite file (see createTalkHistory); undefined = not recorded. */
   historyPath?: string
+  /** --mcp-config: a Claude Desktop `claude_desktop_config.json` whose MCP servers' tools the agent may use. */
+  mcpConfig?: string
 }
 
 /** A held push-to-talk key, in seconds of IN.wav time. */
@@ -38,7 +40,7 @@ export type HistoryCommand =
 
 export type Command =
   | { kind: 'talk'; options: TalkOptions }
-  | { kind: 'tools'; json: boolean }
+  | { kind: 'tools'; json: boolean; mcpConfig?: string }
   | { kind: 'history'; command: HistoryCommand }
   | { kind: 'help' }
 
@@ -60,8 +62,8 @@ export const EXIT = {
 export const USAGE = `Usage:
   earshot talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl
                [--turns N] [--timeout SECONDS] [--approve read-only|all|none] [--greeting TEXT]
-               [--ptt RANGES] [--quiet] [--history DB]
-  earshot tools --json
+               [--ptt RANGES] [--quiet] [--history DB] [--mcp-config FILE]
+  earshot tools --json [--mcp-config FILE]
   earshot history list [--json] [--history DB]
   earshot history search TEXT [--json] [--history DB]
   earshot history export ID --format md|json [--history DB]
@@ -70,6 +72,8 @@ export const USAGE = `Usage:
 --ptt 0.7-3.6,5.2-6.4 holds a push-to-talk key during each range (seconds of IN.wav time): audio
 goes out only for a held key (with a short pre-roll and tail) and each release ends the turn.
 --turns defaults to the number of ranges. --quiet: no live transcript on stderr.
+--mcp-config FILE: MCP servers in Claude Desktop's format ({"mcpServers": {NAME: {command, args, env} | {url}}});
+their tools are called NAME__TOOL.
 
 Keys and endpoints come from the environment: OPENAI_API_KEY / OPENAI_BASE_URL,
 ASSEMBLYAI_API_KEY / ASSEMBLYAI_AGENTS_URL, SPEKO_API_KEY / SPEKO_BASE_URL (demo needs none).
@@ -145,13 +149,20 @@ export function parseArgs(argv: string[]): Command {
     return value
   }
 
+  const mcpConfigOf = (): string | undefined => {
+    const value = str('mcp-config')
+    if (value === '') throw new UsageError('--mcp-config needs a file.')
+    return value
+  }
+
   if (command === 'tools') {
-    known(['json'])
-    return { kind: 'tools', json: flags.has('json') }
+    known(['json', 'mcp-config'])
+    const mcpConfig = mcpConfigOf()
+    return { kind: 'tools', json: flags.has('json'), ...(mcpConfig !== undefined ? { mcpConfig } : {}) }
   }
   if (command !== 'talk') throw new UsageError(`Unknown command "${command}". Commands: talk, tools, history.`)
 
-  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting', 'ptt', 'quiet', 'history'])
+  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting', 'ptt', 'quiet', 'history', 'mcp-config'])
   const required = (name: string) => {
     const value = str(name)
     if (value === undefined || value === '') throw new UsageError(`--${name} is required.`)
@@ -185,6 +196,7 @@ export function parseArgs(argv: string[]): Command {
   const approve = approveText === undefined ? 'read-only' : oneOf('approve', approveText, APPROVE_MODES)
   const greeting = str('greeting')
   if (greeting !== undefined && greeting.length > 2000) throw new UsageError('--greeting is longer than 2000 characters.')
+  const mcpConfig = mcpConfigOf()
   if (new Set([inPath, outPath, transcriptPath]).size !== 3) throw new UsageError('--in, --out and --transcript must be three different files.')
   const historyPath = str('history')
   if (historyPath === '') throw new UsageError('--history needs a file name.')
@@ -206,6 +218,7 @@ export function parseArgs(argv: string[]): Command {
       ptt,
       quiet: flags.has('quiet'),
       ...(historyPath !== undefined ? { historyPath } : {}),
+      ...(mcpConfig !== undefined ? { mcpConfig } : {}),
     },
   }
 }

@@ -18,7 +18,8 @@ describe('earshot CLI', () => {
     expect(result.stderr).toBe('')
     const tools = JSON.parse(result.stdout) as Array<{ name: string; description: string; risk: string; parameters: Record<string, unknown> }>
     expect(tools).toEqual(describeTools())
-    for (const tool of tools) expect(Object.keys(tool).sort()).toEqual(['description', 'name', 'parameters', 'risk'])
+    for (const tool of tools) expect(Object.keys(tool).sort()).toEqual(['description', 'name', 'parameters', 'risk', 'source'])
+    for (const tool of tools) expect((tool as { source?: string }).source).toBe('builtin')
     const time = tools.find((t) => t.name === 'get_current_time')!
     expect(time.risk).toBe('read')
     expect(time.parameters.type).toBe('object')

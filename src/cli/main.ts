@@ -1,10 +1,11 @@
 /**
  * The `earshot` command line (see docs/cli.md):
  *   npm run --silent cli -- talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl [...]
- *   npm run --silent cli -- tools --json
  *   npm run --silent cli -- history list|search|export|delete ... [--history DB]
+ *   npm run --silent cli -- tools --json [--mcp-config FILE]
  */
-import { describeTools } from '../main/tools'
+import { createNodeTools } from '../main/tools'
+import { McpConfigError, startCliMcp } from './mcp'
 import { EXIT, parseArgs, USAGE, UsageError } from './args'
 import { startDemo } from './demo'
 import { runHistory } from './history'
@@ -26,7 +27,26 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`)
       return EXIT.ok
     case 'tools': {
-      const tools = describeTools()
+      const kit = createNodeTools()
+      let tools
+      try {
+        if (command.mcpConfig !== undefined) {
+          const mcp = await startCliMcp(command.mcpConfig, kit.registry)
+          for (const problem of mcp.problems) process.stderr.write(`earshot: ${problem}\n`)
+          tools = kit.describeTools()
+          await mcp.stop()
+        } else {
+          tools = kit.describeTools()
+        }
+      } catch (error) {
+        if (error instanceof McpConfigError) {
+          process.stderr.write(`earshot: ${error.message}\n`)
+          return EXIT.usage
+        }
+        throw error
+      } finally {
+        kit.dispose()
+      }
       if (command.json) {
         process.stdout.write(`${JSON.stringify(tools, null, 2)}\n`)
       } else {

@@ -16,6 +16,7 @@ import { approvalPolicy, createNodeTools } from '../main/tools'
 import type { FetchLike } from '../main/s2s/mint'
 import { buildSessionConfig, mintFor } from '../main/s2s/service'
 import { EXIT, type CliProvider, type PttRange, type TalkOptions } from './args'
+import { startCliMcp } from './mcp'
 import { EventsWriter } from './events'
 import { PacedSender, realClock, type PacerClock } from './pacer'
 import { SimulatedPlayer } from './playback'
@@ -279,6 +280,11 @@ async function talk(
 
   // Provider, key and endpoint: main's own minting (mintFor) with the endpoint from the environment.
   const tools = createNodeTools({ log: debug })
+  const mcp = options.mcpConfig === undefined ? null : await startCliMcp(options.mcpConfig, tools.registry, debug).catch((error: unknown) => {
+    tools.dispose()
+    throw new TalkFailure(EXIT.usage, (error as Error).message, 'mcp_config')
+  })
+  for (const problem of mcp?.problems ?? []) deps.stderr(`earshot: ${problem}`)
   const settings: Settings = defaultSettings()
   let protocol: ProtocolId
   let demoProtocol: ProtocolId = 'openai'
@@ -596,6 +602,7 @@ async function talk(
     ;(pacer as PacedSender | null)?.stop()
     await conversation.dispose() // Speko's session.closed report goes out before the run ends
     tools.dispose()
+    await mcp?.stop()
   }
 
   // OUT.wav: exactly what was played, at the provider's output rate.

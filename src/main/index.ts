@@ -3,6 +3,7 @@
  * decision it delegates lives in plain, tested modules (src/main/app, ipc, security, settings,
  * secrets).
  */
+import { electronConfirm, electronPickFile } from './electron/mcp'
 import { app, BrowserWindow, shell } from 'electron'
 import { join } from 'node:path'
 import { createLogger } from './app/logger'
@@ -80,6 +81,8 @@ if (!app.requestSingleInstanceLock()) {
       toolHost: electronToolHost(),
       pickFolder: electronPickFolder(),
       openSettings,
+      confirm: electronConfirm(),
+      pickFile: electronPickFile(),
     })
     installAppMenu(() => openSettings(null))
     const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])

@@ -69,6 +69,14 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'history:continue': { id: 'no-such-conversation' },
   'history:delete': { id: 'no-such-conversation' },
   'history:deleteAll': undefined,
+  'mcp:servers': undefined,
+  'mcp:add': { server: { name: 'custody', transport: 'http', url: 'http://127.0.0.1:9/mcp' }, token: 'mcp-custody-token-0123' },
+  'mcp:update': { name: 'custody', server: { name: 'custody', transport: 'http', url: 'http://127.0.0.1:9/mcp' } },
+  'mcp:setEnabled': { name: 'custody', enabled: false },
+  'mcp:remove': { name: 'custody' },
+  'mcp:restart': { name: 'custody' },
+  'mcp:import': undefined,
+  'mcp:setRisk': { tool: 'custody__tool', risk: null },
   // Last: clearing one key still leaves the canary in the others.
   'keys:clear': { provider: 'speko' },
 }

@@ -13,6 +13,8 @@ import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
+import { createMcpDomain, type ConfirmPort, type McpDomainDeps, type McpService, type PickFile } from '../mcp/domain'
+import { McpTokenStore } from '../mcp/tokens'
 import type { ToolHost } from '../tools/host'
 import { createHistoryDomain, type HistoryService } from '../history'
 
@@ -39,6 +41,13 @@ export interface MainDeps {
   openSettings?: (section: SettingsSection | null) => void
   /** The tools' machine adapters (clipboard, notifications, Documents folder); Node fallbacks otherwise. */
   toolHost?: Partial<ToolHost>
+  /** A main-process yes/no dialog for MCP server changes; without one they are refused. */
+  confirm?: ConfirmPort
+  /** A native open-file dialog (MCP import); without one the import says it is unavailable. */
+  pickFile?: PickFile
+  /** MCP manager overrides (tests); MCP servers start on launch unless mcpAutoStart is false. */
+  mcp?: McpDomainDeps['manager']
+  mcpAutoStart?: boolean
 }
 
 export interface MainServices {
@@ -50,6 +59,7 @@ export interface MainServices {
   desktop: DesktopService
   tools: ToolsService
   history: HistoryService
+  mcp: McpService
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -110,6 +120,25 @@ export function createMainServices(deps: MainDeps): MainServices {
     emit: deps.emit,
     log: (line) => logger.info(line),
   })
+  const mcpTokens = new McpTokenStore({
+    dir: deps.userDataDir,
+    encryptor: deps.encryptor,
+    plaintextAllowed: () => settings.get().secrets.allowPlaintext,
+    onSecret: (value) => logger.addSecret(value),
+    log: (line) => logger.warn(line),
+  })
+  const mcp = createMcpDomain({
+    registry: tools.service.kit.registry,
+    settings,
+    tokens: mcpTokens,
+    confirm: deps.confirm,
+    pickFile: deps.pickFile,
+    emit: deps.emit,
+    log: (line) => logger.info(line),
+    ...(deps.mcp ? { manager: deps.mcp } : {}),
+  })
+  // Servers start in the background: one that fails or hangs never holds up the app or a session.
+  if (deps.mcpAutoStart !== false) void mcp.service.start()
   // Tools turned off in Settings are not declared to the model.
   const toolDeclarations = () => {
     const off = settings.get().tools.disabled
@@ -192,14 +221,16 @@ export function createMainServices(deps: MainDeps): MainServices {
     ...desktop.handlers,
     ...tools.handlers,
     ...history.handlers,
+    ...mcp.handlers,
   }
 
   const dispose = async () => {
     desktop.service.stop()
     tools.service.dispose()
     history.dispose()
+    await mcp.service.dispose()
     await session.dispose()
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, dispose }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, mcp: mcp.service, dispose }
 }

@@ -43,7 +43,7 @@ export class ConfirmationService {
 
   /** The executor's approver: always-allowed tools pass at once, the rest wait for the user. */
   readonly approve = (request: ApprovalRequest): Promise<ApprovalResult> => {
-    if (this.options.alwaysAllow.has(request.name)) return Promise.resolve({ decision: 'allow', via: 'always' })
+    if (request.allowAlways !== false && this.options.alwaysAllow.has(request.name)) return Promise.resolve({ decision: 'allow', via: 'always' })
     return this.request(request)
   }
 
@@ -62,6 +62,8 @@ export class ConfirmationService {
         arguments: request.arguments,
         requestedAt,
         expiresAt: requestedAt + timeoutMs,
+        ...(request.source ? { source: request.source } : {}),
+        ...(request.allowAlways === false ? { allowAlways: false } : {}),
       }
       const timer = this.setTimer(() => this.settle(request.callId, { decision: 'deny', via: 'timeout' }), timeoutMs)
       ;(timer as { unref?: () => void })?.unref?.()
@@ -78,7 +80,7 @@ export class ConfirmationService {
       this.settle(callId, { decision: 'deny', via: 'user' })
       return true
     }
-    if (choice === 'always_allow') {
+    if (choice === 'always_allow' && entry.info.allowAlways !== false) {
       this.options.alwaysAllow.add(entry.info.name)
       // Other calls of the same tool that are waiting are now allowed too.
       for (const other of [...this.waiting.values()]) {

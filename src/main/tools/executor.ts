@@ -142,7 +142,15 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
       let approval: ApprovalResult
       try {
         approval = normaliseApproval(
-          await approve({ callId: call.callId, name: tool.name, risk: tool.risk, description: tool.summarize?.(validArgs) ?? tool.description, arguments: validArgs }),
+          await approve({
+            callId: call.callId,
+            name: tool.name,
+            risk: tool.risk,
+            description: tool.summarize?.(validArgs) ?? tool.description,
+            arguments: validArgs,
+            ...(tool.source && tool.source !== 'builtin' ? { source: tool.source } : {}),
+            ...(tool.allowAlways === false ? { allowAlways: false } : {}),
+          }),
           'user',
         )
       } catch (error) {
@@ -172,7 +180,7 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
           reject(controller.signal.reason)
         }, tool.timeoutMs)
       })
-      const value = await Promise.race([Promise.resolve().then(() => tool.run(validArgs, { signal: controller.signal })), timeout])
+      const value = await Promise.race([Promise.resolve().then(() => tool.run(validArgs, { signal: controller.signal, callId: call.callId })), timeout])
       if (!isRecord(value)) throw new Error('the tool returned no result object')
       const output = JSON.stringify(value)
       if (output.length > maxOutput) {

@@ -5,6 +5,8 @@ import type { ToolDescriptor, ToolErrorCode, ToolRisk } from '../../shared/tools
 export interface ToolRunContext {
   /** Aborted when the tool's timeout passes; long-running tools stop early when they see it. */
   signal: AbortSignal
+  /** The model's call id (MCP tools report progress under it). */
+  callId?: string
 }
 
 /**
@@ -21,6 +23,12 @@ export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
   /** One sentence for the confirmation card: what happens if the user allows this call. */
   summarize?: (args: z.output<S>) => string
   run: (args: z.output<S>, context: ToolRunContext) => Promise<Record<string, unknown>> | Record<string, unknown>
+  /** Where the tool comes from: `builtin` (the default) or `mcp:<server>`. */
+  source?: string
+  /** The JSON Schema providers receive, when it is not generated from `schema` (MCP tools). */
+  parameters?: Record<string, unknown>
+  /** False: the confirmation card offers no "Always allow" (destructive MCP tools). Default true. */
+  allowAlways?: boolean
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,5 +57,11 @@ export function parametersOf(schema: z.ZodType): Record<string, unknown> {
 }
 
 export function describeTool(tool: AnyTool): ToolDescriptor {
-  return { name: tool.name, description: tool.description, risk: tool.risk, parameters: parametersOf(tool.schema) }
+  return {
+    name: tool.name,
+    description: tool.description,
+    risk: tool.risk,
+    parameters: tool.parameters ? structuredClone(tool.parameters) : parametersOf(tool.schema),
+    source: tool.source ?? 'builtin',
+  }
 }

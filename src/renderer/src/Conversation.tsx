@@ -63,6 +63,18 @@ function secondsLeft(expiresAt: number | null): number | null {
   return expiresAt === null ? null : Math.max(0, Math.round((expiresAt - Date.now()) / 1000))
 }
 
+/** The latest progress an MCP call reported (`mcp:progress`), while it runs. */
+function useMcpProgress(callId: string, active: boolean): { progress: number; total?: number; message?: string } | null {
+  const [progress, setProgress] = useState<{ progress: number; total?: number; message?: string } | null>(null)
+  useEffect(() => {
+    if (!active) return
+    return window.earshot.on('mcp:progress', (p) => {
+      if (p.callId === callId) setProgress({ progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) })
+    })
+  }, [callId, active])
+  return active ? progress : null
+}
+
 const ToolCard = memo(function ToolCard({ entry, actions }: { entry: Extract<Entry, { kind: 'tool' }>; actions: EntryActions }) {
   const [, tick] = useState(0)
   useEffect(() => {
@@ -71,6 +83,8 @@ const ToolCard = memo(function ToolCard({ entry, actions }: { entry: Extract<Ent
     return () => clearInterval(t)
   }, [entry.state])
   const left = secondsLeft(entry.expiresAt)
+  const server = entry.source?.startsWith('mcp:') ? entry.source.slice(4) : null
+  const progress = useMcpProgress(entry.callId, entry.state === 'running')
   return (
     <div className={`tool-card tool-${entry.state}`} role="group" aria-label={`Tool ${entry.name}: ${TOOL_STATE_LABEL[entry.state]}`} data-testid="tool-card" data-state={entry.state} data-call={entry.callId}>
       <div className="tool-head">
@@ -78,16 +92,29 @@ const ToolCard = memo(function ToolCard({ entry, actions }: { entry: Extract<Ent
         <code className="tool-name">{entry.name}</code>
         <span className={`badge badge-${entry.state}`}>{TOOL_STATE_LABEL[entry.state]}</span>
       </div>
+      {server !== null && (
+        <p className="muted small" data-testid="tool-server">
+          From the MCP server <strong>{server}</strong>
+        </p>
+      )}
       {entry.summary && <p className="tool-summary">{entry.summary}</p>}
+      {progress && (
+        <p className="muted small" data-testid="tool-progress" role="status">
+          {progress.total ? `Step ${progress.progress} of ${progress.total}` : `Progress ${progress.progress}`}
+          {progress.message ? `: ${progress.message}` : ''}
+        </p>
+      )}
       {entry.args && entry.args !== '{}' && <code className="tool-args">{entry.args}</code>}
       {entry.state === 'waiting' && (
         <div className="row tool-actions">
           <button type="button" onClick={() => actions.onDecide(entry.callId, 'allow_once')}>
             Allow once
           </button>
-          <button type="button" className="secondary" onClick={() => actions.onDecide(entry.callId, 'always_allow')}>
-            Always allow
-          </button>
+          {entry.allowAlways !== false && (
+            <button type="button" className="secondary" onClick={() => actions.onDecide(entry.callId, 'always_allow')}>
+              Always allow
+            </button>
+          )}
           <button type="button" className="danger" onClick={() => actions.onDecide(entry.callId, 'deny')}>
             Deny
           </button>

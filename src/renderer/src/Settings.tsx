@@ -7,6 +7,7 @@
  */
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react'
 import { SETTINGS_SECTIONS, type AppInfo, type SettingsSection } from '../../shared/ipc/channels/app'
+import { McpServers } from './settings/McpServers'
 import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
 import type { KeyStatus } from '../../shared/ipc/channels/keys'
 import type { ToolSettingsView } from '../../shared/ipc/channels/tools'
@@ -774,7 +775,9 @@ function ToolsSection({ settings }: { settings: Settings }) {
         here, inside this element, as its own <section className="card">. Nothing renders here
         until it lands.
       */}
-      <div data-slot="mcp-servers" />
+      <div data-slot="mcp-servers">
+        <McpServers />
+      </div>
       <section className="card" aria-labelledby="folders-heading">
         <h2 id="folders-heading">Folders Earshot may search</h2>
         {view.searchFolders.length === 0 && <p className="muted small">None yet.</p>}

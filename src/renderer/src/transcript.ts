@@ -5,29 +5,10 @@
  * identity and React skips them (Transcript.tsx memoises per block).
  */
 
-export type ToolState = 'running' | 'waiting' | 'done' | 'failed' | 'denied'
+import type { Entry, EntryPatch, ToolState } from '../../shared/conversation/transcript'
 
-/** What fixes an error: focus the key field, try again, pick another microphone, open OS settings. */
-export type ErrorAction = 'key' | 'retry' | 'microphone' | 'mic-settings' | 'none'
-
-export type Entry =
-  | { kind: 'user'; id: string; text: string; final: boolean; interrupted: boolean; at: number }
-  | { kind: 'agent'; id: string; text: string; final: boolean; interrupted: boolean; at: number }
-  | {
-      kind: 'tool'
-      id: string
-      callId: string
-      name: string
-      args: string
-      state: ToolState
-      summary: string | null
-      output: string | null
-      expiresAt: number | null
-      at: number
-    }
-  | { kind: 'error'; id: string; message: string; action: ErrorAction; at: number }
-
-export type EntryPatch<K extends Entry['kind']> = Partial<Omit<Extract<Entry, { kind: K }>, 'kind' | 'id'>>
+// The entry model is the conversation layer's (its reducer makes the entries); this file keeps them for React.
+export type { Entry, EntryPatch, ErrorAction, ToolState } from '../../shared/conversation/transcript'
 
 export const BLOCK_SIZE = 64
 

@@ -484,7 +484,7 @@ export class Conversation {
     const shown = event.rawArguments || JSON.stringify(event.arguments ?? {})
     this.transcribe({ type: 'tool-call', callId: event.callId, name: event.name, args: shown, at: this.now() })
     const waiting = this.stateValue.pending.find((p) => p.callId === event.callId)
-    if (waiting) this.transcribe({ type: 'tool-waiting', callId: event.callId, summary: waiting.summary, expiresAt: waiting.expiresAt })
+    if (waiting) this.transcribe(waitingInput(waiting))
     let args: unknown = event.arguments
     if (args === undefined || args === null) args = event.rawArguments ? parseMaybeJson(event.rawArguments) : {}
     const run: Promise<void> = this.options.tools
@@ -506,7 +506,7 @@ export class Conversation {
   setPending(pending: PendingConfirmation[]): void {
     const before = this.stateValue.pending
     this.set({ pending })
-    for (const p of pending) this.transcribe({ type: 'tool-waiting', callId: p.callId, summary: p.summary, expiresAt: p.expiresAt })
+    for (const p of pending) this.transcribe(waitingInput(p))
     for (const old of before) {
       if (!pending.some((p) => p.callId === old.callId)) this.transcribe({ type: 'tool-resumed', callId: old.callId })
     }
@@ -545,6 +545,10 @@ export class Conversation {
       }
     }
   }
+}
+
+function waitingInput(p: PendingConfirmation): TranscriptInput {
+  return { type: 'tool-waiting', callId: p.callId, summary: p.summary, expiresAt: p.expiresAt, ...(p.source ? { source: p.source } : {}), ...(p.allowAlways === false ? { allowAlways: false } : {}) }
 }
 
 /** Entries that go to the record: finals, finished tool calls, errors. */

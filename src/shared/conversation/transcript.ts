@@ -28,6 +28,10 @@ export type Entry =
       output: string | null
       expiresAt: number | null
       at: number
+      /** `mcp:<server>` for an MCP tool (the card names the server). */
+      source?: string
+      /** False: no "Always allow" (a destructive MCP tool). */
+      allowAlways?: boolean
     }
   | { kind: 'error'; id: string; message: string; action: ErrorAction; at: number }
 
@@ -49,7 +53,7 @@ export type TranscriptInput =
   | { type: 'local-bargein' }
   | { type: 'reply-done'; status: ReplyDoneStatus; playing: boolean }
   | { type: 'tool-call'; callId: string; name: string; args: string; at: number }
-  | { type: 'tool-waiting'; callId: string; summary: string; expiresAt: number | null }
+  | { type: 'tool-waiting'; callId: string; summary: string; expiresAt: number | null; source?: string; allowAlways?: boolean }
   /** The call stopped waiting for the user (decided) and runs. */
   | { type: 'tool-resumed'; callId: string }
   | { type: 'tool-finished'; callId: string; status: 'ok' | 'error' | 'denied'; output: string }
@@ -235,7 +239,8 @@ export function reduceTranscript(state: TranscriptState, input: TranscriptInput)
       const entry = step.get(toolEntryId(input.callId))
       if (entry?.kind !== 'tool' || (entry.state !== 'running' && entry.state !== 'waiting')) break
       if (entry.state === 'waiting' && entry.summary === input.summary && entry.expiresAt === input.expiresAt) break
-      step.put({ ...entry, state: 'waiting', summary: input.summary, expiresAt: input.expiresAt }, false, true)
+      const extra = { ...(input.source ? { source: input.source } : {}), ...(input.allowAlways === false ? { allowAlways: false } : {}) }
+      step.put({ ...entry, state: 'waiting', summary: input.summary, expiresAt: input.expiresAt, ...extra }, false, true)
       break
     }
     case 'tool-resumed': {

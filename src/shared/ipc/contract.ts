@@ -6,6 +6,7 @@ import { toolsChannels, toolsEvents } from './channels/tools'
 import { sessionChannels } from './channels/session'
 import { desktopChannels, desktopEvents } from './channels/desktop'
 import { historyChannels, historyEvents } from './channels/history'
+import { mcpChannels, mcpEvents } from './channels/mcp'
 
 /**
  * The IPC contract: every invoke channel maps to { input, output } zod schemas, every main-to-
@@ -20,6 +21,7 @@ export const channels = {
   ...sessionChannels,
   ...desktopChannels,
   ...historyChannels,
+  ...mcpChannels,
 } as const
 
 export const events = {
@@ -29,6 +31,7 @@ export const events = {
   ...toolsEvents,
   ...desktopEvents,
   ...historyEvents,
+  ...mcpEvents,
 } as const
 
 export type Channels = typeof channels

@@ -24,6 +24,7 @@ import type {
   SessionStatus,
   SocketFactory,
   SocketLike,
+  ToolDeclaration,
   ToolResultStatus,
   TurnTaking,
 } from './types'
@@ -318,6 +319,21 @@ export class S2SSession {
     }
     this.emit({ type: 'turn.ended', committed })
     if (committed && this.statusValue === 'listening') this.setStatus('thinking')
+  }
+
+  /**
+   * The tools the model may call changed (an MCP server came or went). Every later connection
+   * declares the new list; the live one gets it now where the protocol allows ('sent'), otherwise
+   * from the next session ('next_session', Speko); 'stored' when no connection is ready yet.
+   */
+  updateTools(tools: ToolDeclaration[]): 'sent' | 'next_session' | 'stored' {
+    const copy = tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }))
+    this.options.config = { ...this.options.config, tools: copy }
+    const adapter = this.adapter
+    if (!adapter || !this.readyNow || this.ended) return 'stored'
+    if (typeof adapter.updateTools !== 'function') return 'next_session'
+    this.guard(() => adapter.updateTools?.(copy), 'updateTools')
+    return 'sent'
   }
 
   /** Clean end: the adapter's end message, then a normal close. Resolves when the socket closed. */

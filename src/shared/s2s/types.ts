@@ -273,6 +273,12 @@ export interface ProviderAdapter {
   /** Manual turn taking: drop the audio of the turn in progress (a press too short to mean anything). */
   cancelTurn?(): void
   /**
+   * Replace the tools the model may call, mid-session (OpenAI and AssemblyAI: a `session.update`
+   * carrying the new tools array). Absent: the protocol cannot, and the new list applies from the
+   * next session (Speko).
+   */
+  updateTools?(tools: ToolDeclaration[]): void
+  /**
    * The provider's hard session cap minus a margin: the runtime renews the session proactively
    * after this many ms from ready (OpenAI: 55 min). Absent or null: no proactive renewal.
    */

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { McpServerConfigSchema } from '../mcp/types'
+import { PROVIDER_TOOL_NAME_PATTERN, ToolRiskSchema } from '../tools/types'
 
 /**
  * The one settings schema. Every field has a default, so `SettingsSchema.parse({})` is a complete,
@@ -119,7 +121,7 @@ export const SettingsSchema = z.strictObject({
   tools: z
     .strictObject({
       /** Tools the user chose "Always allow" for; revocable in settings. */
-      alwaysAllow: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(100).default([]),
+      alwaysAllow: z.array(z.string().regex(PROVIDER_TOOL_NAME_PATTERN)).max(100).default([]),
       /** Folders search_files may look in. Changed only through main's folder picker. */
       searchFolders: z.array(z.string().min(1).max(4096)).max(50).default([]),
       /** Where notes are kept; null = <Documents>/Earshot Notes. Changed only through main's folder picker. */
@@ -131,6 +133,17 @@ export const SettingsSchema = z.strictObject({
       disabled: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(200).default([]),
       /** Seconds a confirmation waits before it counts as "denied". */
       confirmTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+    })
+    .prefault({}),
+  /** MCP servers whose tools the agent may use (main-only: changed through main's confirmed flows). */
+  mcp: z
+    .strictObject({
+      servers: z.array(McpServerConfigSchema).max(50).default([]),
+      /** The user's risk for MCP tools, by provider-facing name (wins over the tool's annotations). */
+      riskOverrides: z
+        .array(z.strictObject({ tool: z.string().regex(PROVIDER_TOOL_NAME_PATTERN), risk: ToolRiskSchema }))
+        .max(500)
+        .default([]),
     })
     .prefault({}),
   secrets: z
@@ -178,6 +191,7 @@ export const MAIN_ONLY_SETTING_PATHS = [
   'tools.searchFolders',
   'tools.notesFolder',
   'tools.alwaysAllow',
+  'mcp',
   'providers.openai.baseUrl',
   'providers.assemblyai.baseUrl',
   'providers.speko.baseUrl',

@@ -13,13 +13,21 @@ export type ToolRisk = z.infer<typeof ToolRiskSchema>
 
 export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_]*$/
 
+/**
+ * Names any tool may have on the wire, built-in or MCP (`<server>__<tool>`): OpenAI's documented
+ * function-name rule `^[a-zA-Z0-9_-]{1,64}$`, starting with a letter (AssemblyAI and Speko document none).
+ */
+export const PROVIDER_TOOL_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/
+
 /** What `tools --json` prints and `tools:list` returns: the model-facing declaration plus its risk. */
 export const ToolDescriptorSchema = z.object({
-  name: z.string().regex(TOOL_NAME_PATTERN),
+  name: z.string().regex(PROVIDER_TOOL_NAME_PATTERN),
   description: z.string(),
   risk: ToolRiskSchema,
-  /** JSON Schema (draft 2020-12, without `$schema`), generated from the tool's zod schema. */
+  /** JSON Schema without `$schema`: generated from the tool's zod schema, or an MCP tool's inputSchema. */
   parameters: z.record(z.string(), z.unknown()),
+  /** `builtin`, or `mcp:<server>` for a tool of MCP server <server>. */
+  source: z.string().max(200),
 })
 export type ToolDescriptor = z.infer<typeof ToolDescriptorSchema>
 
@@ -75,6 +83,10 @@ export interface ApprovalRequest {
   risk: ToolRisk
   description: string
   arguments: Record<string, unknown>
+  /** `mcp:<server>` for an MCP tool (the card names the server); absent for built-in tools. */
+  source?: string
+  /** False: no "Always allow" for this tool (destructive MCP tools). */
+  allowAlways?: boolean
 }
 
 /** The user's answer on a transcript card. */
@@ -94,6 +106,10 @@ export const PendingConfirmationSchema = z.object({
   requestedAt: z.number(),
   /** Epoch ms after which the call denies itself. */
   expiresAt: z.number(),
+  /** `mcp:<server>` for an MCP tool: the card names the server. */
+  source: z.string().optional(),
+  /** False: the card offers no "Always allow" (a destructive MCP tool). */
+  allowAlways: z.boolean().optional(),
 })
 export type PendingConfirmation = z.infer<typeof PendingConfirmationSchema>
 

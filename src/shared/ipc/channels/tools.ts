@@ -6,6 +6,7 @@ import {
   ToolCallResultSchema,
   ToolCallSchema,
   ToolDescriptorSchema,
+  PROVIDER_TOOL_NAME_PATTERN,
 } from '../../tools/types'
 
 /** The tool settings as the settings page shows them (with the notes folder actually in use). */
@@ -25,7 +26,7 @@ export type ToolSettingsView = z.infer<typeof ToolSettingsViewSchema>
 export const TimerViewSchema = z.object({ id: z.string(), label: z.string(), dueAt: z.number(), createdAt: z.number() })
 export type TimerView = z.infer<typeof TimerViewSchema>
 
-const toolName = z.string().regex(/^[a-z][a-z0-9_]*$/).max(100)
+const toolName = z.string().regex(PROVIDER_TOOL_NAME_PATTERN).max(100)
 
 export const toolsChannels = {
   /** Every tool's descriptor (name, description, risk, JSON Schema parameters). */

@@ -21,6 +21,7 @@ import type {
   S2SError,
   S2SErrorCode,
   SessionConfig,
+  ToolDeclaration,
   ToolResultStatus,
   TurnTaking,
 } from '../types'
@@ -205,6 +206,13 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       // Nothing the server sends may crash the session.
       this.emitError('protocol_error', `AssemblyAI: could not handle a server frame (${describe(err)})`, false)
     }
+  }
+
+  /** A new `tools` array replaces the previous one (mutable after session.ready). */
+  updateTools(tools: ToolDeclaration[]): void {
+    if (this.config) this.config = { ...this.config, tools }
+    if (this.phase !== 'ready') return
+    this.sendJson({ type: 'session.update', session: { tools: tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters })) } })
   }
 
   sendAudio(pcm: Int16Array): void {

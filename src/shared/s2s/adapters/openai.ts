@@ -69,6 +69,7 @@ import type {
   ResumeState,
   S2SEvent,
   SessionConfig,
+  ToolDeclaration,
   ToolResultStatus,
   TurnTaking,
 } from '../types'
@@ -135,6 +136,14 @@ export function buildSessionUpdate(config: SessionConfig): Json {
   session.tools = (config.tools ?? []).map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters }))
   session.tool_choice = 'auto'
   return { type: 'session.update', session }
+}
+
+/** A mid-session `session.update` that replaces only the tools (session.type is required on every update). */
+export function buildToolsUpdate(tools: readonly ToolDeclaration[]): Json {
+  return {
+    type: 'session.update',
+    session: { type: 'realtime', tools: tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters })), tool_choice: 'auto' },
+  }
 }
 
 /** The newest turns that fit the carry-over budget, oldest first. */
@@ -213,6 +222,11 @@ export class OpenAIAdapter implements ProviderAdapter {
       })
     }
     this.started = true
+  }
+
+  updateTools(tools: ToolDeclaration[]): void {
+    if (!this.started) return
+    this.send(buildToolsUpdate(tools))
   }
 
   sendAudio(pcm: Int16Array): void {
