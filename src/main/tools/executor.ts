@@ -135,14 +135,33 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
     const validArgs = parsed.data as Record<string, unknown>
     args = validArgs
 
-    if (tool.risk === 'read' && !confirmReadOnly) {
+    const controller = new AbortController()
+    let prepared: unknown
+    if (tool.prepare) {
+      try {
+        prepared = await tool.prepare(validArgs, { signal: controller.signal })
+      } catch (error) {
+        if (error instanceof ToolError) return fail(error.code, error.message)
+        return fail('failed', `${tool.name} failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`)
+      }
+    }
+
+    if (tool.risk === 'read' && !tool.askEveryTime && !confirmReadOnly) {
       decision = 'allowed'
       decidedBy = 'auto'
     } else {
       let approval: ApprovalResult
       try {
         approval = normaliseApproval(
-          await approve({ callId: call.callId, name: tool.name, risk: tool.risk, description: tool.summarize?.(validArgs) ?? tool.description, arguments: validArgs }),
+          await approve({
+            callId: call.callId,
+            name: tool.name,
+            risk: tool.risk,
+            description: tool.summarize?.(validArgs, prepared) ?? tool.description,
+            arguments: validArgs,
+            alwaysAllowable: tool.risk === 'write' && !tool.askEveryTime,
+            details: tool.details?.(validArgs, prepared) ?? [],
+          }),
           'user',
         )
       } catch (error) {
@@ -163,7 +182,6 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
       decision = 'allowed'
     }
 
-    const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -172,7 +190,7 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
           reject(controller.signal.reason)
         }, tool.timeoutMs)
       })
-      const value = await Promise.race([Promise.resolve().then(() => tool.run(validArgs, { signal: controller.signal })), timeout])
+      const value = await Promise.race([Promise.resolve().then(() => tool.run(validArgs, { signal: controller.signal, prepared })), timeout])
       if (!isRecord(value)) throw new Error('the tool returned no result object')
       const output = JSON.stringify(value)
       if (output.length > maxOutput) {
