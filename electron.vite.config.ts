@@ -18,7 +18,7 @@ export default defineConfig({
     build: {
       externalizeDeps: false,
       rollupOptions: {
-        input: { index: resolve('src/preload/index.ts') },
+        input: { index: resolve('src/preload/index.ts'), confirm: resolve('src/preload/confirm.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
@@ -27,7 +27,7 @@ export default defineConfig({
     root: resolve('src/renderer'),
     base: './',
     build: {
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+      rollupOptions: { input: { index: resolve('src/renderer/index.html'), confirm: resolve('src/renderer/confirm.html') } },
     },
     plugins: [react()],
   },

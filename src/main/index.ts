@@ -15,6 +15,9 @@ import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
 import { createMainWindow } from './electron/window'
+import { electronConfirmWindow } from './electron/confirm-window'
+import type { MainServices } from './app/services'
+import { webrtcAllowed } from './security/webrtc'
 import { enableWaylandGlobalShortcuts, installDesktop, type InstalledDesktop } from './electron/desktop'
 import { electronPickFolder, electronToolHost } from './electron/tools'
 
@@ -32,7 +35,9 @@ if (!app.requestSingleInstanceLock()) {
   let mainWindow: BrowserWindow | null = null
   // Desktop integration (tray, hotkeys, always-listening, login item, updates): src/main/electron/desktop.ts
   let desktop: InstalledDesktop | null = null
-  lockNavigation(trustedOrigins)
+  let services: MainServices | null = null
+  // Links a page opens (window.open): help pages at once, anything else after main's confirmation.
+  lockNavigation(trustedOrigins, (url) => void services?.openLink(url).catch(() => {}))
 
   app.on('second-instance', (_event, argv) => {
     if (desktop?.secondInstance(argv)) return // earshot --toggle / --ptt-down / --ptt-up: no window
@@ -47,7 +52,14 @@ if (!app.requestSingleInstanceLock()) {
     const logger = createLogger({ file: join(app.getPath('logs'), 'earshot.log'), echo: !app.isPackaged })
     const appUrl = devUrl ?? `${APP_ORIGIN}/index.html`
     desktop = installDesktop({ preloadDir: join(import.meta.dirname, '../preload'), appUrl, showMainWindow: () => (mainWindow ? mainWindow.show() : open()) })
-    const services = createMainServices({
+    const rendererBase = devUrl ? devUrl.replace(/\/(index\.html)?(#.*)?$/, '') : APP_ORIGIN
+    const confirmWindow = electronConfirmWindow({
+      preloadDir: join(import.meta.dirname, '../preload'),
+      url: `${rendererBase}/confirm.html`,
+      parent: () => mainWindow,
+      onClosed: () => services?.confirm.closed(),
+    })
+    const running = createMainServices({
       userDataDir,
       encryptor: safeStorageEncryptor(),
       appInfo: {
@@ -61,18 +73,24 @@ if (!app.requestSingleInstanceLock()) {
       desktop: desktop.deps,
       toolHost: electronToolHost(),
       pickFolder: electronPickFolder(),
+      confirmWindow,
     })
-    const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
+    services = running
+    const csp = () => cspFor(sessionSocketOrigins(running.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
     lockPermissions(ses, trustedOrigins)
     serveRenderer(ses, join(import.meta.dirname, '../renderer'), csp)
     if (devOrigin) applyDevCsp(ses, devOrigin, csp)
-    registerIpc(createIpcRouter({ handlers: services.handlers, trustedOrigins, log: (line) => logger.warn(line) }))
-    desktop.start(services)
-    app.on('will-quit', () => void services.dispose()) // hotkeys, timers, the Demo server
+    registerIpc(createIpcRouter({ handlers: running.handlers, trustedOrigins, log: (line) => logger.warn(line) }))
+    desktop.start(running)
+    app.on('will-quit', () => void running.dispose()) // hotkeys, timers, the Demo server
 
     const open = () => {
-      mainWindow = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: devUrl ?? `${APP_ORIGIN}/index.html` })
+      mainWindow = createMainWindow({
+        preloadDir: join(import.meta.dirname, '../preload'),
+        url: devUrl ?? `${APP_ORIGIN}/index.html`,
+        webrtc: webrtcAllowed(running.settings.get()),
+      })
       mainWindow.on('closed', () => (mainWindow = null))
       desktop?.manageWindow(mainWindow) // closing hides to the tray
     }

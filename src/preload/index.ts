@@ -6,6 +6,10 @@ import '../shared/jitless'
 import { contextBridge, ipcRenderer } from 'electron'
 import { createEarshotApi } from '../shared/ipc/api'
 import { wireEventChannel, wireInvokeChannel } from '../shared/ipc/contract'
+import { removeWebRtc, WEBRTC_ALLOWED_ARG } from '../shared/security/webrtc'
+
+// Before any page script runs: no WebRTC constructors unless main allowed the WebRTC transport.
+if (!process.argv.includes(WEBRTC_ALLOWED_ARG)) contextBridge.executeInMainWorld({ func: removeWebRtc })
 
 const api = createEarshotApi({
   invoke: (channel, input) => ipcRenderer.invoke(wireInvokeChannel(channel), input),

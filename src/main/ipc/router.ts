@@ -78,7 +78,7 @@ export function createIpcRouter(options: RouterOptions): IpcRouter {
         return { ok: false, error: { code: 'forbidden_sender', message: 'This request did not come from an Earshot window.' } }
       }
       const fromConfirm = sender.surface === 'confirm'
-      if (typeof channel !== 'string' || fromConfirm !== isConfirmSurfaceChannel(channel)) {
+      if (fromConfirm !== (typeof channel === 'string' && isConfirmSurfaceChannel(channel))) {
         log(`ipc: refused ${String(channel).slice(0, 60)}: ${fromConfirm ? 'the confirmation window may only answer prompts' : 'only the confirmation window answers prompts'}`)
         return { ok: false, error: { code: 'forbidden_sender', message: 'This request did not come from the right Earshot window.' } }
       }
