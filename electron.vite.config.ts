@@ -18,7 +18,7 @@ export default defineConfig({
     build: {
       externalizeDeps: false,
       rollupOptions: {
-        input: { index: resolve('src/preload/index.ts'), confirm: resolve('src/preload/confirm.ts') },
+        input: { index: resolve('src/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

@@ -77,6 +77,8 @@ export interface HarnessOptions extends BrowserOptions {
   deps?: Partial<MainDeps>
   /** Scripts run in the page before the app (test taps on Web APIs); they run outside the page's CSP, as the bridge does. */
   initScripts?: string[]
+  /** Keep WebRTC in the page (what main's flag allows for a chosen WebRTC transport); removed by default, as in the app. */
+  webrtc?: boolean
 }
 
 export interface Harness {
@@ -96,6 +98,11 @@ export interface Harness {
   events: Array<{ event: string; payload: unknown }>
   /** Sends a main-to-renderer event to the page (what webContents.send does in the app). */
   emit: MainDeps['emit']
+  /**
+   * Main's confirmation window: a second page (confirm.html with its own bridge, sender 'confirm'),
+   * opened when main shows the surface. Resolves once it is open and has loaded.
+   */
+  confirmPage(): Promise<Page>
   close(): Promise<void>
 }
 
@@ -112,8 +119,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let page: Page | null = null
   const pending: Array<[string, unknown]> = []
   const events: Array<{ event: string; payload: unknown }> = []
+  let confirmPage: Page | null = null
+  let confirmOpening: Promise<Page> | null = null
+  let openConfirm: () => Promise<Page> = () => Promise.reject(new Error('the page is not served yet'))
+  const send = (target: Page, event: string, payload: unknown) =>
+    void target
+      .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
+      .catch(() => {})
   const emit: MainDeps['emit'] = (event, payload) => {
     events.push({ event, payload })
+    if (confirmPage && !confirmPage.isClosed()) send(confirmPage, event, payload)
     if (!page || page.isClosed()) {
       pending.push([event, payload])
       return
@@ -129,6 +144,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     openExternal: async () => {},
     emit,
     logger,
+    // Main's confirmation window, as a second page in the same browser.
+    confirmWindow: {
+      show: () => {
+        confirmOpening ??= openConfirm()
+        void confirmOpening.then((p) => p.bringToFront()).catch(() => {})
+      },
+      hide: () => {},
+    },
     ...options.deps,
   })
   await options.beforeLoad?.(services)
@@ -143,6 +166,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const context = browser.context
   page = context.pages()[0] ?? (await context.newPage())
   const ownPage = page
+  openConfirm = async () => {
+    const opened = await context.newPage()
+    confirmPage = opened
+    opened.on('console', (message: ConsoleMessage) => consoleLines.push(`confirm ${message.type()}: ${message.text()}`))
+    opened.on('pageerror', (error) => consoleLines.push(`confirm pageerror: ${error.message}`))
+    await opened.setViewportSize({ width: 480, height: 300 })
+    await opened.goto(`${origin}/confirm.html`)
+    return opened
+  }
   const ipc: IpcRecord[] = []
   const consoleLines: string[] = []
   page.on('console', (message: ConsoleMessage) => consoleLines.push(`${message.type()}: ${message.text()}`))
@@ -154,12 +186,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       destroyed: source.page.isClosed() || frame.isDetached(),
       frameUrl: frame.isDetached() ? null : frame.url(),
       isMainFrame: frame === source.page.mainFrame(),
-      isOwnWindow: source.page === ownPage,
+      isOwnWindow: source.page === ownPage || (confirmPage !== null && source.page === confirmPage),
+      surface: confirmPage !== null && source.page === confirmPage ? 'confirm' : 'app',
     }
     const reply = await router.invoke(channel, sender, input)
     ipc.push({ channel: String(channel), input, reply })
     return reply
   })
+  if (options.webrtc) await context.addInitScript({ content: 'globalThis.__earshotWebrtcAllowed = true' })
   await context.addInitScript({ content: await bridgeSource() })
   for (const content of options.initScripts ?? []) await context.addInitScript({ content })
   await page.goto(`${origin}/index.html`)
@@ -180,6 +214,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     console: consoleLines,
     events,
     emit,
+    confirmPage: async () => {
+      confirmOpening ??= openConfirm()
+      const opened = await confirmOpening
+      await opened.waitForLoadState('load')
+      return opened
+    },
     close: async () => {
       await browser.close()
       await services.dispose()

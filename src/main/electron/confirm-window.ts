@@ -1,5 +1,6 @@
 import { BrowserWindow, nativeTheme } from 'electron'
 import { join } from 'node:path'
+import { CONFIRM_SURFACE_ARG } from '../../shared/ipc/channels/confirm'
 import type { ConfirmWindow } from '../security/confirm-surface'
 import { confirmWebContentsIds, ownWebContents } from './ipc'
 
@@ -15,7 +16,7 @@ export interface ConfirmWindowOptions {
 
 /**
  * Main's confirmation window: small, always on top, focused when a prompt arrives, with its own
- * minimal preload (window.earshotConfirm only). Its webContents id is registered at creation, so
+ * preload surface (the preload exposes window.earshotConfirm only). Its webContents id is registered at creation, so
  * the router tells its sender apart from the voice window's. Thin: the decisions live in
  * src/main/security/confirm-surface.ts and src/main/tools/confirmation.ts.
  */
@@ -39,7 +40,9 @@ export function electronConfirmWindow(options: ConfirmWindowOptions): ConfirmWin
       ...(parent && parent.isVisible() ? { parent } : {}),
       backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f7f7f8',
       webPreferences: {
-        preload: join(options.preloadDir, 'confirm.cjs'),
+        preload: join(options.preloadDir, 'index.cjs'),
+        // The preload exposes only window.earshotConfirm to this window.
+        additionalArguments: [CONFIRM_SURFACE_ARG],
         contextIsolation: true,
         sandbox: true,
         nodeIntegration: false,

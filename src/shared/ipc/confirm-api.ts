@@ -4,7 +4,7 @@ import { confirmChannels, confirmEvents, type ConfirmChoice, type ConfirmPrompt 
 
 /**
  * The confirmation window's whole API (window.earshotConfirm): read the prompts, answer one,
- * hear about changes. Its preload (src/preload/confirm.ts) exposes this and nothing else; the
+ * hear about changes. Its preload (src/preload/index.ts with the confirmation window's argument) exposes this and nothing else; the
  * browser harness builds the same object for its confirmation page.
  */
 export interface ConfirmTransport {

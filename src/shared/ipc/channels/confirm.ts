@@ -3,7 +3,7 @@ import { ToolRiskSchema } from '../../tools/types'
 
 /**
  * Main's own confirmation surface: a small window main creates with its own minimal preload
- * (src/preload/confirm.ts) and page (src/renderer/confirm.html). The router accepts `confirm:*`
+ * (src/preload/index.ts, told by main that it is the confirmation window) and page (src/renderer/confirm.html). The router accepts `confirm:*`
  * only from that window's webContents (registered at creation) and refuses every other channel
  * from it, so the voice window, which handles model output and is treated as untrusted, can never
  * answer a prompt itself. Every text shown here is main's, never the renderer's.
@@ -43,6 +43,9 @@ export const confirmChannels = {
 export const confirmEvents = {
   'confirm:prompts': z.array(ConfirmPromptSchema),
 } as const
+
+/** The argument main gives its confirmation window (webPreferences.additionalArguments): the preload then exposes only window.earshotConfirm. */
+export const CONFIRM_SURFACE_ARG = '--earshot-surface=confirm'
 
 /** Channels only the confirmation surface may call (and the only ones it may call). */
 export function isConfirmSurfaceChannel(name: string): boolean {
