@@ -38,7 +38,7 @@ describe('launch_application on Linux', () => {
     const r = await runTool(tool, 'launch_application', { name: 'calculator' }, approve)
     expect(r.json).toEqual({ launched: 'Calculator' })
     expect(runCommand).toHaveBeenCalledWith('gtk-launch', ['org.gnome.Calculator'], expect.anything())
-    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ risk: 'external', description: 'Open the application "calculator".' }))
+    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ risk: 'external', description: 'Open the application "Calculator".' }))
     await runTool(tool, 'launch_application', { name: 'kate' })
     expect(runCommand).toHaveBeenLastCalledWith('gtk-launch', ['kde-kate'], expect.anything())
   })
@@ -122,5 +122,38 @@ describe('launch_application on Windows', () => {
     expect(r.json).toEqual({ launched: 'Firefox' })
     expect(launchDetached).toHaveBeenCalledWith('explorer.exe', [join(dir.path, 'apps', 'Mozilla', 'Firefox.lnk')])
     expect((await runTool(tool, 'launch_application', { name: 'Paint' })).json.code).toBe('not_found')
+  })
+})
+
+describe('launch_application resolves the application before asking', () => {
+  it('shows the resolved name and path on the confirmation, and a loose match is not a match', async () => {
+    mkdirSync(join(dir.path, 'apps', 'Notes.app'), { recursive: true })
+    mkdirSync(join(dir.path, 'apps', 'Mail.app'), { recursive: true })
+    const { tool, runCommand } = setup('darwin')
+    const approve = vi.fn().mockResolvedValue('allow')
+    const loose = await runTool(tool, 'launch_application', { name: 'Notes: mail review' }, approve)
+    expect(loose.json.code).toBe('not_found')
+    expect(approve).not.toHaveBeenCalled() // nothing to confirm: nothing was found
+    expect(runCommand).not.toHaveBeenCalled()
+    await runTool(tool, 'launch_application', { name: 'notes' }, approve)
+    expect(approve).toHaveBeenCalledWith(
+      expect.objectContaining({
+        description: 'Open the application "Notes".',
+        details: [
+          { label: 'Application', value: 'Notes' },
+          { label: 'Path', value: join(dir.path, 'apps', 'Notes.app') },
+        ],
+      }),
+    )
+  })
+
+  it('does not start anything once the call was aborted (its timeout passed)', async () => {
+    mkdirSync(join(dir.path, 'apps', 'Calculator.app'), { recursive: true })
+    const { tool, runCommand } = setup('darwin')
+    const controller = new AbortController()
+    controller.abort()
+    const prepared = await tool.prepare!({ name: 'Calculator' }, { signal: new AbortController().signal })
+    await expect(Promise.resolve().then(() => tool.run({ name: 'Calculator' }, { signal: controller.signal, prepared }))).rejects.toMatchObject({ code: 'timeout' })
+    expect(runCommand).not.toHaveBeenCalled()
   })
 })
