@@ -9,7 +9,6 @@ import { createLogger } from './app/logger'
 import { createMainServices } from './app/services'
 import { createIpcRouter } from './ipc/router'
 import { APP_ORIGIN } from './security/policy'
-import { sessionSocketOrigins } from './s2s/origins'
 import { originOf } from '../shared/security/urls'
 import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
@@ -74,9 +73,10 @@ if (!app.requestSingleInstanceLock()) {
       toolHost: electronToolHost(),
       pickFolder: electronPickFolder(),
       confirmWindow,
+      reloadRenderer: () => mainWindow?.webContents.reload(),
     })
     services = running
-    const csp = () => cspFor(sessionSocketOrigins(running.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
+    const csp = () => cspFor(running.socketOrigins(), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
     lockPermissions(ses, trustedOrigins)
     serveRenderer(ses, join(import.meta.dirname, '../renderer'), csp)
@@ -94,7 +94,8 @@ if (!app.requestSingleInstanceLock()) {
       mainWindow.on('closed', () => (mainWindow = null))
       desktop?.manageWindow(mainWindow) // closing hides to the tray
     }
-    if (!desktop.startHidden) open() // a login launch (--hidden) starts in the tray
+    // The Demo server starts before the page loads, so its exact port is in the CSP.
+    if (!desktop.startHidden) void running.prepareDemo().then(open) // a login launch (--hidden) starts in the tray
     app.on('activate', () => (mainWindow ? mainWindow.show() : open())) // the window may be hidden in the tray
   })
 

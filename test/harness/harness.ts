@@ -11,7 +11,6 @@ import type { Encryptor } from '../../src/main/secrets/service'
 import { testEncryptor } from './encryptor'
 import { readStaticFile } from '../../src/main/security/static'
 import { buildCsp } from '../../src/shared/security/csp'
-import { sessionSocketOrigins } from '../../src/main/s2s/origins'
 import { launchBrowser, type BrowserOptions } from './browser'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -157,7 +156,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await options.beforeLoad?.(services)
 
   let origin = ''
-  const csp = () => buildCsp({ connectOrigins: [...sessionSocketOrigins(services.settings.get()), ...(options.connectOrigins ?? [])] })
+  await services.prepareDemo() // as the app does before its page loads
+  const csp = () => buildCsp({ connectOrigins: [...services.socketOrigins(), ...(options.connectOrigins ?? [])] })
   const served = await serveRenderer(csp)
   origin = served.origin
   const router = createIpcRouter({ handlers: services.handlers, trustedOrigins: () => [origin], log: (l) => logger.warn(l) })

@@ -10,6 +10,7 @@ import { SettingsService } from '../settings/service'
 import type { Logger } from './logger'
 import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
+import { sessionSocketOrigins } from '../s2s/origins'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
 import type { ToolHost } from '../tools/host'
@@ -39,6 +40,11 @@ export interface MainDeps {
    * browser harness). Without one, prompts wait until they time out.
    */
   confirmWindow?: ConfirmWindow
+  /**
+   * Reloads the voice window so it gets a fresh CSP: called when the provider moves to or from
+   * Demo (the Demo server's port is in connect-src only while Demo is the provider).
+   */
+  reloadRenderer?: () => void
 }
 
 export interface MainServices {
@@ -56,6 +62,13 @@ export interface MainServices {
    * other address after main's confirmation. Resolves whether it was opened.
    */
   openLink(url: string): Promise<boolean>
+  /**
+   * The renderer's socket origins for the CSP: the providers' hosts, plus the Demo server's exact
+   * port while Demo is the provider (call prepareDemo() before the page loads).
+   */
+  socketOrigins(): string[]
+  /** Starts the Demo server if Demo is the provider, so its port is known before the page loads. */
+  prepareDemo(): Promise<void>
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -198,5 +211,18 @@ export function createMainServices(deps: MainDeps): MainServices {
     await session.dispose()
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, confirm, openLink, dispose }
+  const socketOrigins = () => sessionSocketOrigins(settings.get(), { demoOrigin: session.demoOrigin() })
+  const prepareDemo = async () => {
+    if (settings.get().provider === 'demo') await session.prepareDemo()
+  }
+  let provider = settings.get().provider
+  settings.onChange((value) => {
+    const was = provider
+    provider = value.provider
+    if ((was === 'demo') === (value.provider === 'demo') || !deps.reloadRenderer) return
+    const reload = deps.reloadRenderer
+    void prepareDemo().then(() => reload())
+  })
+
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, confirm, openLink, socketOrigins, prepareDemo, dispose }
 }

@@ -5,11 +5,18 @@
  * - OpenAI and AssemblyAI: the socket lives on the REST host (scheme http->ws, https->wss).
  * - Speko: the socket URL comes from the mint reply and may sit on another host of the same
  *   domain, so the REST host and every subdomain of its domain are allowed (wss://*.speko.dev).
- * - Demo: a local simulator on 127.0.0.1 with a port chosen at start, hence ws://127.0.0.1:*.
- * A CSP is fixed when the page loads, so these must be known before any session starts.
+ * - Demo: the local Demo server's exact origin (ws://127.0.0.1:<its port>), and only while Demo is
+ *   the provider. Main starts the Demo server before the page loads, so the port is known.
+ * No other loopback socket is ever allowed. A CSP is fixed when the page loads, so these must be
+ * known before any session starts (main reloads the page when the provider moves to or from Demo).
  */
+import { getDomain } from 'tldts'
 import type { Settings } from '../../shared/settings/schema'
 
+/**
+ * Any loopback port: for tests only, which start their own simulators on ports the settings
+ * cannot know (passed to the harness as an extra connect origin). Never in the app's CSP.
+ */
 export const DEMO_SOCKET_ORIGIN = 'ws://127.0.0.1:*'
 
 function socketOrigin(base: string): { origin: string; scheme: 'ws:' | 'wss:'; hostname: string } | null {
@@ -27,19 +34,23 @@ function isIpOrLocal(hostname: string): boolean {
   return hostname === 'localhost' || /^\d+\.\d+\.\d+\.\d+$/.test(hostname) || hostname.startsWith('[') || !hostname.includes('.')
 }
 
-/** The domain whose subdomains may carry a provider's socket (api.speko.dev -> speko.dev). */
+/**
+ * The registrable domain whose subdomains may carry a provider's socket (api.speko.dev ->
+ * speko.dev), from the Public Suffix List (tldts), private suffixes included (so
+ * someone.github.io stays one site, never github.io). Null for IPs, single labels and suffixes.
+ */
 export function siteOf(hostname: string): string | null {
   if (isIpOrLocal(hostname)) return null
-  const labels = hostname.split('.').filter(Boolean)
-  if (labels.length < 2) return null
-  // Two-label public suffixes such as co.uk: keep three labels.
-  const last2 = labels.slice(-2).join('.')
-  const twoLabelSuffix = /^(co|com|org|net|ac|gov|edu)\.[a-z]{2}$/.test(last2)
-  return labels.slice(twoLabelSuffix ? -3 : -2).join('.')
+  return getDomain(hostname, { allowPrivateDomains: true }) ?? null
+}
+
+export interface SocketOriginOptions {
+  /** The running Demo server's socket origin (ws://127.0.0.1:<port>); allowed only while Demo is the provider. */
+  demoOrigin?: string | null
 }
 
 /** connect-src origins for every provider's socket, from settings. */
-export function sessionSocketOrigins(settings: Settings): string[] {
+export function sessionSocketOrigins(settings: Settings, options: SocketOriginOptions = {}): string[] {
   const out = new Set<string>()
   for (const base of [settings.providers.openai.baseUrl, settings.providers.assemblyai.baseUrl]) {
     const origin = socketOrigin(base)
@@ -52,11 +63,9 @@ export function sessionSocketOrigins(settings: Settings): string[] {
     if (site) {
       out.add(`wss://${site}`)
       out.add(`wss://*.${site}`)
-    } else if (speko.hostname === '127.0.0.1') {
-      out.add(DEMO_SOCKET_ORIGIN)
     }
   }
-  out.add(DEMO_SOCKET_ORIGIN)
+  if (settings.provider === 'demo' && options.demoOrigin && /^ws:\/\/127\.0\.0\.1:\d{1,5}$/.test(options.demoOrigin)) out.add(options.demoOrigin)
   return [...out]
 }
 
