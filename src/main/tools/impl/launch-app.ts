@@ -3,6 +3,7 @@ import { join, posix, win32 } from 'node:path'
 import { z } from 'zod'
 import type { LaunchDetached, RunCommand, ToolPlatform } from '../host'
 import { defineTool, ToolError } from '../tool'
+import { windowsExplorer, windowsPowerShell } from './windows-paths'
 
 /** An application the platform's launcher can start. */
 export interface AppEntry {
@@ -66,7 +67,7 @@ export function windowsAppDirs(env: LaunchDeps['env']): string[] {
 
 export const START_APPS_COMMAND = ['-NoProfile', '-NonInteractive', '-Command', 'Get-StartApps | Select-Object Name,AppID | ConvertTo-Json -Compress'] as const
 
-export function parseStartApps(output: string): AppEntry[] {
+export function parseStartApps(output: string, explorer = 'C:\\Windows\\explorer.exe'): AppEntry[] {
   let value: unknown
   try {
     value = JSON.parse(output.trim() || '[]')
@@ -79,19 +80,19 @@ export function parseStartApps(output: string): AppEntry[] {
     const { Name, AppID } = (item ?? {}) as { Name?: unknown; AppID?: unknown }
     if (typeof Name !== 'string' || typeof AppID !== 'string' || !Name || !AppID) continue
     // explorer.exe opens shell:AppsFolder\<AppID> exactly as the Start menu does.
-    apps.push({ name: Name, location: `shell:AppsFolder\\${AppID}`, launch: { file: 'explorer.exe', args: [`shell:AppsFolder\\${AppID}`], detached: true } })
+    apps.push({ name: Name, location: `shell:AppsFolder\\${AppID}`, launch: { file: explorer, args: [`shell:AppsFolder\\${AppID}`], detached: true } })
   }
   return apps
 }
 
-async function windowsShortcuts(dirs: string[], joinPath: (...p: string[]) => string): Promise<AppEntry[]> {
+async function windowsShortcuts(dirs: string[], joinPath: (...p: string[]) => string, explorer: string): Promise<AppEntry[]> {
   const apps: AppEntry[] = []
   const walk = async (dir: string, depth: number) => {
     for (const entry of await listDir(dir)) {
       const path = joinPath(dir, entry.name)
       if (entry.isDirectory() && depth < 3) await walk(path, depth + 1)
       else if (/\.(lnk|url|appref-ms)$/i.test(entry.name) && !/uninstall/i.test(entry.name)) {
-        apps.push({ name: entry.name.replace(/\.(lnk|url|appref-ms)$/i, ''), location: path, launch: { file: 'explorer.exe', args: [path], detached: true } })
+        apps.push({ name: entry.name.replace(/\.(lnk|url|appref-ms)$/i, ''), location: path, launch: { file: explorer, args: [path], detached: true } })
       }
     }
   }
@@ -188,12 +189,13 @@ export async function findApplications(deps: LaunchDeps): Promise<AppEntry[]> {
     case 'darwin':
       return macApps(deps.appDirs ?? macAppDirs(deps.homeDir))
     case 'win32': {
+      const explorer = windowsExplorer(deps.env)
       const fromStart =
         deps.useStartApps === false
           ? []
-          : await deps.runCommand('powershell.exe', START_APPS_COMMAND, { timeoutMs: 8000 }).then((r) => (r.code === 0 ? parseStartApps(r.stdout) : []), () => [])
+          : await deps.runCommand(windowsPowerShell(deps.env), START_APPS_COMMAND, { timeoutMs: 8000 }).then((r) => (r.code === 0 ? parseStartApps(r.stdout, explorer) : []), () => [])
       const joinPath = deps.appDirs ? join : win32.join
-      return [...fromStart, ...(await windowsShortcuts(deps.appDirs ?? windowsAppDirs(deps.env), joinPath))]
+      return [...fromStart, ...(await windowsShortcuts(deps.appDirs ?? windowsAppDirs(deps.env), joinPath, explorer))]
     }
     case 'linux':
       return linuxApps(deps.appDirs ?? linuxAppDirs(deps.env, deps.homeDir))
