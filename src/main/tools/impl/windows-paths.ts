@@ -7,6 +7,7 @@ import { win32 } from 'node:path'
 export function systemRoot(env: Readonly<Record<string, string | undefined>>): string {
   const value = env.SystemRoot ?? env.SYSTEMROOT ?? env.windir ?? env.WINDIR
   // Only a plain absolute drive path counts; anything else falls back to the usual folder.
+  // eslint-disable-next-line no-control-regex
   if (value && /^[A-Za-z]:\\[^<>:"|?*\u0000-\u001f]*$/.test(value) && !value.split('\\').includes('..')) return value.replace(/\\+$/, '')
   return 'C:\\Windows'
 }
