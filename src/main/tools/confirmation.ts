@@ -123,7 +123,7 @@ export class ConfirmationService {
       risk: info.risk,
       allowLabel: 'Allow once',
       denyLabel: 'Deny',
-      alwaysAllowable: info.alwaysAllowable,
+      alwaysAllowable: info.alwaysAllowable === true,
       note: NOTES[info.risk],
       expiresAt: info.expiresAt,
     }
@@ -134,7 +134,7 @@ export class ConfirmationService {
     const entry = this.waiting.get(callId)
     if (!entry) return false
     if (choice === 'allow_once' || choice === 'always_allow') {
-      if (choice === 'always_allow' && entry.info.alwaysAllowable) this.options.alwaysAllow.add(entry.info.name)
+      if (choice === 'always_allow' && entry.info.alwaysAllowable === true) this.options.alwaysAllow.add(entry.info.name)
       this.settle(callId, { decision: 'allow', via: 'user' })
     } else {
       this.settle(callId, { decision: 'deny', via: choice === null ? 'none' : 'user' })

@@ -231,7 +231,7 @@ function VoiceSettings({ settings }: { settings: Settings }) {
           <TextSetting label="Model" path={['providers', 'speko', 'model']} value={s.speko.model} />
           <TextSetting label="Voice" path={['providers', 'speko', 'voice']} value={s.speko.voice} />
           <TextSetting label="Instructions" path={['providers', 'speko', 'instructions']} value={s.speko.instructions} multiline />
-          <TextSetting label="Greeting" path={['providers', 'speko', 'greeting']} value={s.speko.greeting} />
+          <TextSetting label="Greeting" path={['providers', 'speko', 'greeting']} value={s.speko.greeting} hint="Spoken first on Speko's direct xAI sessions; Speko's older proxied sessions cannot speak one and start silent." />
         </>
       )}
       {p === 'demo' && <TextSetting label="Greeting" path={['providers', 'demo', 'greeting']} value={s.demo.greeting} hint="The demo speaks a fixed greeting when this is empty." />}

@@ -104,7 +104,7 @@ export const PendingConfirmationSchema = z.object({
   /** Epoch ms after which the call denies itself. */
   expiresAt: z.number(),
   /** Whether main's confirmation surface offers "Always allow" for this call. */
-  alwaysAllowable: z.boolean().default(false),
+  alwaysAllowable: z.boolean().optional(),
 })
 export type PendingConfirmation = z.infer<typeof PendingConfirmationSchema>
 
