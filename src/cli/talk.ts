@@ -338,15 +338,15 @@ async function talk(
     },
     reporter: { playedMs: (itemId: string) => player?.playedMs(itemId) ?? 0 },
   }
-  // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
-  const telemetry = new SpekoTelemetry({ fetch: deps.fetch ?? globalThis.fetch, log: debug })
   const conversation = new Conversation({
+    // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+    telemetry: new SpekoTelemetry({ fetch: deps.fetch ?? globalThis.fetch, log: debug }),
     audio,
     policy: options.ptt ? 'push-to-talk' : 'provider-vad',
     session: {
       socketFactory: deps.socketFactory ?? wsSocketFactory,
       createAdapter,
-      open: async () => ({ config, mint: telemetry.wrapMint(mint), provider, model: config.model }),
+      open: async () => ({ config, mint, provider, model: config.model }),
     },
     tools: {
       run: async (call) => {
@@ -555,9 +555,6 @@ async function talk(
   }
 
   conversation.on((event) => {
-    if (event.type !== 'transcript' && event.type !== 'state' && event.type !== 'start-failed' && event.type !== 'tool.finished') telemetry.handle(event)
-  })
-  conversation.on((event) => {
     try {
       handle(event)
     } catch (error) {
@@ -593,12 +590,11 @@ async function talk(
       clearTimeout(timer)
     }
   } finally {
-    await telemetry.close().catch(() => undefined) // session.closed goes out before the run ends
     clearTimeout(timeout)
     clearInterval(ticker)
     process.removeListener('SIGINT', onSignal)
     ;(pacer as PacedSender | null)?.stop()
-    await conversation.dispose()
+    await conversation.dispose() // Speko's session.closed report goes out before the run ends
     tools.dispose()
   }
 

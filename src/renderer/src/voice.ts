@@ -6,11 +6,13 @@
  * Conversation's transcript changes <-> the block store React renders. React reads it through
  * subscribe()/getState().
  */
-import { AudioEngine, MicrophoneError } from '../audio'
+import { AudioEngine, MicrophoneError, type CaptureSink, type FrameInfo } from '../audio'
+import { convertFrames } from '../audio/capture-core'
+import { SpeechGate, SpeechGateError, type WakePhraseId } from '../audio/vad'
 import type { EarshotApi } from '../../shared/ipc/api'
 import type { DesktopStatus, PttCommand } from '../../shared/ipc/channels/desktop'
 import { Conversation, ConversationStartError, type AudioPort, type ConversationEvent, type SessionPort, type ToolsPort } from '../../shared/conversation'
-import { createAdapter } from '../../shared/s2s'
+import { createAdapter, SpekoTelemetry } from '../../shared/s2s'
 import type { SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/types'
 import type { Settings } from '../../shared/settings/schema'
 import type { PendingConfirmation } from '../../shared/tools/types'
@@ -75,6 +77,13 @@ export class VoiceController {
   private alwaysActive = false
   /** A press is waiting for the microphone to open (a cold first press). */
   private pressWaiting = false
+  /** Always-listening's local speech gate: nothing leaves the machine while it is closed. */
+  private gate: SpeechGate | null = null
+  private gateOffs: Array<() => void> = []
+  private gateOpen = false
+  /** Frames the gate let through while the provider was not ready yet (with the rate they were captured at). */
+  private gateHeld: { pcm: Int16Array; rate: number }[] = []
+  private readonly conversationSink: CaptureSink
 
   constructor(api: EarshotApi, transcript = new TranscriptStore(), options: VoiceOptions = {}) {
     this.api = api
@@ -87,12 +96,15 @@ export class VoiceController {
       tools: this.toolsPort(),
       session: this.sessionPort(options.socketFactory ?? browserSocket),
       policy: 'push-to-talk',
+      // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+      telemetry: new SpekoTelemetry({ fetch: (url, init) => fetch(url, init), log: this.log }),
       log: this.log,
     })
-    engine.setSink({
+    this.conversationSink = {
       isReady: () => this.conversation.acceptsAudio,
       send: (pcm) => this.conversation.sendAudio(pcm),
-    })
+    }
+    engine.setSink(this.conversationSink)
     this.offs.push(
       this.conversation.on((event) => this.onConversation(event)),
       engine.on('level', (l) => {
@@ -209,10 +221,17 @@ export class VoiceController {
           else this.transcript.announce(change.text)
         }
         return
+      case 'ready':
+        this.flushGateHeld()
+        return
+      case 'reply.done':
+        // With a wake phrase: a short follow-up accepts speech without it, as after any reply.
+        if (this.gate && this.wakePhrase()) this.gate.armFollowUp()
+        return
       case 'state': {
         const { status, capturing, pending } = event.state
         const statusChanged = status !== this.state.status
-        this.set({ status, capturing, pending })
+        this.set({ status, capturing: capturing || this.gateOpen, pending })
         if (statusChanged) this.reportStatus(status)
         return
       }
@@ -257,6 +276,9 @@ export class VoiceController {
 
   async dispose(): Promise<void> {
     for (const off of this.offs.splice(0)) off()
+    for (const off of this.gateOffs.splice(0)) off()
+    this.gate?.dispose()
+    this.gate = null
     await this.conversation.dispose()
     await this.engine.close()
   }
@@ -389,16 +411,105 @@ export class VoiceController {
     this.alwaysActive = active
     this.set({ alwaysListening: status.alwaysListening.enabled, muted: status.muted })
     this.engine.setMuted(status.muted)
-    if (active && (!wasActive || !this.state.capturing)) {
-      void this.engine.setAlwaysListening(true).then(async () => {
-        if (!this.alwaysActive) return
-        if (!(await this.openMic())) return
-        this.conversation.setPolicy('provider-vad')
-        this.conversation.openMicrophone()
-      })
-    } else if (!active && wasActive) {
-      this.conversation.setPolicy('push-to-talk')
-      void this.engine.setAlwaysListening(false)
+    if (active && !wasActive) void this.startAlwaysListening()
+    else if (!active && wasActive) this.stopAlwaysListening()
+  }
+
+  /**
+   * Always-listening: the microphone stays open, but audio leaves the machine only while the local
+   * speech gate (Silero VAD, optionally a wake phrase) hears someone speak to Earshot: the gate's
+   * pre-roll first, then the speech, then its short hangover. The session opens when the gate
+   * does and closes after the idle time; the provider's VAD ends each turn.
+   */
+  private async startAlwaysListening(): Promise<void> {
+    await this.engine.setAlwaysListening(true)
+    if (!this.alwaysActive || !(await this.openMic())) return
+    let gate = this.gate
+    if (!gate) {
+      try {
+        gate = await SpeechGate.create({ wakePhrase: this.wakePhrase() })
+      } catch (error) {
+        this.alwaysListeningFailed(error)
+        return
+      }
+      if (!this.alwaysActive) {
+        gate.dispose()
+        return
+      }
+      this.gate = gate
+      this.gateOffs.push(
+        gate.on('frame', ({ pcm, info }) => this.gateFrame(pcm, info)),
+        gate.on('open', () => {
+          this.gateOpen = true
+          this.set({ capturing: true })
+          this.conversation.activity()
+          void this.conversation.ensureSession()
+        }),
+        gate.on('close', () => {
+          this.gateOpen = false
+          this.set({ capturing: this.conversation.state.capturing })
+          this.conversation.activity()
+        }),
+        gate.on('error', (e) => this.alwaysListeningFailed(e)),
+      )
+    }
+    gate.reset()
+    this.conversation.setPolicy('provider-vad')
+    this.engine.setSink(gate.sink)
+    this.engine.startCapture()
+  }
+
+  private stopAlwaysListening(): void {
+    this.engine.stopCapture()
+    this.engine.setSink(this.conversationSink)
+    this.gate?.close()
+    this.gateOpen = false
+    this.gateHeld = []
+    this.conversation.setPolicy('push-to-talk')
+    this.set({ capturing: this.conversation.state.capturing })
+    void this.engine.setAlwaysListening(false)
+  }
+
+  /** The speech detector could not load or failed: say so, offer push-to-talk, never stream everything instead. */
+  private alwaysListeningFailed(error: unknown): void {
+    const message = error instanceof SpeechGateError ? error.message : `Always-listening is off: the speech detector failed (${error instanceof Error ? error.message : String(error)}). Hold the talk button or your hotkey to talk instead.`
+    for (const off of this.gateOffs.splice(0)) off()
+    this.gate?.dispose()
+    this.gate = null
+    this.gateOpen = false
+    this.stopAlwaysListening()
+    this.conversation.showError(message, 'none')
+    this.api.desktop.setAlwaysListening({ enabled: false }).then((s) => this.desktopStatus(s)).catch(() => {})
+  }
+
+  private wakePhrase(): WakePhraseId | null {
+    return this.settings?.wakePhrase ?? null
+  }
+
+  /** Audio the gate let through: to the provider, or held (bounded) until it is ready. */
+  private gateFrame(pcm: Int16Array, info: FrameInfo): void {
+    if (this.conversation.acceptsAudio && this.gateHeld.length === 0 && info.rate === this.engine.currentInputRate) {
+      this.conversation.sendAudio(pcm)
+      return
+    }
+    this.gateHeld.push({ pcm, rate: info.rate })
+    if (this.gateHeld.length > 1500) this.gateHeld.shift() // 30 s of 20 ms frames
+    if (this.conversation.acceptsAudio) this.flushGateHeld()
+  }
+
+  private flushGateHeld(): void {
+    if (!this.conversation.acceptsAudio || this.gateHeld.length === 0) return
+    const held = this.gateHeld
+    this.gateHeld = []
+    const target = this.engine.currentInputRate
+    let i = 0
+    while (i < held.length) {
+      const rate = held[i]!.rate
+      let j = i
+      while (j < held.length && held[j]!.rate === rate) j++
+      const run = held.slice(i, j).map((h) => h.pcm)
+      for (const pcm of rate === target ? run : convertFrames(run, rate, target)) this.conversation.sendAudio(pcm)
+      i = j
     }
   }
 
@@ -451,5 +562,8 @@ export class VoiceController {
     }
     if (p.inputDeviceId !== n.inputDeviceId) void this.openMic(true)
     if (prev.provider !== next.provider) void this.conversation.session?.close()
+    if (prev.wakePhrase !== next.wakePhrase && this.gate) {
+      this.gate.setWakePhrase(next.wakePhrase).catch((error: unknown) => this.alwaysListeningFailed(error))
+    }
   }
 }

@@ -18,7 +18,7 @@
 import { S2SSession, type TimerLike } from '../s2s/session'
 import type { S2SError, S2SEvent, SessionStatus, TurnTaking } from '../s2s/types'
 import type { PendingConfirmation } from '../tools/types'
-import { ConversationStartError, type AudioPort, type SessionPort, type ToolsPort, type TurnPolicy, type TurnSink } from './ports'
+import { ConversationStartError, type AudioPort, type SessionPort, type SessionTelemetry, type ToolsPort, type TurnPolicy, type TurnSink } from './ports'
 import { initialTranscript, reduceTranscript, type Entry, type ErrorAction, type TranscriptChange, type TranscriptInput, type TranscriptState } from './transcript'
 
 /** A session nobody talked to for this long is closed (reopened on the next press). */
@@ -53,6 +53,7 @@ export interface ConversationOptions {
   session: SessionPort
   policy: TurnPolicy
   sink?: TurnSink
+  telemetry?: SessionTelemetry
   now?: () => number
   timers?: TimerLike
   idleCloseMs?: number
@@ -214,9 +215,9 @@ export class Conversation {
     this.sessionValue?.setTurnTaking(this.turnTaking)
     if (policy === 'provider-vad') {
       // A press in progress simply goes on as open-microphone audio: the provider's VAD now ends it.
+      // (Whoever chose the policy opens the microphone, or feeds audio through a local speech gate.)
       this.pressedAt = null
       if (this.releasing) this.releasing = null
-      if (!wasCapturing) this.openMicrophone()
     } else if (wasCapturing) {
       // Leaving the open microphone: whatever was being said is left to the provider to end.
       this.releasing = null
@@ -295,6 +296,7 @@ export class Conversation {
     for (const off of this.offs.splice(0)) off()
     this.clearIdle()
     await this.sessionValue?.close().catch(() => undefined)
+    await this.options.telemetry?.close().catch(() => undefined)
   }
 
   /** Shows an error in the transcript (the window's own problems, e.g. a muted microphone). */
@@ -316,7 +318,7 @@ export class Conversation {
     if (this.disposed) return null
     const session = new S2SSession({
       ...this.options.sessionOptions,
-      mint: opened.mint,
+      mint: this.options.telemetry ? this.options.telemetry.wrapMint(opened.mint) : opened.mint,
       socketFactory: this.options.session.socketFactory,
       config: { ...opened.config, turnTaking: this.turnTaking },
       playback: this.audio.reporter,
@@ -351,6 +353,11 @@ export class Conversation {
 
   private onEvent(session: S2SSession, event: S2SEvent): void {
     if (session !== this.sessionValue) return
+    try {
+      this.options.telemetry?.handle(event)
+    } catch (error) {
+      this.options.log?.(`telemetry: ${String(error)}`)
+    }
     switch (event.type) {
       case 'status':
         if (event.status === 'reconnecting') this.ready = false
@@ -444,9 +451,15 @@ export class Conversation {
     }
   }
 
+  /** Something happened that counts as use (a local speech gate opened or closed): the idle clock starts again. */
+  activity(): void {
+    this.armIdle()
+  }
+
   private armIdle(): void {
     this.clearIdle()
-    if (this.stateValue.policy !== 'push-to-talk' || !this.sessionValue) return
+    // An open microphone (provider VAD, capture on) keeps its session; everything else closes when idle.
+    if (!this.sessionValue || (this.stateValue.policy === 'provider-vad' && this.stateValue.capturing)) return
     const ms = this.options.idleCloseMs ?? IDLE_CLOSE_MS
     this.idleTimer = this.timers.setTimeout(() => {
       this.idleTimer = null

@@ -93,6 +93,16 @@ export interface TurnSink {
 }
 
 /**
+ * Reports about each session to whoever bills it (Speko provider_direct sessions: SpekoTelemetry).
+ * Sees every credential minted and every session event; closed when the conversation is disposed.
+ */
+export interface SessionTelemetry {
+  wrapMint(mint: () => Promise<SessionCredential>): () => Promise<SessionCredential>
+  handle(event: S2SEvent): void
+  close(): Promise<void>
+}
+
+/**
  * How a user turn ends:
  *  - 'push-to-talk': the press decides; the provider's turn detection is off (or held open) and the
  *    turn ends explicitly at release. A press while the agent speaks is a barge-in.

@@ -103,6 +103,11 @@ export const SettingsSchema = z.strictObject({
     })
     .prefault({}),
   alwaysListening: z.boolean().default(false),
+  /**
+   * Always-listening: a turn starts only after this phrase (openWakeWord models; null = any speech
+   * to the local speech detector). After a reply, a few seconds accept speech without it.
+   */
+  wakePhrase: z.enum(['hey_jarvis', 'hey_mycroft']).nullable().default(null),
   launchAtLogin: z.boolean().default(false),
   tools: z
     .strictObject({

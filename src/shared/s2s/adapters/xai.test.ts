@@ -61,8 +61,8 @@ describe('xAI realtime adapter (OpenAI dialect)', () => {
     const tools = [{ name: 'lookup', description: 'Look up.', parameters: { type: 'object' } }]
     const update = buildXaiSessionUpdate({ config: CONFIG, credential: { ...CREDENTIAL, upstreamSession: { voice: 'eve', instructions: 'Resolved by Speko.', tools } } })
     expect(update.session).toMatchObject({ voice: 'eve', instructions: 'Resolved by Speko.', tools: [{ type: 'function', ...tools[0] }] })
-    // A turn-taking choice other than VAD (push-to-talk) means no server turn detection.
-    const manual = buildXaiSessionUpdate({ config: { ...CONFIG, turnDetection: 'none' as unknown as SessionConfig['turnDetection'] }, credential: CREDENTIAL })
+    // Push-to-talk (manual turn taking) means no server turn detection.
+    const manual = buildXaiSessionUpdate({ config: { ...CONFIG, turnTaking: 'manual' }, credential: CREDENTIAL })
     expect((manual.session as Record<string, unknown>).turn_detection).toBeNull()
   })
 
