@@ -27,7 +27,7 @@ export default defineConfig({
     root: resolve('src/renderer'),
     base: './',
     build: {
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+      rollupOptions: { input: { index: resolve('src/renderer/index.html'), confirm: resolve('src/renderer/confirm.html') } },
     },
     // The speech gate's VAD worker is an ES module (onnxruntime-web finds its files through
     // import.meta.url).

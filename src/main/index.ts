@@ -10,7 +10,6 @@ import { createLogger } from './app/logger'
 import { createMainServices } from './app/services'
 import { createIpcRouter } from './ipc/router'
 import { APP_ORIGIN } from './security/policy'
-import { sessionSocketOrigins } from './s2s/origins'
 import { originOf } from '../shared/security/urls'
 import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
@@ -18,6 +17,9 @@ import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme
 import { createMainWindow, createSettingsWindow, installAppMenu, settingsUrl } from './electron/window'
 import type { SettingsSection } from '../shared/ipc/channels/app'
 import { isOnboarding } from '../shared/settings/onboarding'
+import { electronConfirmWindow } from './electron/confirm-window'
+import type { MainServices } from './app/services'
+import { webrtcAllowed } from './security/webrtc'
 import { enableWaylandGlobalShortcuts, installDesktop, type InstalledDesktop } from './electron/desktop'
 import { electronPickFolder, electronToolHost } from './electron/tools'
 
@@ -36,7 +38,9 @@ if (!app.requestSingleInstanceLock()) {
   let settingsWindow: BrowserWindow | null = null
   // Desktop integration (tray, hotkeys, always-listening, login item, updates): src/main/electron/desktop.ts
   let desktop: InstalledDesktop | null = null
-  lockNavigation(trustedOrigins)
+  let services: MainServices | null = null
+  // Links a page opens (window.open): help pages at once, anything else after main's confirmation.
+  lockNavigation(trustedOrigins, (url) => void services?.openLink(url).catch(() => {}))
 
   app.on('second-instance', (_event, argv) => {
     if (desktop?.secondInstance(argv)) return // earshot --toggle / --ptt-down / --ptt-up: no window
@@ -54,7 +58,7 @@ if (!app.requestSingleInstanceLock()) {
     // The settings window (src/main/electron/window.ts): one at a time, on the same app:// origin
     // at #settings/<section>. During onboarding the voice window's key card is shown instead.
     const openSettings = (section: SettingsSection | null) => {
-      if (isOnboarding(services.settings.get(), services.secrets.status())) return showMain()
+      if (!services || isOnboarding(services.settings.get(), services.secrets.status())) return showMain()
       if (settingsWindow && !settingsWindow.isDestroyed()) {
         if (section) sendToWindows('app:settingsSection', { section })
         if (settingsWindow.isMinimized()) settingsWindow.restore()
@@ -66,7 +70,14 @@ if (!app.requestSingleInstanceLock()) {
       settingsWindow.on('closed', () => (settingsWindow = null))
     }
     desktop = installDesktop({ preloadDir: join(import.meta.dirname, '../preload'), appUrl, showMainWindow: showMain, openSettings: () => openSettings(null) })
-    const services = createMainServices({
+    const rendererBase = devUrl ? devUrl.replace(/\/(index\.html)?(#.*)?$/, '') : APP_ORIGIN
+    const confirmWindow = electronConfirmWindow({
+      preloadDir: join(import.meta.dirname, '../preload'),
+      url: `${rendererBase}/confirm.html`,
+      parent: () => mainWindow,
+      onClosed: () => services?.confirm.closed(),
+    })
+    const running = createMainServices({
       userDataDir,
       encryptor: safeStorageEncryptor(),
       appInfo: {
@@ -83,23 +94,31 @@ if (!app.requestSingleInstanceLock()) {
       openSettings,
       confirm: electronConfirm(),
       pickFile: electronPickFile(),
+      confirmWindow,
+      reloadRenderer: () => mainWindow?.webContents.reload(),
     })
+    services = running
     installAppMenu(() => openSettings(null))
-    const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
+    const csp = () => cspFor(running.socketOrigins(), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
     lockPermissions(ses, trustedOrigins)
     serveRenderer(ses, join(import.meta.dirname, '../renderer'), csp)
     if (devOrigin) applyDevCsp(ses, devOrigin, csp)
-    registerIpc(createIpcRouter({ handlers: services.handlers, trustedOrigins, log: (line) => logger.warn(line) }))
-    desktop.start(services)
-    app.on('will-quit', () => void services.dispose()) // hotkeys, timers, the Demo server
+    registerIpc(createIpcRouter({ handlers: running.handlers, trustedOrigins, log: (line) => logger.warn(line) }))
+    desktop.start(running)
+    app.on('will-quit', () => void running.dispose()) // hotkeys, timers, the Demo server
 
     const open = () => {
-      mainWindow = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: devUrl ?? `${APP_ORIGIN}/index.html` })
+      mainWindow = createMainWindow({
+        preloadDir: join(import.meta.dirname, '../preload'),
+        url: devUrl ?? `${APP_ORIGIN}/index.html`,
+        webrtc: webrtcAllowed(running.settings.get()),
+      })
       mainWindow.on('closed', () => (mainWindow = null))
       desktop?.manageWindow(mainWindow) // closing hides to the tray
     }
-    if (!desktop.startHidden) open() // a login launch (--hidden) starts in the tray
+    // The Demo server starts before the page loads, so its exact port is in the CSP.
+    if (!desktop.startHidden) void running.prepareDemo().then(open) // a login launch (--hidden) starts in the tray
     app.on('activate', () => (mainWindow ? mainWindow.show() : open())) // the window may be hidden in the tray
   })
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { channels, type ChannelInput, type ChannelName } from '../../src/shared/ipc/contract'
+import type { MainServices } from '../../src/main/app/services'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
 
 /**
@@ -44,6 +45,9 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'tools:list': undefined,
   'tools:execute': { callId: 'custody-call-1', name: 'get_current_time', arguments: { timeZone: 'UTC' } },
   'tools:decide': { callId: 'no-such-call', choice: 'deny' },
+  'tools:deny': { callId: 'no-such-call' },
+  'tools:review': { callId: 'no-such-call' },
+  'tools:spokenAnswer': { callId: 'no-such-call', transcript: 'no' },
   'tools:pending': undefined,
   'tools:audit': { limit: 20 },
   'tools:settings': undefined,
@@ -77,6 +81,9 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'mcp:restart': { name: 'custody' },
   'mcp:import': undefined,
   'mcp:setRisk': { tool: 'custody__tool', risk: null },
+  // From the voice window these are refused (only main's confirmation window answers prompts).
+  'confirm:prompts': undefined,
+  'confirm:answer': { id: 'no-such-prompt', choice: 'deny' },
   // Last: clearing one key still leaves the canary in the others.
   'keys:clear': { provider: 'speko' },
 }
@@ -95,8 +102,13 @@ describe('the API key never leaves the main process', () => {
   const results: Array<{ channel: string; outcome: unknown }> = []
 
   beforeAll(async () => {
+    let main: MainServices | null = null
     harness = await startHarness({
+      // The user confirms what main's window asks (replacing a key, a link, always-listening), so
+      // every handler runs to its end.
+      deps: { confirmWindow: { show: () => main?.confirm.list().forEach((p) => main?.confirm.answer(p.id, 'allow_once')), hide: () => {} } },
       beforeLoad: (services) => {
+        main = services
         services.secrets.set('openai', CANARY)
         services.secrets.set('assemblyai', CANARY)
         services.secrets.set('speko', CANARY)

@@ -244,8 +244,15 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     await expect.poll(() => card1.getAttribute('data-state'), { timeout: 15_000 }).toBe('waiting')
     await page.screenshot({ path: join(SHOTS, `voice-${provider}-confirm.png`) })
     await sleep(300)
-    expect(opened).toEqual([]) // nothing happens before the click
-    await card1.getByRole('button', { name: 'Allow once' }).click()
+    expect(opened).toEqual([]) // nothing happens before the user answers
+    // The card cannot allow: it asks main to show its confirmation window, which decides (Enter).
+    await card1.getByRole('button', { name: /Review and allow/ }).click()
+    const confirm = await harness.confirmPage()
+    await expect.poll(() => confirm.getByRole('alertdialog').getByRole('heading').textContent()).toBe('Earshot wants to open https://example.com/allowed in your browser. Allow?')
+    await expect.poll(() => confirm.evaluate(() => document.activeElement?.id)).toBe('confirm-allow')
+    expect(await confirm.getByRole('button', { name: 'Always allow this tool' }).isVisible()).toBe(false) // external: asks every time
+    expect(opened).toEqual([])
+    await confirm.keyboard.press('Enter')
     await expect.poll(() => card1.getAttribute('data-state')).toBe('done')
     expect(opened).toEqual(['https://example.com/allowed'])
     await waitAgentFinals(page, 2)

@@ -85,6 +85,11 @@ describe('settings in the voice window', () => {
     const instructions = settings.getByLabel('Instructions', { exact: true })
     await instructions.fill('Answer like a pirate.')
     await instructions.blur()
+    // New instructions steer every answer: main asks on its own confirmation window first.
+    const confirm = await harness.confirmPage()
+    await expect.poll(() => confirm.getByRole('alertdialog').getByRole('heading').textContent()).toContain('Change the instructions')
+    expect(services.settings.get().providers.openai.instructions).toBe('')
+    await confirm.getByRole('button', { name: 'Change instructions' }).click()
     await expect.poll(() => services.settings.get().providers.openai.instructions).toBe('Answer like a pirate.')
 
     // Microphones from enumerateDevices; the choice is saved by deviceId.
@@ -153,6 +158,9 @@ describe('settings in the voice window', () => {
     // Always listening: no press at all, the provider's VAD takes the turns.
     const turnsBefore = sim!.records.turns.length
     await page.getByTestId('always-listening').click()
+    // A hot microphone is main's to confirm, on its own window.
+    const confirm = await harness.confirmPage()
+    await confirm.getByRole('button', { name: 'Turn on' }).click()
     await expect.poll(() => page.getByTestId('always-listening').getAttribute('aria-checked')).toBe('true')
     expect(services.settings.get().alwaysListening).toBe(true)
     await expect.poll(() => sim!.records.turns.length, { timeout: 20_000 }).toBeGreaterThan(turnsBefore)
@@ -175,11 +183,10 @@ describe('settings in the voice window', () => {
     await expect.poll(() => talk.getAttribute('aria-pressed')).toBe('false')
   })
 
-  it('"Always allow" remembers a tool, shows it on the row of the tool in settings, and the audit log lists the call', async () => {
-    const opened: string[] = []
+  it('"Always allow" (main\'s window, write tools only) remembers a tool, shows it on the tool\'s row in settings, and the audit log lists the call', async () => {
     harness = await withSim(
-      { turns: [{ user: 'Open example', toolCalls: [{ name: 'open_url', arguments: { url: 'https://example.com/always' } }], reply: 'Opened it.', replyMs: 600 }] },
-      { deps: { openExternal: async (url) => void opened.push(url) } },
+      { turns: [{ user: 'Set a timer', toolCalls: [{ name: 'set_timer', arguments: { minutes: 2, label: 'tea' } }], reply: 'Timer set.', replyMs: 600 }] },
+      { deps: { toolHost: { notify: () => {} } } },
     )
     const { page, services } = harness
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
@@ -189,19 +196,22 @@ describe('settings in the voice window', () => {
     await page.mouse.up()
     const card = page.getByTestId('tool-card').first()
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('waiting')
-    await card.getByRole('button', { name: 'Always allow' }).click()
+    expect(await card.getByRole('button', { name: 'Always allow' }).count()).toBe(0) // not on the voice window
+    const confirm = await harness.confirmPage()
+    await expect.poll(() => confirm.getByRole('alertdialog').getByRole('heading').textContent()).toBe('Earshot wants to set a 2 minutes timer for tea. Allow?')
+    await confirm.getByRole('button', { name: 'Always allow this tool' }).click()
     await expect.poll(() => card.getAttribute('data-state')).toBe('done')
-    expect(opened).toEqual(['https://example.com/always'])
-    expect(services.settings.get().tools.alwaysAllow).toEqual(['open_url'])
+    expect(services.tools.kit.timers.list().map((t) => t.label)).toEqual(['tea'])
+    expect(services.settings.get().tools.alwaysAllow).toEqual(['set_timer'])
     // The settings window shows the grant on the tool's row, and "Ask every time" withdraws it.
     const settings = await harness.openSettings('tools')
-    const row = settings.locator('li[data-tool="open_url"] select')
+    const row = settings.locator('li[data-tool="set_timer"] select')
     await expect.poll(() => row.inputValue()).toBe('always')
     await settings.locator('nav [data-section="privacy"]').click()
-    await expect.poll(() => settings.getByTestId('audit-log').textContent()).toContain('open_url')
+    await expect.poll(() => settings.getByTestId('audit-log').textContent()).toContain('set_timer')
     await expect.poll(() => settings.getByTestId('audit-log').textContent()).toContain('allowed by user')
     await settings.locator('nav [data-section="tools"]').click()
-    await settings.locator('li[data-tool="open_url"] select').selectOption('ask')
+    await settings.locator('li[data-tool="set_timer"] select').selectOption('ask')
     await expect.poll(() => services.settings.get().tools.alwaysAllow).toEqual([])
   })
 })

@@ -11,7 +11,6 @@ import type { Encryptor } from '../../src/main/secrets/service'
 import { testEncryptor } from './encryptor'
 import { readStaticFile } from '../../src/main/security/static'
 import { buildCsp } from '../../src/shared/security/csp'
-import { sessionSocketOrigins } from '../../src/main/s2s/origins'
 import { launchBrowser, type BrowserOptions } from './browser'
 import type { SettingsSection } from '../../src/shared/ipc/channels/app'
 import { isOnboarding } from '../../src/shared/settings/onboarding'
@@ -79,6 +78,8 @@ export interface HarnessOptions extends BrowserOptions {
   deps?: Partial<MainDeps>
   /** Scripts run in the page before the app (test taps on Web APIs); they run outside the page's CSP, as the bridge does. */
   initScripts?: string[]
+  /** Keep WebRTC in the page (what main's flag allows for a chosen WebRTC transport); removed by default, as in the app. */
+  webrtc?: boolean
 }
 
 export interface Harness {
@@ -105,6 +106,11 @@ export interface Harness {
   settingsPage(): Promise<Page>
   /** Opens the settings window as main does on app:openSettings (tray, app menu). */
   openSettings(section?: SettingsSection | null): Promise<Page>
+  /**
+   * Main's confirmation window: a second page (confirm.html with its own bridge, sender 'confirm'),
+   * opened when main shows the surface. Resolves once it is open and has loaded.
+   */
+  confirmPage(): Promise<Page>
   close(): Promise<void>
 }
 
@@ -125,6 +131,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const settingsWaiters: Array<(p: Page) => void> = []
   const pending: Array<[string, unknown]> = []
   const events: Array<{ event: string; payload: unknown }> = []
+  let confirmPage: Page | null = null
+  let confirmOpening: Promise<Page> | null = null
+  let openConfirm: () => Promise<Page> = () => Promise.reject(new Error('the page is not served yet'))
   const send = (target: Page, event: string, payload: unknown) =>
     void target
       .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
@@ -132,6 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const emit: MainDeps['emit'] = (event, payload) => {
     events.push({ event, payload })
     if (settings && !settings.isClosed()) send(settings, event, payload)
+    if (confirmPage && !confirmPage.isClosed()) send(confirmPage, event, payload)
     if (!page || page.isClosed()) {
       pending.push([event, payload])
       return
@@ -148,12 +158,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emit,
     logger,
     openSettings: (section) => void openSettingsWindow(section).catch(() => {}),
+    // Main's confirmation window, as a second page in the same browser.
+    confirmWindow: {
+      show: () => {
+        confirmOpening ??= openConfirm()
+        void confirmOpening.then((p) => p.bringToFront()).catch(() => {})
+      },
+      hide: () => {},
+    },
     ...options.deps,
   })
   await options.beforeLoad?.(services)
 
   let origin = ''
-  const csp = () => buildCsp({ connectOrigins: [...sessionSocketOrigins(services.settings.get()), ...(options.connectOrigins ?? [])] })
+  await services.prepareDemo() // as the app does before its page loads
+  const csp = () => buildCsp({ connectOrigins: [...services.socketOrigins(), ...(options.connectOrigins ?? [])] })
   const served = await serveRenderer(csp)
   origin = served.origin
   const router = createIpcRouter({ handlers: services.handlers, trustedOrigins: () => [origin], log: (l) => logger.warn(l) })
@@ -165,6 +184,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!options.denyMicrophone && !options.noMicrophone) await context.grantPermissions(['microphone'], { origin })
   page = context.pages()[0] ?? (await context.newPage())
   const ownPage = page
+  openConfirm = async () => {
+    const opened = await context.newPage()
+    confirmPage = opened
+    opened.on('console', (message: ConsoleMessage) => consoleLines.push(`confirm ${message.type()}: ${message.text()}`))
+    opened.on('pageerror', (error) => consoleLines.push(`confirm pageerror: ${error.message}`))
+    await opened.setViewportSize({ width: 480, height: 300 })
+    await opened.goto(`${origin}/confirm.html`)
+    return opened
+  }
   const ipc: IpcRecord[] = []
   const consoleLines: string[] = []
   page.on('console', (message: ConsoleMessage) => consoleLines.push(`${message.type()}: ${message.text()}`))
@@ -176,12 +204,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       destroyed: source.page.isClosed() || frame.isDetached(),
       frameUrl: frame.isDetached() ? null : frame.url(),
       isMainFrame: frame === source.page.mainFrame(),
-      isOwnWindow: source.page === ownPage || (settings !== null && source.page === settings),
+      isOwnWindow: source.page === ownPage || (settings !== null && source.page === settings) || (confirmPage !== null && source.page === confirmPage),
+      surface: confirmPage !== null && source.page === confirmPage ? 'confirm' : 'app',
     }
     const reply = await router.invoke(channel, sender, input)
     ipc.push({ channel: String(channel), input, reply })
     return reply
   })
+  if (options.webrtc) await context.addInitScript({ content: 'globalThis.__earshotWebrtcAllowed = true' })
   await context.addInitScript({ content: await bridgeSource() })
   for (const content of options.initScripts ?? []) await context.addInitScript({ content })
   openSettingsWindow = async (section) => {
@@ -223,6 +253,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emit,
     settingsPage: () => (settings && !settings.isClosed() ? Promise.resolve(settings) : (settingsOpening ?? new Promise<Page>((resolve) => settingsWaiters.push(resolve)))),
     openSettings: (section = null) => openSettingsWindow(section),
+    confirmPage: async () => {
+      confirmOpening ??= openConfirm()
+      const opened = await confirmOpening
+      await opened.waitForLoadState('load')
+      return opened
+    },
     close: async () => {
       await browser.close()
       await services.dispose()

@@ -245,7 +245,7 @@ describe('the composition root, wired against a stand-in Electron', () => {
     })
   })
 
-  it('refuses navigation away and new windows in every webContents', () => {
+  it('refuses navigation away and new windows in every webContents; a help link opens, any other waits for main\'s confirmation', async () => {
     const navigate = fake.contentsHandlers[0]!.get('will-navigate')!
     let prevented = false
     navigate({ preventDefault: () => (prevented = true) }, 'https://evil.example/')
@@ -255,7 +255,9 @@ describe('the composition root, wired against a stand-in Electron', () => {
     expect(prevented).toBe(false)
     expect(fake.openHandlers[0]!({ url: 'https://example.com/' })).toEqual({ action: 'deny' })
     expect(fake.openHandlers[0]!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
-    expect(fake.calls.filter((c) => c.name === 'shell.openExternal').map((c) => c.args[0])).toEqual(['https://example.com/'])
+    expect(fake.openHandlers[0]!({ url: 'https://platform.openai.com/api-keys' })).toEqual({ action: 'deny' })
+    await vi.waitFor(() => expect(fake.calls.filter((c) => c.name === 'shell.openExternal').map((c) => c.args[0])).toContain('https://platform.openai.com/api-keys'))
+    expect(fake.calls.filter((c) => c.name === 'shell.openExternal').map((c) => c.args[0])).not.toContain('https://example.com/')
   })
 
   it('opens the settings window from app:// at #settings/<section> with the same webPreferences, one at a time, and from the app menu', async () => {

@@ -30,8 +30,8 @@ describe('main services: settings:update is a renderer patch', () => {
     })
     try {
       const update = services.handlers['settings:update']
-      expect(() => update({ patch: { providers: { openai: { baseUrl: 'https://attacker.example/v1' } } } }, ctx)).toThrow(/own flows/)
-      expect(() => update({ patch: { secrets: { allowPlaintext: true } } }, ctx)).toThrow(/own flows/)
+      await expect(Promise.resolve().then(() => update({ patch: { providers: { openai: { baseUrl: 'https://attacker.example/v1' } } } }, ctx))).rejects.toThrow(/own flows/)
+      await expect(Promise.resolve().then(() => update({ patch: { secrets: { allowPlaintext: true } } }, ctx))).rejects.toThrow(/own flows/)
       expect(services.settings.get().providers.openai.baseUrl).toBe('https://api.openai.com/v1')
       expect(services.settings.get().secrets.allowPlaintext).toBe(false)
     } finally {
@@ -44,6 +44,8 @@ describe('main services: the plaintext key opt-in', () => {
   it('a settings reset withdraws the opt-in and the key leaves the plain file at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-services-'))
     const emit = vi.fn()
+    // The user confirms every question main's confirmation window puts (the plain key file).
+    const confirmWindow = { show: () => services.confirm.list().forEach((p) => services.confirm.answer(p.id, 'allow_once')), hide: () => {} }
     const services = createMainServices({
       userDataDir: dir,
       encryptor: noKeyring,
@@ -51,6 +53,7 @@ describe('main services: the plaintext key opt-in', () => {
       openExternal: async () => {},
       emit,
       logger: createLogger(),
+      confirmWindow,
     })
     const file = join(dir, 'secrets.json')
     const onDisk = () => (existsSync(file) ? readFileSync(file, 'utf8') : '')

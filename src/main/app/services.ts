@@ -11,12 +11,15 @@ import { SettingsService } from '../settings/service'
 import type { Logger } from './logger'
 import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
+import { sessionSocketOrigins } from '../s2s/origins'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
 import { createMcpDomain, type ConfirmPort, type McpDomainDeps, type McpService, type PickFile } from '../mcp/domain'
 import { McpTokenStore } from '../mcp/tokens'
 import type { ToolHost } from '../tools/host'
 import { createHistoryDomain, type HistoryService } from '../history'
+import { ConfirmSurface, type ConfirmWindow } from '../security/confirm-surface'
+import { alwaysListeningQuestion, isHelpLink, openLinkQuestion, plaintextQuestion, replaceKeyQuestion, settingsQuestions } from '../security/intents'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -48,6 +51,16 @@ export interface MainDeps {
   /** MCP manager overrides (tests); MCP servers start on launch unless mcpAutoStart is false. */
   mcp?: McpDomainDeps['manager']
   mcpAutoStart?: boolean
+  /**
+   * Main's own confirmation window (src/main/electron/confirm-window.ts; a second page in the
+   * browser harness). Without one, prompts wait until they time out.
+   */
+  confirmWindow?: ConfirmWindow
+  /**
+   * Reloads the voice window so it gets a fresh CSP: called when the provider moves to or from
+   * Demo (the Demo server's port is in connect-src only while Demo is the provider).
+   */
+  reloadRenderer?: () => void
 }
 
 export interface MainServices {
@@ -60,6 +73,20 @@ export interface MainServices {
   tools: ToolsService
   history: HistoryService
   mcp: McpService
+  /** Main's confirmation surface: every trust decision is answered here, never by the voice window. */
+  confirm: ConfirmSurface
+  /**
+   * Opens a link the page asked for (window.open, app:openExternal): help pages at once, any
+   * other address after main's confirmation. Resolves whether it was opened.
+   */
+  openLink(url: string): Promise<boolean>
+  /**
+   * The renderer's socket origins for the CSP: the providers' hosts, plus the Demo server's exact
+   * port while Demo is the provider (call prepareDemo() before the page loads).
+   */
+  socketOrigins(): string[]
+  /** Starts the Demo server if Demo is the provider, so its port is known before the page loads. */
+  prepareDemo(): Promise<void>
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -112,7 +139,22 @@ export function createMainServices(deps: MainDeps): MainServices {
     keyStatusChanged()
   })
 
+  const confirm = new ConfirmSurface({
+    window: deps.confirmWindow,
+    onChange: (prompts) => deps.emit('confirm:prompts', prompts),
+    intentTimeoutSeconds: () => settings.get().tools.confirmTimeoutSeconds,
+  })
+
+  const openLink = async (url: string): Promise<boolean> => {
+    const check = checkExternalUrl(url)
+    if (!check.ok) throw new IpcFailure('invalid_input', check.reason)
+    if (!isHelpLink(check.url) && !(await confirm.confirmIntent(openLinkQuestion(check.url)))) return false
+    await deps.openExternal(check.url)
+    return true
+  }
+
   const tools = createToolsDomain({
+    confirm,
     userDataDir: deps.userDataDir,
     settings,
     host: { openExternal: deps.openExternal, ...deps.toolHost },
@@ -174,16 +216,23 @@ export function createMainServices(deps: MainDeps): MainServices {
     'app:notices': () => notices.list(),
     'app:dismissNotice': ({ id }) => notices.dismiss(id),
     'app:openExternal': async ({ url }) => {
-      const check = checkExternalUrl(url)
-      if (!check.ok) throw new IpcFailure('invalid_input', check.reason)
-      await deps.openExternal(check.url)
+      if (!(await openLink(url))) throw new IpcFailure('denied', 'You did not confirm opening that address, so it was not opened.')
       return undefined
     },
     'settings:get': () => settings.get(),
-    'settings:update': ({ patch }) => settings.update(patch, { fromRenderer: true }),
+    'settings:update': async ({ patch }) => {
+      settings.check(patch, { fromRenderer: true }) // refused patches raise no question
+      for (const question of settingsQuestions(settings.get(), patch)) {
+        await confirm.require(question, 'You did not confirm that change, so the settings were not changed.')
+      }
+      return settings.update(patch, { fromRenderer: true })
+    },
     'settings:reset': () => settings.reset(),
     'keys:status': () => secrets.status(),
-    'keys:set': ({ provider, key }) => {
+    'keys:set': async ({ provider, key }) => {
+      if (secrets.status().providers[provider].set) {
+        await confirm.require(replaceKeyQuestion(provider), 'You did not confirm replacing the saved key, so it was kept.')
+      }
       secrets.set(provider, key)
       logger.info(`keys: a ${provider} key was set`)
       return keyStatusChanged()
@@ -193,9 +242,12 @@ export function createMainServices(deps: MainDeps): MainServices {
       logger.info(`keys: the ${provider} key was cleared`)
       return keyStatusChanged()
     },
-    'keys:allowPlaintext': ({ allow }) => {
+    'keys:allowPlaintext': async ({ allow }) => {
       if (allow && deps.encryptor.isAvailable()) {
         throw new IpcFailure('invalid_input', 'This system encrypts keys; a plaintext file is never needed.')
+      }
+      if (allow && !settings.get().secrets.allowPlaintext) {
+        await confirm.require(plaintextQuestion(), 'You did not confirm the plain key file, so keys stay in memory only.')
       }
       settings.update({ secrets: { allowPlaintext: allow } }) // the key file follows (settings.onChange above)
       return secrets.status()
@@ -204,6 +256,11 @@ export function createMainServices(deps: MainDeps): MainServices {
       if (!deps.openSettings) throw new IpcFailure('unavailable', 'The settings window is not available here.')
       deps.openSettings(input?.section ?? null)
       return undefined
+    },
+    'confirm:prompts': () => confirm.list(),
+    'confirm:answer': ({ id, choice }) => {
+      if (!confirm.answer(id, choice)) throw new IpcFailure('not_found', 'That question is no longer waiting (it was answered or it expired).')
+      return confirm.list()
     },
     ...session.handlers,
     // A key the provider refused (HTTP 401/403 at minting) turns the key card red until it changes.
@@ -219,6 +276,12 @@ export function createMainServices(deps: MainDeps): MainServices {
       }
     },
     ...desktop.handlers,
+    'desktop:setAlwaysListening': async (input, context) => {
+      if (input.enabled && !desktop.service.alwaysListening.status().enabled) {
+        await confirm.require(alwaysListeningQuestion(), 'You did not confirm always-listening, so it stays off.')
+      }
+      return desktop.handlers['desktop:setAlwaysListening'](input, context)
+    },
     ...tools.handlers,
     ...history.handlers,
     ...mcp.handlers,
@@ -227,10 +290,24 @@ export function createMainServices(deps: MainDeps): MainServices {
   const dispose = async () => {
     desktop.service.stop()
     tools.service.dispose()
+    confirm.dispose()
     history.dispose()
     await mcp.service.dispose()
     await session.dispose()
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, mcp: mcp.service, dispose }
+  const socketOrigins = () => sessionSocketOrigins(settings.get(), { demoOrigin: session.demoOrigin() })
+  const prepareDemo = async () => {
+    if (settings.get().provider === 'demo') await session.prepareDemo()
+  }
+  let provider = settings.get().provider
+  settings.onChange((value) => {
+    const was = provider
+    provider = value.provider
+    if ((was === 'demo') === (value.provider === 'demo') || !deps.reloadRenderer) return
+    const reload = deps.reloadRenderer
+    void prepareDemo().then(() => reload())
+  })
+
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, mcp: mcp.service, confirm, openLink, socketOrigins, prepareDemo, dispose }
 }

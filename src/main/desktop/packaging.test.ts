@@ -72,4 +72,20 @@ describe('electron-builder.yml', () => {
     expect(config.publish[0]).toMatchObject({ provider: expect.stringMatching(/^(github|generic|s3)$/) })
     expect(config.deb.depends).toEqual(expect.arrayContaining(['libxtst6', 'libxt6', 'libxrandr2']))
   })
+
+  it('Windows: updates are installed only when Authenticode verifies for our publisher', () => {
+    expect(config.win.verifyUpdateCodeSignature).not.toBe(false)
+    const publisher = config.win.signtoolOptions?.publisherName as string[] | string | undefined
+    const names = Array.isArray(publisher) ? publisher : publisher ? [publisher] : []
+    expect(names.length).toBeGreaterThan(0)
+    for (const name of names) expect(name.trim().length).toBeGreaterThan(3)
+    expect(config.win.signtoolOptions.signingHashAlgorithms).toEqual(['sha256'])
+    // What electron-builder's PublishManager does with it: app-update.yml carries publisherName
+    // whenever verification is on and a publisher is configured.
+    const { WindowsSignToolManager } = require('app-builder-lib/out/codeSign/windowsSignToolManager.js') as {
+      WindowsSignToolManager: new (packager: unknown) => { computedPublisherName: { value: Promise<string[] | null> } }
+    }
+    const manager = new WindowsSignToolManager({ platformSpecificBuildOptions: config.win, config, info: {} })
+    return expect(manager.computedPublisherName.value).resolves.toEqual(names)
+  })
 })

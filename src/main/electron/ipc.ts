@@ -6,6 +6,12 @@ import type { IpcRouter, SenderInfo } from '../ipc/router'
 /** Our windows' webContents; only they may call main. */
 export const ownWebContents = new Set<WebContents>()
 
+/**
+ * The ids of main's confirmation windows' webContents, registered when main creates them: the
+ * router lets only these answer prompts (confirm:*) and nothing else.
+ */
+export const confirmWebContentsIds = new Set<number>()
+
 export function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
   const contents = event.sender
   const frame = event.senderFrame
@@ -15,6 +21,7 @@ export function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
     frameUrl: destroyed || !frame ? null : frame.url,
     isMainFrame: !destroyed && !!frame && frame === contents.mainFrame,
     isOwnWindow: ownWebContents.has(contents),
+    surface: confirmWebContentsIds.has(contents.id) ? 'confirm' : 'app',
   }
 }
 

@@ -1,7 +1,8 @@
-import { app, protocol, session, shell, type Session } from 'electron'
+import { app, protocol, session, type Session, type WebContents } from 'electron'
 import { buildCsp } from '../../shared/security/csp'
 import { allowNavigation, allowPermissionCheck, allowPermissionRequest, APP_HOST, APP_SCHEME, externalLinkFor } from '../security/policy'
 import { readStaticFile } from '../security/static'
+import { webrtcIpPolicy } from '../security/webrtc'
 
 /** Must run before app 'ready': app:// is a standard, secure scheme that can fetch and stream. */
 export function registerAppScheme(): void {
@@ -42,9 +43,19 @@ export function lockPermissions(ses: Session, trustedOrigins: () => readonly str
   ses.setDevicePermissionHandler(() => false)
 }
 
-/** Every webContents: no navigation away, no new windows, no webviews. */
-export function lockNavigation(trustedOrigins: () => readonly string[]): void {
+/** Per window: the WebRTC IP handling policy (no non-proxied UDP unless WebRTC is the user's choice). */
+export function hardenWebContents(contents: WebContents, options: { webrtc: boolean }): void {
+  contents.setWebRTCIPHandlingPolicy(webrtcIpPolicy(options.webrtc))
+}
+
+/**
+ * Every webContents: no navigation away, no new windows, no webviews. A link the page opens goes
+ * to `openLink` (main's: help pages at once, any other address after main's confirmation).
+ */
+export function lockNavigation(trustedOrigins: () => readonly string[], openLink: (url: string) => void): void {
   app.on('web-contents-created', (_event, contents) => {
+    // WebRTC off by default; a window whose page may use it says so after creation (hardenWebContents).
+    hardenWebContents(contents, { webrtc: false })
     contents.on('will-navigate', (event, url) => {
       if (!allowNavigation(url, trustedOrigins())) event.preventDefault()
     })
@@ -54,7 +65,7 @@ export function lockNavigation(trustedOrigins: () => readonly string[]): void {
     contents.on('will-attach-webview', (event) => event.preventDefault())
     contents.setWindowOpenHandler(({ url }) => {
       const link = externalLinkFor(url)
-      if (link) void shell.openExternal(link)
+      if (link) openLink(link)
       return { action: 'deny' }
     })
   })

@@ -1,10 +1,14 @@
 import { BrowserWindow, Menu, nativeTheme, type MenuItemConstructorOptions } from 'electron'
 import { join } from 'node:path'
 import { ownWebContents } from './ipc'
+import { hardenWebContents } from './security'
+import { WEBRTC_ALLOWED_ARG } from '../../shared/security/webrtc'
 
 export interface WindowOptions {
   preloadDir: string
   url: string
+  /** Whether the page may keep WebRTC (a WebRTC transport the user chose); off by default. */
+  webrtc?: boolean
 }
 
 /** The main window, with every webPreference the Electron security checklist asks for. */
@@ -35,9 +39,11 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
       disableBlinkFeatures: 'Auxclick',
       // Reply audio must start without a click: the voice can answer a hotkey pressed in another app.
       autoplayPolicy: 'no-user-gesture-required',
+      ...(options.webrtc ? { additionalArguments: [WEBRTC_ALLOWED_ARG] } : {}),
     },
   })
   const contents = window.webContents
+  hardenWebContents(contents, { webrtc: options.webrtc === true })
   ownWebContents.add(contents)
   window.on('closed', () => ownWebContents.delete(contents))
   window.once('ready-to-show', () => window.show())
@@ -84,6 +90,7 @@ export function createSettingsWindow(options: SettingsWindowOptions): BrowserWin
   })
   window.setMenuBarVisibility(false)
   const contents = window.webContents
+  hardenWebContents(contents, { webrtc: false })
   ownWebContents.add(contents)
   window.on('closed', () => ownWebContents.delete(contents))
   window.once('ready-to-show', () => window.show())

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { channels, isChannelName, type ChannelName, type Channels } from '../../shared/ipc/contract'
 import { IpcFailure, type Envelope } from '../../shared/ipc/envelope'
 import { originOf } from '../../shared/security/urls'
+import { isConfirmSurfaceChannel } from '../../shared/ipc/channels/confirm'
 
 /** What main knows about the sender of an IPC message (built from Electron's IpcMainInvokeEvent). */
 export interface SenderInfo {
@@ -13,6 +14,12 @@ export interface SenderInfo {
   isOwnWindow: boolean
   /** The window or frame was destroyed before the message was handled. */
   destroyed: boolean
+  /**
+   * Which of Earshot's surfaces sent it: the voice window and its companion ('app', the default)
+   * or main's confirmation window ('confirm'), told apart by the webContents id main registered
+   * when it created the window. Only 'confirm' may answer a prompt, and it may do nothing else.
+   */
+  surface?: 'app' | 'confirm'
 }
 
 export interface HandlerContext {
@@ -69,6 +76,11 @@ export function createIpcRouter(options: RouterOptions): IpcRouter {
       if (problem) {
         log(`ipc: refused ${String(channel).slice(0, 60)}: ${problem}`)
         return { ok: false, error: { code: 'forbidden_sender', message: 'This request did not come from an Earshot window.' } }
+      }
+      const fromConfirm = sender.surface === 'confirm'
+      if (fromConfirm !== (typeof channel === 'string' && isConfirmSurfaceChannel(channel))) {
+        log(`ipc: refused ${String(channel).slice(0, 60)}: ${fromConfirm ? 'the confirmation window may only answer prompts' : 'only the confirmation window answers prompts'}`)
+        return { ok: false, error: { code: 'forbidden_sender', message: 'This request did not come from the right Earshot window.' } }
       }
       if (!isChannelName(channel)) {
         return { ok: false, error: { code: 'unknown_channel', message: `There is no channel called ${String(channel).slice(0, 60)}.` } }

@@ -43,6 +43,10 @@ export interface SessionDomain {
   handlers: ReturnType<typeof createSessionHandlers>
   /** Stops the Demo server if it was started (app quit, test teardown). */
   dispose(): Promise<void>
+  /** The running Demo server's socket origin (ws://127.0.0.1:<port>), or null before it started. */
+  demoOrigin(): string | null
+  /** Starts the Demo server now (before the page loads, so its exact port goes into the CSP). */
+  prepareDemo(): Promise<void>
 }
 
 export function createSessionDomain(deps: SessionDomainDeps): SessionDomain {
@@ -59,5 +63,20 @@ export function createSessionDomain(deps: SessionDomainDeps): SessionDomain {
     log: (line) => deps.logger.info(line),
     carriedTurns: deps.carriedTurns,
   })
-  return { service, handlers: createSessionHandlers(service), dispose: async () => ownDemo?.dispose() }
+  const launcher = deps.demo ?? ownDemo
+  const demoOrigin = () => (launcher && 'origin' in launcher && typeof launcher.origin === 'function' ? (launcher.origin as () => string | null)() : null)
+  return {
+    service,
+    handlers: createSessionHandlers(service),
+    dispose: async () => ownDemo?.dispose(),
+    demoOrigin,
+    prepareDemo: async () => {
+      if (!launcher) return
+      try {
+        await launcher()
+      } catch (error) {
+        deps.logger.warn(`session: the Demo server did not start early: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    },
+  }
 }

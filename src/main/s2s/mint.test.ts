@@ -78,6 +78,19 @@ describe('the key travels only over https (plain http only to this computer)', (
   })
 })
 
+describe('redirects are never followed', () => {
+  it('fails with a clear reason instead of sending the mint request (and the key) to where a redirect points', async () => {
+    const elsewhere = await serve((_s, res) => json(res, 200, { value: 'ek_stolen', expires_at: 1_900_000_000 }))
+    const { base } = await serve((_s, res) => {
+      res.writeHead(307, { location: `${elsewhere.base}/v1/realtime/client_secrets` })
+      res.end()
+    })
+    const error = await mintError(mintOpenAI({ baseUrl: `${base}/v1`, apiKey: KEY, model: 'gpt-realtime' }))
+    expect(error.message).toMatch(/redirect/i)
+    expect(elsewhere.seen).toEqual([])
+  })
+})
+
 describe('mintOpenAI', () => {
   it('posts to /realtime/client_secrets with the key and returns a socket credential with the ek_ key as subprotocol', async () => {
     const { base, seen, port } = await serve((_s, res) => json(res, 200, { value: 'ek_abc123', expires_at: 1_900_000_000, session: { type: 'realtime' } }))

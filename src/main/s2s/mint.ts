@@ -11,7 +11,10 @@ import { z } from 'zod'
 import type { ProtocolId, S2SError, S2SErrorCode, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
 
 /** The subset of WHATWG fetch minting needs (injectable for tests). */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; redirect?: 'error' },
+) => Promise<{
   status: number
   headers: { get(name: string): string | null }
   text(): Promise<string>
@@ -245,11 +248,17 @@ async function keyedRequest(spec: RequestSpec): Promise<Record<string, unknown>>
       headers,
       body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
       signal: controller.signal,
+      // Never follow a redirect: the request carries the API key, and the endpoint is the one
+      // the user configured, not wherever a reply points.
+      redirect: 'error',
     })
     status = response.status
     retryAfter = response.headers.get('retry-after')
     text = await response.text()
   } catch (error) {
+    if (/redirect/i.test(networkCause(error))) {
+      throw new MintError('provider_error', `${name} (${host}) answered with a redirect. Earshot does not follow redirects with your key; check the endpoint setting.`)
+    }
     if (controller.signal.aborted) {
       throw new MintError('offline', `${name} (${host}) did not answer within ${Math.round(timeoutMs / 1000)} s. Check your internet connection and try again.`)
     }

@@ -9,12 +9,21 @@
  *   itself, so the Speko entry also allows exactly the xAI realtime origin (wss://api.x.ai, the
  *   one endpoint Speko's SDK accepts for xai.realtime.v1) and the Speko REST origin itself, where
  *   the usage reports go (mint.ts refuses telemetry anywhere else). A Speko on this computer (the
- *   simulator) gets its own http origin and the local socket origin instead.
- * - Demo: a local simulator on 127.0.0.1 with a port chosen at start, hence ws://127.0.0.1:*.
- * A CSP is fixed when the page loads, so these must be known before any session starts.
+ *   simulator, set in the settings file) gets its own http origin and the local socket origin instead.
+ * - Demo: the local Demo server's exact origin (ws://127.0.0.1:<its port>), and only while Demo is
+ *   the provider. Main starts the Demo server before the page loads, so the port is known.
+ * No other loopback socket is allowed (except for a Speko endpoint the settings file puts on this
+ * computer). A CSP is fixed when the page loads, so these must be known before any session starts
+ * (main reloads the page when the provider moves to or from Demo).
  */
+import { getDomain } from 'tldts'
 import type { Settings } from '../../shared/settings/schema'
 
+/**
+ * Any loopback port: for tests, which start their own simulators on ports the settings cannot
+ * know, and for a Speko endpoint the settings file puts on this computer (its upstream simulator).
+ * Never in the app's CSP with the default endpoints.
+ */
 export const DEMO_SOCKET_ORIGIN = 'ws://127.0.0.1:*'
 /** The origin of xAI's realtime endpoint (Speko provider_direct, adapter xai.realtime.v1). */
 export const XAI_SOCKET_ORIGIN = 'wss://api.x.ai'
@@ -49,19 +58,23 @@ function isIpOrLocal(hostname: string): boolean {
   return hostname === 'localhost' || /^\d+\.\d+\.\d+\.\d+$/.test(hostname) || hostname.startsWith('[') || !hostname.includes('.')
 }
 
-/** The domain whose subdomains may carry a provider's socket (api.speko.dev -> speko.dev). */
+/**
+ * The registrable domain whose subdomains may carry a provider's socket (api.speko.dev ->
+ * speko.dev), from the Public Suffix List (tldts), private suffixes included (so
+ * someone.github.io stays one site, never github.io). Null for IPs, single labels and suffixes.
+ */
 export function siteOf(hostname: string): string | null {
   if (isIpOrLocal(hostname)) return null
-  const labels = hostname.split('.').filter(Boolean)
-  if (labels.length < 2) return null
-  // Two-label public suffixes such as co.uk: keep three labels.
-  const last2 = labels.slice(-2).join('.')
-  const twoLabelSuffix = /^(co|com|org|net|ac|gov|edu)\.[a-z]{2}$/.test(last2)
-  return labels.slice(twoLabelSuffix ? -3 : -2).join('.')
+  return getDomain(hostname, { allowPrivateDomains: true }) ?? null
+}
+
+export interface SocketOriginOptions {
+  /** The running Demo server's socket origin (ws://127.0.0.1:<port>); allowed only while Demo is the provider. */
+  demoOrigin?: string | null
 }
 
 /** connect-src origins for every provider's socket (and Speko's telemetry), from settings. */
-export function sessionSocketOrigins(settings: Settings): string[] {
+export function sessionSocketOrigins(settings: Settings, options: SocketOriginOptions = {}): string[] {
   const out = new Set<string>()
   for (const base of [settings.providers.openai.baseUrl, settings.providers.assemblyai.baseUrl]) {
     const origin = socketOrigin(base)
@@ -74,12 +87,10 @@ export function sessionSocketOrigins(settings: Settings): string[] {
     if (site) {
       out.add(`wss://${site}`)
       out.add(`wss://*.${site}`)
-    } else if (speko.hostname === '127.0.0.1') {
-      out.add(DEMO_SOCKET_ORIGIN)
     }
   }
   for (const origin of spekoDirectOrigins(settings)) out.add(origin)
-  out.add(DEMO_SOCKET_ORIGIN)
+  if (settings.provider === 'demo' && options.demoOrigin && /^ws:\/\/127\.0\.0\.1:\d{1,5}$/.test(options.demoOrigin)) out.add(options.demoOrigin)
   return [...out]
 }
 

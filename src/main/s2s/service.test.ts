@@ -153,7 +153,8 @@ describe('Demo mode with the real local Demo server', () => {
       const { credential, config } = reply.value as { credential: { url: string; protocol: string; protocols: string[] }; config: { tools: { name: string }[] } }
       expect(credential.protocol).toBe('openai')
       expect(credential.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime\?model=/)
-      expect(socketUrlAllowed(credential.url, sessionSocketOrigins(defaultSettings()))).toBe(true)
+      expect(socketUrlAllowed(credential.url, sessionSocketOrigins(settingsWith({ provider: 'demo' }), { demoOrigin: new URL(credential.url).origin }))).toBe(true)
+      expect(socketUrlAllowed(credential.url, sessionSocketOrigins(defaultSettings()))).toBe(false)
       expect(config.tools.map((t) => t.name)).toContain('get_current_time')
       // The credential really opens the Demo server's socket.
       const { default: WebSocket } = await import('ws')
@@ -182,10 +183,11 @@ describe('session config and CSP origins', () => {
 
   it('allows exactly the provider socket hosts', () => {
     const origins = sessionSocketOrigins(defaultSettings())
-    expect(origins).toEqual(expect.arrayContaining(['wss://api.openai.com', 'wss://agents.assemblyai.com', 'wss://api.speko.dev', 'wss://*.speko.dev', 'ws://127.0.0.1:*']))
+    expect(origins).toEqual(expect.arrayContaining(['wss://api.openai.com', 'wss://agents.assemblyai.com', 'wss://api.speko.dev', 'wss://*.speko.dev']))
+    expect(origins.some((o) => o.includes('127.0.0.1'))).toBe(false)
     expect(socketUrlAllowed('wss://api.openai.com/v1/realtime?model=x', origins)).toBe(true)
     expect(socketUrlAllowed('wss://rt.eu.speko.dev/v1/realtime/s/ws', origins)).toBe(true)
-    expect(socketUrlAllowed('ws://127.0.0.1:5555/v1/realtime', origins)).toBe(true)
+    expect(socketUrlAllowed('ws://127.0.0.1:5555/v1/realtime', origins)).toBe(false)
     expect(socketUrlAllowed('ws://api.openai.com/v1/realtime', origins)).toBe(false)
     expect(socketUrlAllowed('wss://speko.dev.evil.com/ws', origins)).toBe(false)
     expect(socketUrlAllowed('wss://api.openai.com:8443/v1', origins)).toBe(false)

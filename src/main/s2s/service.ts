@@ -190,7 +190,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         throw error
       }
       for (const secret of credentialSecrets(credential)) deps.onSecret?.(secret)
-      if (!socketUrlAllowed(credential.url, sessionSocketOrigins(settings))) {
+      // Demo: the socket must be the Demo server's own loopback origin (the one the CSP allows
+      // while Demo is the provider); every other provider: the hosts its settings allow.
+      const allowed =
+        provider === 'demo' ? sessionSocketOrigins({ ...settings, provider: 'demo' }, { demoOrigin: socketOriginOf(credential.url) }) : sessionSocketOrigins({ ...settings, provider })
+      if (!socketUrlAllowed(credential.url, allowed)) {
         const host = new URL(credential.url).host
         throw new MintError(
           'provider_error',
@@ -209,11 +213,22 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   }
 }
 
+/** ws://host:port of a socket URL, or null. */
+function socketOriginOf(url: string): string | null {
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? `${parsed.protocol}//${parsed.host}` : null
+  } catch {
+    return null
+  }
+}
+
 /** Starts a local server once, on first use, and mints from it on every call. */
 export function lazyDemoLauncher(
   start: () => Promise<{ credential(): SessionCredential; close?(): Promise<void> }>,
-): DemoLauncher & { started(): boolean; dispose(): Promise<void> } {
+): DemoLauncher & { started(): boolean; dispose(): Promise<void>; origin(): string | null } {
   let server: Promise<{ credential(): SessionCredential; close?(): Promise<void> }> | null = null
+  let origin: string | null = null
   const launcher = async () => {
     if (!server) {
       server = start()
@@ -222,7 +237,9 @@ export function lazyDemoLauncher(
       })
     }
     try {
-      return (await server).credential()
+      const credential = (await server).credential()
+      origin = socketOriginOf(credential.url)
+      return credential
     } catch (error) {
       if (error instanceof MintError) throw error
       throw new MintError('internal', `The Demo server could not start: ${error instanceof Error ? error.message : String(error)}`)
@@ -231,6 +248,7 @@ export function lazyDemoLauncher(
   const dispose = async () => {
     const running = server
     server = null
+    origin = null
     if (!running) return
     try {
       await (await running).close?.()
@@ -238,5 +256,5 @@ export function lazyDemoLauncher(
       // a server that failed to start has nothing to close
     }
   }
-  return Object.assign(launcher, { started: () => server !== null, dispose })
+  return Object.assign(launcher, { started: () => server !== null, dispose, origin: () => origin })
 }

@@ -101,6 +101,11 @@ export class SettingsService {
    * paths. Throws IpcFailure('invalid_input') with a readable reason when the result is invalid.
    */
   update(patch: Record<string, unknown>, options: { fromRenderer?: boolean } = {}): Settings {
+    return this.commit(this.check(patch, options))
+  }
+
+  /** What update() would commit, without committing it; throws as update() does. */
+  check(patch: Record<string, unknown>, options: { fromRenderer?: boolean } = {}): Settings {
     if (options.fromRenderer) {
       const touched = patchPaths(patch)
       const forbidden = touched.filter((path) => MAIN_ONLY_SETTING_PATHS.some((p) => path === p || path.startsWith(`${p}.`)))
@@ -117,7 +122,7 @@ export class SettingsService {
         .join('; ')
       throw new IpcFailure('invalid_input', `Those settings are not valid (${reason}).`)
     }
-    return this.commit(parsed.data)
+    return parsed.data
   }
 
   reset(): Settings {

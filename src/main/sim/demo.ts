@@ -8,6 +8,7 @@
  *   const demo = await startDemoServer()          // OpenAI protocol by default
  *   const credential = demo.credential()          // what main's minting returns for provider "demo"
  */
+import { randomBytes } from 'node:crypto'
 import type { ProtocolId } from '../../shared/s2s/types'
 import type { SimHandle, SimOptions } from './common'
 import { startAssemblyAISim } from './assemblyai'
@@ -75,8 +76,9 @@ export interface DemoServerOptions extends SimOptions {
 
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<SimHandle> {
   const { protocol = 'openai', ...rest } = options
-  // The Demo server lives as long as the app: keep its wire log bounded.
-  const opts: SimOptions = { apiKey: 'earshot-demo', wireLimit: 2000, ...rest }
+  // The Demo server lives as long as the app: keep its wire log bounded. Its key is random per
+  // run, so nothing else on this machine can mint from it by knowing a fixed value.
+  const opts: SimOptions = { apiKey: `earshot-demo-${randomBytes(24).toString('hex')}`, wireLimit: 2000, ...rest }
   if (protocol === 'assemblyai') return startAssemblyAISim(DEMO_SCRIPT, opts)
   if (protocol === 'speko') return startSpekoSim(DEMO_SCRIPT, opts)
   return startOpenAISim(DEMO_SCRIPT, { audioPace: 1, ...opts })

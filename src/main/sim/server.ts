@@ -145,7 +145,23 @@ export interface SimServer {
   close(): Promise<void>
 }
 
+/**
+ * Who may talk to a local server: the Host must be this loopback address and port (a web page
+ * that rebinds its own host name to 127.0.0.1 sends its own name), and an Origin, when a browser
+ * sends one, must be Earshot's (app://earshot) or a loopback page (the dev server, the test
+ * harness). Clients without an Origin (the CLI, main's minting) pass.
+ */
+export function localRequestProblem(headers: Record<string, string>, port: number): string | null {
+  const host = (headers.host ?? '').toLowerCase()
+  if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) return `host ${host.slice(0, 80) || '(none)'} is not this server`
+  const origin = headers.origin
+  if (origin === undefined || origin === 'app://earshot') return null
+  if (/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/.test(origin)) return null
+  return `origin ${origin.slice(0, 80)} may not connect`
+}
+
 export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandlers<T>): Promise<SimServer> {
+  let port = 0
   const conns: SimConn[] = []
   let connCounter = 0
   const sockets = new Set<Socket>()
@@ -155,6 +171,12 @@ export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandle
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      const refused = localRequestProblem(flatHeaders(req), port)
+      if (refused) {
+        res.writeHead(403, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: { message: `Forbidden: ${refused}.`, type: 'forbidden' } }))
+        return
+      }
       const { path, query } = parseUrl(req.url)
       const info: HttpRequestInfo = { method: req.method ?? 'GET', path, query, headers: flatHeaders(req), body: Buffer.concat(chunks).toString('utf8') }
       Promise.resolve()
@@ -180,6 +202,12 @@ export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandle
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const { path, query } = parseUrl(req.url)
     const headers = flatHeaders(req)
+    const refused = localRequestProblem(headers, port)
+    if (refused) {
+      const body = JSON.stringify({ error: `Forbidden: ${refused}.` })
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      return
+    }
     const protocols = (headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean)
     const info: UpgradeInfo = { path, query, protocols, headers }
     const conn = connCounter++
@@ -210,7 +238,7 @@ export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandle
   })
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
   return {
     port,
     origin: `http://127.0.0.1:${port}`,

@@ -32,7 +32,7 @@ describe('audit log', () => {
     expect(log.tail(2).map((e) => e.callId)).toEqual(['c5', 'c4'])
   })
 
-  it('redacts secret-named keys, random-looking strings and secret query values, and shortens long text', () => {
+  it('redacts secret-named keys, random-looking strings and secret query values, and keeps only the size of content', () => {
     const log = new AuditLog({ file: join(dir.path, 'a.jsonl') })
     const key = 'sk-proj-3fA9xQ2LmZ7pR4tW8yB1nK6vD0cH5jE'
     log.record(
@@ -52,10 +52,31 @@ describe('audit log', () => {
     expect(args).toMatchObject({
       apiKey: '[redacted]',
       nested: { password: '[redacted]', accessToken: '[redacted]' },
-      text: 'my key is [redacted] thanks',
+      text: { characters: `my key is ${key} thanks`.length, lines: 1 },
       url: 'https://example.com/cb?code=abc&token=[redacted]&q=tea',
+      note: { characters: 2000, lines: 1 },
     })
-    expect(args.note).toMatch(/^a{500}… \(1500 more characters\)$/)
+  })
+
+  it('keeps only the size of note and clipboard text, never the text', async () => {
+    const log = new AuditLog({ file: join(dir.path, 'a.jsonl') })
+    const notes = tempDir()
+    const clip = { text: '', readText: async () => clip.text, writeText: async (t: string) => void (clip.text = t) }
+    const kit = createNodeTools({ audit: log, notify: null, overrides: { clipboard: clip, documentsDir: notes.path } })
+    try {
+      await kit.executeToolCall({ callId: 'n1', name: 'take_note', arguments: { title: 'Groceries', text: 'my bank PIN is 4711\nand milk' } }, { approve: () => 'allow' })
+      await kit.executeToolCall({ callId: 'c1', name: 'write_clipboard', arguments: { text: 'correct horse battery staple' } }, { approve: () => 'allow' })
+    } finally {
+      kit.dispose()
+      notes.cleanup()
+    }
+    const raw = readFileSync(log.file, 'utf8')
+    expect(raw).not.toContain('4711')
+    expect(raw).not.toContain('horse')
+    expect(log.tail(2)).toMatchObject([
+      { tool: 'write_clipboard', arguments: { text: { characters: 'correct horse battery staple'.length, lines: 1 } } },
+      { tool: 'take_note', outcome: 'ok', arguments: { title: 'Groceries', text: { characters: 'my bank PIN is 4711\nand milk'.length, lines: 2 } } },
+    ])
   })
 
   it('tells random strings from words', () => {

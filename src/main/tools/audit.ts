@@ -5,6 +5,12 @@ import type { AuditSink } from './executor'
 
 const SECRET_KEY = /(token|key|password|passwd|passphrase|secret|credential|auth|cookie|session)/i
 const MAX_TEXT = 500
+/**
+ * Content fields (a note's text, what goes on the clipboard): the log keeps their size only,
+ * never the words (they often hold passwords and private notes). No hash either: an unsalted hash
+ * of a short password is as good as the password.
+ */
+const CONTENT_KEY = /^(text|content|body|note|clipboard|markdown)$/i
 
 /** Long strings without spaces that mix character classes look like keys and tokens. */
 export function looksRandom(value: string): boolean {
@@ -41,6 +47,10 @@ function decodeURIComponentSafe(value: string): string {
   }
 }
 
+function sizeOf(text: string): { characters: number; lines: number } {
+  return { characters: text.length, lines: text.length === 0 ? 0 : text.split('\n').length }
+}
+
 /** A copy of a value fit for the log: secret-named keys and random-looking strings redacted, long text shortened. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[…]'
@@ -49,7 +59,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [key, item] of Object.entries(value as Record<string, unknown>).slice(0, 50)) {
-      out[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(item, depth + 1)
+      out[key] = SECRET_KEY.test(key) ? '[redacted]' : CONTENT_KEY.test(key) && typeof item === 'string' ? sizeOf(item) : redact(item, depth + 1)
     }
     return out
   }

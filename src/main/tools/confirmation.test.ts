@@ -30,9 +30,9 @@ describe('confirmation service', () => {
     const { service, changes, timers } = setup(30)
     const decision = service.approve(req('a'))
     expect(service.pending()).toEqual([
-      { callId: 'a', name: 'open_url', risk: 'external', summary: 'Open for a', arguments: { url: 'https://example.com' }, requestedAt: 1000, expiresAt: 31_000 },
+      { callId: 'a', name: 'open_url', risk: 'external', summary: 'Open for a', arguments: { url: 'https://example.com' }, requestedAt: 1000, expiresAt: 31_000, alwaysAllowable: false },
     ])
-    expect(service.decide('a', 'allow_once')).toBe(true)
+    expect(service.fromSurface('a', 'allow_once')).toBe(true)
     expect(await decision).toEqual({ decision: 'allow', via: 'user' })
     expect(service.pending()).toEqual([])
     expect(changes.map((c) => c.length)).toEqual([1, 0])
@@ -42,27 +42,38 @@ describe('confirmation service', () => {
   it('denies on Deny and on timeout', async () => {
     const { service, fireTimeouts } = setup()
     const denied = service.approve(req('a'))
-    service.decide('a', 'deny')
+    service.fromSurface('a', 'deny')
     expect(await denied).toEqual({ decision: 'deny', via: 'user' })
     const late = service.approve(req('b'))
     fireTimeouts()
     expect(await late).toEqual({ decision: 'deny', via: 'timeout' })
-    expect(service.decide('b', 'allow_once')).toBe(false)
+    expect(service.fromSurface('b', 'allow_once')).toBe(false)
   })
 
-  it('remembers Always allow and lets waiting calls of that tool through', async () => {
+  it('remembers Always allow for a write tool, for the call decided only', async () => {
     const { service, allowed } = setup()
-    const first = service.approve(req('a'))
-    const second = service.approve(req('b'))
+    const write = (callId: string): ApprovalRequest => ({ callId, name: 'set_timer', risk: 'write', description: 'Set a timer.', arguments: {}, alwaysAllowable: true })
+    const first = service.approve(write('a'))
+    void service.approve(write('b'))
     const other = service.approve(req('c', 'launch_application'))
-    service.decide('a', 'always_allow')
+    service.fromSurface('a', 'always_allow')
     expect(await first).toEqual({ decision: 'allow', via: 'user' })
-    expect(await second).toEqual({ decision: 'allow', via: 'always' })
-    expect(allowed.has('open_url')).toBe(true)
-    expect(service.pending().map((p) => p.callId)).toEqual(['c'])
-    expect(await service.approve(req('d'))).toEqual({ decision: 'allow', via: 'always' })
+    expect(allowed.has('set_timer')).toBe(true)
+    expect(service.pending().map((p) => p.callId)).toEqual(['b', 'c'])
+    expect(await service.approve(write('d'))).toEqual({ decision: 'allow', via: 'always' })
     service.cancelAll()
     expect(await other).toEqual({ decision: 'deny', via: 'none' })
+  })
+
+  it('never remembers Always allow for an external tool, and ignores an old entry for one', async () => {
+    const { service, allowed } = setup()
+    const first = service.approve(req('a'))
+    service.fromSurface('a', 'always_allow')
+    expect(await first).toEqual({ decision: 'allow', via: 'user' })
+    expect(allowed.size).toBe(0)
+    allowed.add('open_url')
+    void service.approve(req('b'))
+    expect(service.pending().map((p) => p.callId)).toEqual(['b'])
   })
 
   it('bounds how many calls may wait', async () => {
@@ -78,7 +89,7 @@ describe('confirmation service', () => {
     const result = kit.executeToolCall({ callId: 'x', name: 'open_url', arguments: { url: 'https://example.com' } }, { approve: service.approve })
     await vi.waitFor(() => expect(service.pending()).toHaveLength(1))
     expect(openExternal).not.toHaveBeenCalled()
-    service.decide('x', 'allow_once')
+    service.fromSurface('x', 'allow_once')
     expect((await result).status).toBe('ok')
     expect(openExternal).toHaveBeenCalledWith('https://example.com/')
     kit.dispose()

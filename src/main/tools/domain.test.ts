@@ -5,6 +5,7 @@ import type { EventName } from '../../shared/ipc/contract'
 import { defaultSettings, mergeSettings, SettingsSchema, type Settings } from '../../shared/settings/schema'
 import type { HandlerContext } from '../ipc/router'
 import { createToolsDomain, type PickFolder, type ToolsSettingsPort } from './domain'
+import { ConfirmSurface } from '../security/confirm-surface'
 import { tempDir } from './test-helpers'
 
 const ctx = {} as HandlerContext
@@ -26,14 +27,16 @@ function setup(options: { pickFolder?: PickFolder; settings?: ReturnType<typeof 
   const events: Array<{ event: EventName; payload: unknown }> = []
   const openExternal = vi.fn().mockResolvedValue(undefined)
   const notify = vi.fn()
+  const surface = new ConfirmSurface()
   const { service, handlers } = createToolsDomain({
     userDataDir: join(dir.path, 'data'),
     settings,
+    confirm: surface,
     host: { openExternal, notify, documentsDir: join(dir.path, 'Documents') },
     pickFolder: options.pickFolder,
     emit: (event, payload) => events.push({ event, payload }),
   })
-  return { service, handlers, settings, events, openExternal, notify }
+  return { service, handlers, settings, events, openExternal, notify, surface }
 }
 
 describe('tools domain (IPC handlers)', () => {
@@ -47,13 +50,16 @@ describe('tools domain (IPC handlers)', () => {
     service.dispose()
   })
 
-  it('holds an external call until the user decides on the card, and never runs a call id twice', async () => {
-    const { handlers, events, openExternal, service } = setup()
+  it('holds an external call until main\'s confirmation window allows it (the card cannot), and never runs a call id twice', async () => {
+    const { handlers, events, openExternal, service, surface } = setup()
     const pending = handlers['tools:execute']({ callId: 'c2', name: 'open_url', arguments: { url: 'https://example.com' } }, ctx)
     await vi.waitFor(() => expect(events.filter((e) => e.event === 'tools:pending')).toHaveLength(1))
-    expect(await handlers['tools:pending'](undefined, ctx)).toMatchObject([{ callId: 'c2', name: 'open_url', summary: 'Open https://example.com/ in your browser.' }])
+    expect(await handlers['tools:pending'](undefined, ctx)).toMatchObject([{ callId: 'c2', name: 'open_url', summary: 'Open https://example.com/ in your browser.', alwaysAllowable: false }])
     expect(openExternal).not.toHaveBeenCalled()
-    expect(await handlers['tools:decide']({ callId: 'c2', choice: 'allow_once' }, ctx)).toEqual([])
+    // The voice window's "allow" only shows main's window; the call keeps waiting.
+    expect(await handlers['tools:decide']({ callId: 'c2', choice: 'allow_once' }, ctx)).toHaveLength(1)
+    expect(surface.list().map((p) => p.question)).toEqual(['Earshot wants to open https://example.com/ in your browser. Allow?'])
+    expect(surface.answer('c2', 'allow_once')).toBe(true)
     expect((await pending).status).toBe('ok')
     // The session reconnected and the provider sent the same call again: same answer, no second run.
     const again = await handlers['tools:execute']({ callId: 'c2', name: 'open_url', arguments: { url: 'https://example.com' } }, ctx)
@@ -63,21 +69,23 @@ describe('tools domain (IPC handlers)', () => {
     service.dispose()
   })
 
-  it('stores Always allow in settings and lets the user revoke it', async () => {
-    const { handlers, settings, openExternal, service } = setup()
-    const first = handlers['tools:execute']({ callId: 'a1', name: 'open_url', arguments: { url: 'https://a.example' } }, ctx)
+  it('stores Always allow (chosen on main\'s window, write tools only) in settings and lets the user revoke it', async () => {
+    const { handlers, settings, notify, service, surface } = setup()
+    const first = handlers['tools:execute']({ callId: 'a1', name: 'set_timer', arguments: { minutes: 1 } }, ctx)
+    await vi.waitFor(() => expect(surface.list()).toHaveLength(1))
+    expect(surface.list()[0]).toMatchObject({ alwaysAllowable: true })
+    await expect(Promise.resolve().then(() => handlers['tools:decide']({ callId: 'a1', choice: 'always_allow' }, ctx))).rejects.toMatchObject({ code: 'forbidden' })
+    surface.answer('a1', 'always_allow')
+    expect((await first).status).toBe('ok')
+    expect(settings.value.tools.alwaysAllow).toEqual(['set_timer'])
+    expect((await handlers['tools:execute']({ callId: 'a2', name: 'set_timer', arguments: { minutes: 2 } }, ctx)).status).toBe('ok')
+    expect((await handlers['tools:revokeAlwaysAllow']({ name: 'set_timer' }, ctx)).alwaysAllow).toEqual([])
+    const asksAgain = handlers['tools:execute']({ callId: 'a3', name: 'set_timer', arguments: { minutes: 3 } }, ctx)
     await vi.waitFor(async () => expect(await handlers['tools:pending'](undefined, ctx)).toHaveLength(1))
-    await handlers['tools:decide']({ callId: 'a1', choice: 'always_allow' }, ctx)
-    await first
-    expect(settings.value.tools.alwaysAllow).toEqual(['open_url'])
-    expect((await handlers['tools:execute']({ callId: 'a2', name: 'open_url', arguments: { url: 'https://b.example' } }, ctx)).status).toBe('ok')
-    expect(openExternal).toHaveBeenCalledTimes(2)
-    expect((await handlers['tools:revokeAlwaysAllow']({ name: 'open_url' }, ctx)).alwaysAllow).toEqual([])
-    const asksAgain = handlers['tools:execute']({ callId: 'a3', name: 'open_url', arguments: { url: 'https://c.example' } }, ctx)
-    await vi.waitFor(async () => expect(await handlers['tools:pending'](undefined, ctx)).toHaveLength(1))
-    await handlers['tools:decide']({ callId: 'a3', choice: 'deny' }, ctx)
+    await handlers['tools:deny']({ callId: 'a3' }, ctx)
     expect((await asksAgain).status).toBe('denied')
-    expect(openExternal).toHaveBeenCalledTimes(2)
+    expect(service.timers().length).toBe(2)
+    expect(notify).not.toHaveBeenCalled()
     service.dispose()
   })
 

@@ -7,6 +7,7 @@ import type { Settings } from '../../shared/settings/schema'
 import type { PartialHandlers } from '../ipc/router'
 import { AuditLog } from './audit'
 import { ConfirmationService } from './confirmation'
+import type { ConfirmPort } from '../security/confirm-surface'
 import { realFolder } from './impl/fs-safety'
 import { notesFolder } from './impl/notes'
 import type { ToolHost } from './host'
@@ -17,6 +18,9 @@ export type ToolsChannel =
   | 'tools:list'
   | 'tools:execute'
   | 'tools:decide'
+  | 'tools:deny'
+  | 'tools:review'
+  | 'tools:spokenAnswer'
   | 'tools:pending'
   | 'tools:audit'
   | 'tools:settings'
@@ -45,6 +49,8 @@ export interface ToolsDomainDeps {
   /** Parts of the host the app provides (clipboard, notifications, Documents folder, ...). */
   host?: Partial<ToolHost>
   pickFolder?: PickFolder
+  /** Main's own confirmation surface: the only place a waiting call can be allowed. */
+  confirm?: ConfirmPort
   emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void
   log?: (line: string) => void
 }
@@ -79,6 +85,7 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
         if (!current.includes(name)) updateTools({ alwaysAllow: [...current, name] })
       },
     },
+    port: deps.confirm,
     onChange: (pending) => deps.emit('tools:pending', pending),
   })
   kit.timers.onFired((timer, late) => deps.emit('tools:timerFired', { id: timer.id, label: timer.label, late }))
@@ -117,6 +124,9 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
     },
   }
 
+  const isWaiting = (callId: string) => confirmations.pending().some((p) => p.callId === callId)
+  const notWaiting = () => new IpcFailure('not_found', 'That request is no longer waiting (it was answered or it expired).')
+
   const handlers: PartialHandlers<ToolsChannel> = {
     'tools:list': () => kit.describeTools(),
     'tools:execute': (call) => {
@@ -129,11 +139,23 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
       return kit.executeToolCall(call, { approve: confirmations.approve })
     },
     'tools:decide': ({ callId, choice }) => {
-      if (!confirmations.decide(callId, choice)) {
-        throw new IpcFailure('not_found', 'That request is no longer waiting (it was answered or it expired).')
-      }
+      // The voice window cannot decide: "deny" denies, "allow_once" only shows main's window.
+      if (choice === 'always_allow') throw new IpcFailure('forbidden', 'Always allow can only be chosen in Earshot\'s confirmation window.')
+      if (!isWaiting(callId)) throw notWaiting()
+      if (choice === 'deny') confirmations.deny(callId)
+      else confirmations.review(callId)
       return confirmations.pending()
     },
+    'tools:deny': ({ callId }) => {
+      if (!confirmations.deny(callId)) throw notWaiting()
+      return confirmations.pending()
+    },
+    'tools:review': ({ callId }) => {
+      if (!isWaiting(callId)) throw notWaiting()
+      if (!confirmations.review(callId)) throw new IpcFailure('unavailable', 'The confirmation window is not available here.')
+      return confirmations.pending()
+    },
+    'tools:spokenAnswer': ({ callId, transcript }) => ({ ...confirmations.spoken(callId, transcript), pending: confirmations.pending() }),
     'tools:pending': () => confirmations.pending(),
     'tools:audit': ({ limit }) => audit.tail(limit),
     'tools:settings': () => view(),

@@ -113,7 +113,7 @@ describe('tool executor', () => {
     const approve = vi.fn().mockResolvedValue({ decision: 'allow', via: 'always' })
     const r = await executor.executeToolCall({ callId: 'w', name: 'write_thing', arguments: { value: 3 } }, { approve })
     expect(r.status).toBe('ok')
-    expect(approve).toHaveBeenCalledWith({ callId: 'w', name: 'write_thing', risk: 'write', description: 'Write 3', arguments: { value: 3 } })
+    expect(approve).toHaveBeenCalledWith({ callId: 'w', name: 'write_thing', risk: 'write', description: 'Write 3', arguments: { value: 3 }, alwaysAllowable: true, details: [] })
     expect(runs).toEqual(['write 3'])
     expect(audit[0]).toMatchObject({ decision: 'allowed', decidedBy: 'always' })
   })

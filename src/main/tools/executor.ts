@@ -135,7 +135,18 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
     const validArgs = parsed.data as Record<string, unknown>
     args = validArgs
 
-    if (tool.risk === 'read' && !confirmReadOnly) {
+    const controller = new AbortController()
+    let prepared: unknown
+    if (tool.prepare) {
+      try {
+        prepared = await tool.prepare(validArgs, { signal: controller.signal })
+      } catch (error) {
+        if (error instanceof ToolError) return fail(error.code, error.message)
+        return fail('failed', `${tool.name} failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`)
+      }
+    }
+
+    if (tool.risk === 'read' && !tool.askEveryTime && !confirmReadOnly) {
       decision = 'allowed'
       decidedBy = 'auto'
     } else {
@@ -146,10 +157,12 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
             callId: call.callId,
             name: tool.name,
             risk: tool.risk,
-            description: tool.summarize?.(validArgs) ?? tool.description,
+            description: tool.summarize?.(validArgs, prepared) ?? tool.description,
             arguments: validArgs,
             ...(tool.source && tool.source !== 'builtin' ? { source: tool.source } : {}),
             ...(tool.allowAlways === false ? { allowAlways: false } : {}),
+            alwaysAllowable: tool.risk === 'write' && !tool.askEveryTime && tool.allowAlways !== false,
+            details: tool.details?.(validArgs, prepared) ?? [],
           }),
           'user',
         )
@@ -171,7 +184,6 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
       decision = 'allowed'
     }
 
-    const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -180,7 +192,7 @@ export function createToolExecutor(options: ExecutorOptions): ToolExecutor {
           reject(controller.signal.reason)
         }, tool.timeoutMs)
       })
-      const value = await Promise.race([Promise.resolve().then(() => tool.run(validArgs, { signal: controller.signal, callId: call.callId })), timeout])
+      const value = await Promise.race([Promise.resolve().then(() => tool.run(validArgs, { signal: controller.signal, callId: call.callId, prepared })), timeout])
       if (!isRecord(value)) throw new Error('the tool returned no result object')
       const output = JSON.stringify(value)
       if (output.length > maxOutput) {

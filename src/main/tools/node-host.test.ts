@@ -28,7 +28,8 @@ describe('Node host', () => {
     const host = createNodeToolHost({ notify: null })
     expect(host.clipboard).toBeNull()
     const kit = createNodeTools({ notify: null })
-    const r = await kit.executeToolCall({ callId: 'n1', name: 'read_clipboard', arguments: {} })
+    // read_clipboard asks first (approved here), then says there is no clipboard.
+    const r = await kit.executeToolCall({ callId: 'n1', name: 'read_clipboard', arguments: {} }, { approve: () => 'allow' })
     expect(JSON.parse(r.output)).toMatchObject({ code: 'not_available' })
     kit.dispose()
   })

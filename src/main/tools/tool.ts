@@ -7,6 +7,8 @@ export interface ToolRunContext {
   signal: AbortSignal
   /** The model's call id (MCP tools report progress under it). */
   callId?: string
+  /** What `prepare` resolved before the user was asked (undefined for tools without one). */
+  prepared?: unknown
 }
 
 /**
@@ -20,8 +22,17 @@ export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
   risk: ToolRisk
   timeoutMs: number
   schema: S
+  /** Asks before every call even though it only reads (the clipboard); never always-allowed. */
+  askEveryTime?: boolean
+  /**
+   * Resolves what the call will act on before the user is asked (the application to launch), so
+   * the confirmation shows exactly that. Its result reaches summarize, details and run.
+   */
+  prepare?: (args: z.output<S>, context: { signal: AbortSignal }) => Promise<unknown>
   /** One sentence for the confirmation card: what happens if the user allows this call. */
-  summarize?: (args: z.output<S>) => string
+  summarize?: (args: z.output<S>, prepared?: unknown) => string
+  /** Readable fields for main's confirmation window (the resolved name and path). */
+  details?: (args: z.output<S>, prepared?: unknown) => Array<{ label: string; value: string }>
   run: (args: z.output<S>, context: ToolRunContext) => Promise<Record<string, unknown>> | Record<string, unknown>
   /** Where the tool comes from: `builtin` (the default) or `mcp:<server>`. */
   source?: string

@@ -15,7 +15,11 @@ export const STATUS_LABEL: Record<UiStatus, string> = {
 
 export interface EntryActions {
   onAction(action: ErrorAction): void
-  onDecide(callId: string, choice: 'allow_once' | 'always_allow' | 'deny'): void
+  /**
+   * The card's buttons. The voice window cannot allow a call: 'allow_once' asks main to show and
+   * focus its own confirmation window on this call; 'deny' denies (always safe).
+   */
+  onDecide(callId: string, choice: 'allow_once' | 'deny'): void
   onCopy(entry: Entry): void
 }
 
@@ -106,20 +110,20 @@ const ToolCard = memo(function ToolCard({ entry, actions }: { entry: Extract<Ent
       )}
       {entry.args && entry.args !== '{}' && <code className="tool-args">{entry.args}</code>}
       {entry.state === 'waiting' && (
-        <div className="row tool-actions">
-          <button type="button" onClick={() => actions.onDecide(entry.callId, 'allow_once')}>
-            Allow once
-          </button>
-          {entry.allowAlways !== false && (
-            <button type="button" className="secondary" onClick={() => actions.onDecide(entry.callId, 'always_allow')}>
-              Always allow
+        <>
+          <div className="row tool-actions">
+            <button type="button" onClick={() => actions.onDecide(entry.callId, 'allow_once')} aria-label="Review and allow in Earshot's confirmation window">
+              Review to allow…
             </button>
-          )}
-          <button type="button" className="danger" onClick={() => actions.onDecide(entry.callId, 'deny')}>
-            Deny
-          </button>
-          {left !== null && <span className="muted small">Denied automatically in {left} s</span>}
-        </div>
+            <button type="button" className="danger" onClick={() => actions.onDecide(entry.callId, 'deny')}>
+              Deny
+            </button>
+            {left !== null && <span className="muted small">Denied automatically in {left} s</span>}
+          </div>
+          <p className="muted small tool-confirm-note" data-testid="tool-confirm-note">
+            Earshot&apos;s confirmation window decides: Enter there allows once, Escape denies. You can also say &ldquo;no&rdquo;, or &ldquo;yes&rdquo; for changes on this computer.
+          </p>
+        </>
       )}
       {entry.output && (entry.state === 'done' || entry.state === 'failed' || entry.state === 'denied') && (
         <details className="tool-output">

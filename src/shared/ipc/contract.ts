@@ -7,6 +7,7 @@ import { sessionChannels } from './channels/session'
 import { desktopChannels, desktopEvents } from './channels/desktop'
 import { historyChannels, historyEvents } from './channels/history'
 import { mcpChannels, mcpEvents } from './channels/mcp'
+import { confirmChannels, confirmEvents } from './channels/confirm'
 
 /**
  * The IPC contract: every invoke channel maps to { input, output } zod schemas, every main-to-
@@ -22,6 +23,7 @@ export const channels = {
   ...desktopChannels,
   ...historyChannels,
   ...mcpChannels,
+  ...confirmChannels,
 } as const
 
 export const events = {
@@ -32,6 +34,7 @@ export const events = {
   ...desktopEvents,
   ...historyEvents,
   ...mcpEvents,
+  ...confirmEvents,
 } as const
 
 export type Channels = typeof channels

@@ -67,7 +67,8 @@ export type ToolErrorCode =
 export type ApprovalDecision = 'allow' | 'deny'
 
 /** How a decision was reached (kept in the audit log). */
-export const DECISION_SOURCES = ['auto', 'always', 'user', 'policy', 'timeout', 'none'] as const
+/** `spoken`: a strict spoken "yes" the renderer relayed from the user transcript (write-risk calls only). */
+export const DECISION_SOURCES = ['auto', 'always', 'user', 'spoken', 'policy', 'timeout', 'none'] as const
 export type DecisionSource = (typeof DECISION_SOURCES)[number]
 
 export interface ApprovalResult {
@@ -87,6 +88,14 @@ export interface ApprovalRequest {
   source?: string
   /** False: no "Always allow" for this tool (destructive MCP tools). */
   allowAlways?: boolean
+  /**
+   * Whether "Always allow" may be offered for this call: only `write` tools that do not ask every
+   * time. Never for `external` tools (a remembered "yes" would let any later call leave the
+   * machine unasked) nor for sensitive reads such as the clipboard.
+   */
+  alwaysAllowable?: boolean
+  /** Lines main shows on its confirmation surface besides the summary (the resolved app and its path). */
+  details?: Array<{ label: string; value: string }>
 }
 
 /** The user's answer on a transcript card. */
@@ -110,6 +119,8 @@ export const PendingConfirmationSchema = z.object({
   source: z.string().optional(),
   /** False: the card offers no "Always allow" (a destructive MCP tool). */
   allowAlways: z.boolean().optional(),
+  /** Whether main's confirmation surface offers "Always allow" for this call. */
+  alwaysAllowable: z.boolean().optional(),
 })
 export type PendingConfirmation = z.infer<typeof PendingConfirmationSchema>
 

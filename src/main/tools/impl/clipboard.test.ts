@@ -8,11 +8,14 @@ function memoryClipboard(initial = '') {
 }
 
 describe('clipboard tools', () => {
-  it('reads the clipboard text at once (read-only)', async () => {
-    const approve = vi.fn()
+  it('asks before reading the clipboard (it often holds a password), never offering always-allow', async () => {
+    const approve = vi.fn(() => 'allow' as const)
     const r = await runTool(createClipboardTools({ clipboard: memoryClipboard('hello') }), 'read_clipboard', {}, approve)
     expect(r.json).toEqual({ text: 'hello', length: 5, truncated: false })
-    expect(approve).not.toHaveBeenCalled()
+    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ name: 'read_clipboard', risk: 'read', alwaysAllowable: false, description: 'Read the text on your clipboard.' }))
+    const denied = await runTool(createClipboardTools({ clipboard: memoryClipboard('hunter2') }), 'read_clipboard', {}, () => 'deny')
+    expect(denied.status).toBe('denied')
+    expect(denied.output).not.toContain('hunter2')
   })
 
   it('says when the clipboard is empty, and shortens very long text', async () => {

@@ -11,8 +11,11 @@ export function createClipboardTools(deps: { clipboard: ClipboardPort | null }) 
     name: 'read_clipboard',
     description: 'Read the text currently on the clipboard, for example to summarise, translate or read out what the user copied.',
     risk: 'read',
+    // The clipboard often holds a password: the user is asked every time (never always-allowed).
+    askEveryTime: true,
     timeoutMs: 5_000,
     schema: z.strictObject({}),
+    summarize: () => 'Read the text on your clipboard.',
     run: async () => {
       if (!deps.clipboard) throw unavailable()
       const text = await deps.clipboard.readText()

@@ -20,7 +20,17 @@ export async function realFolder(path: string): Promise<string | null> {
 /** Characters no file name may hold on any of macOS, Windows and Linux. */
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\\/:*?"<>|\u0000-\u001f\u007f]/g
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i
+/** Windows device names (COM¹-³ and LPT¹-³ count too, as do CONIN$, CONOUT$ and CLOCK$). */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|clock\$|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i
+
+/**
+ * Whether Windows would open a device instead of a file for this name: it looks only at the part
+ * before the first dot and ignores trailing spaces and dots there ("nul .txt", "AUX. .md").
+ */
+export function isWindowsDeviceName(name: string): boolean {
+  const stem = (name.split('.')[0] ?? '').replace(/[ .]+$/, '')
+  return WINDOWS_DEVICE.test(stem)
+}
 
 /**
  * A file name that is safe on every platform and can never point elsewhere: no separators, no
@@ -31,6 +41,6 @@ export function safeFileName(input: string, maxLength = 80): string {
   let name = input.normalize('NFC').replace(FORBIDDEN, ' ').replace(/\s+/g, ' ').trim()
   name = name.replace(/^[.\s]+|[.\s]+$/g, '')
   if (name.length > maxLength) name = name.slice(0, maxLength).replace(/[.\s]+$/g, '')
-  if (WINDOWS_RESERVED.test(name)) name = `Note ${name}`
+  if (isWindowsDeviceName(name)) name = `Note ${name}`
   return name
 }

@@ -9,6 +9,9 @@ let dir: ReturnType<typeof tempDir>
 beforeEach(() => (dir = tempDir()))
 afterEach(() => dir.cleanup())
 
+const POWERSHELL = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe'
+const EXPLORER = 'C:\\Windows\\explorer.exe'
+
 const enoent = () => Object.assign(new Error('spawn ENOENT'), { code: 'ENOENT' })
 
 function setup(platform: ToolPlatform, run: RunCommand = async () => ({ code: 0, stdout: '', stderr: '' }), extra: { useStartApps?: boolean } = {}) {
@@ -38,7 +41,7 @@ describe('launch_application on Linux', () => {
     const r = await runTool(tool, 'launch_application', { name: 'calculator' }, approve)
     expect(r.json).toEqual({ launched: 'Calculator' })
     expect(runCommand).toHaveBeenCalledWith('gtk-launch', ['org.gnome.Calculator'], expect.anything())
-    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ risk: 'external', description: 'Open the application "calculator".' }))
+    expect(approve).toHaveBeenCalledWith(expect.objectContaining({ risk: 'external', description: 'Open the application "Calculator".' }))
     await runTool(tool, 'launch_application', { name: 'kate' })
     expect(runCommand).toHaveBeenLastCalledWith('gtk-launch', ['kde-kate'], expect.anything())
   })
@@ -106,11 +109,12 @@ describe('launch_application on Windows', () => {
       { Name: 'Calculator', AppID: 'Microsoft.WindowsCalculator_8wekyb3d8bbwe!App' },
       { Name: 'Notepad', AppID: 'Microsoft.WindowsNotepad_8wekyb3d8bbwe!App' },
     ])
-    const { tool, runCommand, launchDetached } = setup('win32', async (file) => ({ code: 0, stdout: file === 'powershell.exe' ? apps : '', stderr: '' }))
+    const { tool, runCommand, launchDetached } = setup('win32', async (file) => ({ code: 0, stdout: file === POWERSHELL ? apps : '', stderr: '' }))
     const r = await runTool(tool, 'launch_application', { name: 'notepad' })
     expect(r.json).toEqual({ launched: 'Notepad' })
-    expect(runCommand).toHaveBeenCalledWith('powershell.exe', START_APPS_COMMAND, expect.anything())
-    expect(launchDetached).toHaveBeenCalledWith('explorer.exe', ['shell:AppsFolder\\Microsoft.WindowsNotepad_8wekyb3d8bbwe!App'])
+    // By absolute %SystemRoot% path, never a bare name looked up in PATH.
+    expect(runCommand).toHaveBeenCalledWith(POWERSHELL, START_APPS_COMMAND, expect.anything())
+    expect(launchDetached).toHaveBeenCalledWith(EXPLORER, ['shell:AppsFolder\\Microsoft.WindowsNotepad_8wekyb3d8bbwe!App'])
   })
 
   it('falls back to Start menu shortcuts when PowerShell is unavailable', async () => {
@@ -120,7 +124,48 @@ describe('launch_application on Windows', () => {
     const { tool, launchDetached } = setup('win32', async () => Promise.reject(enoent()))
     const r = await runTool(tool, 'launch_application', { name: 'firefox' })
     expect(r.json).toEqual({ launched: 'Firefox' })
-    expect(launchDetached).toHaveBeenCalledWith('explorer.exe', [join(dir.path, 'apps', 'Mozilla', 'Firefox.lnk')])
+    expect(launchDetached).toHaveBeenCalledWith(EXPLORER, [join(dir.path, 'apps', 'Mozilla', 'Firefox.lnk')])
     expect((await runTool(tool, 'launch_application', { name: 'Paint' })).json.code).toBe('not_found')
+  })
+})
+
+describe('launch_application resolves the application before asking', () => {
+  it('shows the resolved name and path on the confirmation, and a loose match is not a match', async () => {
+    mkdirSync(join(dir.path, 'apps', 'Notes.app'), { recursive: true })
+    mkdirSync(join(dir.path, 'apps', 'Mail.app'), { recursive: true })
+    const { tool, runCommand } = setup('darwin')
+    const approve = vi.fn().mockResolvedValue('allow')
+    const loose = await runTool(tool, 'launch_application', { name: 'Notes: mail review' }, approve)
+    expect(loose.json.code).toBe('not_found')
+    expect(approve).not.toHaveBeenCalled() // nothing to confirm: nothing was found
+    expect(runCommand).not.toHaveBeenCalled()
+    await runTool(tool, 'launch_application', { name: 'notes' }, approve)
+    expect(approve).toHaveBeenCalledWith(
+      expect.objectContaining({
+        description: 'Open the application "Notes".',
+        details: [
+          { label: 'Application', value: 'Notes' },
+          { label: 'Path', value: join(dir.path, 'apps', 'Notes.app') },
+        ],
+      }),
+    )
+  })
+
+  it('does not start anything once the call was aborted (its timeout passed)', async () => {
+    mkdirSync(join(dir.path, 'apps', 'Calculator.app'), { recursive: true })
+    const { tool, runCommand } = setup('darwin')
+    const controller = new AbortController()
+    controller.abort()
+    const prepared = await tool.prepare!({ name: 'Calculator' }, { signal: new AbortController().signal })
+    await expect(Promise.resolve().then(() => tool.run({ name: 'Calculator' }, { signal: controller.signal, prepared }))).rejects.toMatchObject({ code: 'timeout' })
+    expect(runCommand).not.toHaveBeenCalled()
+  })
+})
+
+describe('Windows helpers come from %SystemRoot%', () => {
+  it('uses SystemRoot when it is a plain absolute path, else C:\\Windows', async () => {
+    const { systemRoot, windowsPowerShell } = await import('./windows-paths')
+    expect(windowsPowerShell({ SystemRoot: 'D:\\WINNT' })).toBe('D:\\WINNT\\System32\\WindowsPowerShell\\v1.0\\powershell.exe')
+    for (const bad of [undefined, 'Windows', '\\\\server\\share', 'C:\\Windows\\..\\Temp', 'C:\\a"b']) expect(systemRoot({ SystemRoot: bad }), String(bad)).toBe('C:\\Windows')
   })
 })

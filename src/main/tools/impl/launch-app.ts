@@ -3,10 +3,13 @@ import { join, posix, win32 } from 'node:path'
 import { z } from 'zod'
 import type { LaunchDetached, RunCommand, ToolPlatform } from '../host'
 import { defineTool, ToolError } from '../tool'
+import { windowsExplorer, windowsPowerShell } from './windows-paths'
 
 /** An application the platform's launcher can start. */
 export interface AppEntry {
   name: string
+  /** What the confirmation shows as its location: the bundle, shortcut or .desktop file, or the Start menu id. */
+  location: string
   /** How to start it: a program and its argument vector (never a shell line). */
   launch: { file: string; args: string[]; detached: boolean }
   /** Linux fallbacks when gtk-launch is missing. */
@@ -46,7 +49,8 @@ async function macApps(dirs: string[]): Promise<AppEntry[]> {
   for (const dir of dirs) {
     for (const entry of await listDir(dir)) {
       if (!entry.name.endsWith('.app')) continue
-      apps.push({ name: entry.name.slice(0, -4), launch: { file: 'open', args: ['-a', posix.join(dir, entry.name)], detached: false } })
+      const bundle = posix.join(dir, entry.name)
+      apps.push({ name: entry.name.slice(0, -4), location: bundle, launch: { file: 'open', args: ['-a', bundle], detached: false } })
     }
   }
   return apps
@@ -63,7 +67,7 @@ export function windowsAppDirs(env: LaunchDeps['env']): string[] {
 
 export const START_APPS_COMMAND = ['-NoProfile', '-NonInteractive', '-Command', 'Get-StartApps | Select-Object Name,AppID | ConvertTo-Json -Compress'] as const
 
-export function parseStartApps(output: string): AppEntry[] {
+export function parseStartApps(output: string, explorer = 'C:\\Windows\\explorer.exe'): AppEntry[] {
   let value: unknown
   try {
     value = JSON.parse(output.trim() || '[]')
@@ -76,19 +80,19 @@ export function parseStartApps(output: string): AppEntry[] {
     const { Name, AppID } = (item ?? {}) as { Name?: unknown; AppID?: unknown }
     if (typeof Name !== 'string' || typeof AppID !== 'string' || !Name || !AppID) continue
     // explorer.exe opens shell:AppsFolder\<AppID> exactly as the Start menu does.
-    apps.push({ name: Name, launch: { file: 'explorer.exe', args: [`shell:AppsFolder\\${AppID}`], detached: true } })
+    apps.push({ name: Name, location: `shell:AppsFolder\\${AppID}`, launch: { file: explorer, args: [`shell:AppsFolder\\${AppID}`], detached: true } })
   }
   return apps
 }
 
-async function windowsShortcuts(dirs: string[], joinPath: (...p: string[]) => string): Promise<AppEntry[]> {
+async function windowsShortcuts(dirs: string[], joinPath: (...p: string[]) => string, explorer: string): Promise<AppEntry[]> {
   const apps: AppEntry[] = []
   const walk = async (dir: string, depth: number) => {
     for (const entry of await listDir(dir)) {
       const path = joinPath(dir, entry.name)
       if (entry.isDirectory() && depth < 3) await walk(path, depth + 1)
       else if (/\.(lnk|url|appref-ms)$/i.test(entry.name) && !/uninstall/i.test(entry.name)) {
-        apps.push({ name: entry.name.replace(/\.(lnk|url|appref-ms)$/i, ''), launch: { file: 'explorer.exe', args: [path], detached: true } })
+        apps.push({ name: entry.name.replace(/\.(lnk|url|appref-ms)$/i, ''), location: path, launch: { file: explorer, args: [path], detached: true } })
       }
     }
   }
@@ -173,7 +177,7 @@ async function linuxApps(dirs: string[]): Promise<AppEntry[]> {
       const argv = fields.Exec ? execArgv(fields.Exec) : []
       const fallbacks = [{ file: 'gio', args: ['launch', path], detached: false }]
       if (argv[0]) fallbacks.push({ file: argv[0], args: argv.slice(1), detached: true })
-      apps.push({ name: fields.Name, launch: { file: 'gtk-launch', args: [id.replace(/\.desktop$/, '')], detached: false }, fallbacks })
+      apps.push({ name: fields.Name, location: path, launch: { file: 'gtk-launch', args: [id.replace(/\.desktop$/, '')], detached: false }, fallbacks })
     }
   }
   for (const dir of dirs) await walk(dir, dir, 0)
@@ -185,26 +189,31 @@ export async function findApplications(deps: LaunchDeps): Promise<AppEntry[]> {
     case 'darwin':
       return macApps(deps.appDirs ?? macAppDirs(deps.homeDir))
     case 'win32': {
+      const explorer = windowsExplorer(deps.env)
       const fromStart =
         deps.useStartApps === false
           ? []
-          : await deps.runCommand('powershell.exe', START_APPS_COMMAND, { timeoutMs: 8000 }).then((r) => (r.code === 0 ? parseStartApps(r.stdout) : []), () => [])
+          : await deps.runCommand(windowsPowerShell(deps.env), START_APPS_COMMAND, { timeoutMs: 8000 }).then((r) => (r.code === 0 ? parseStartApps(r.stdout, explorer) : []), () => [])
       const joinPath = deps.appDirs ? join : win32.join
-      return [...fromStart, ...(await windowsShortcuts(deps.appDirs ?? windowsAppDirs(deps.env), joinPath))]
+      return [...fromStart, ...(await windowsShortcuts(deps.appDirs ?? windowsAppDirs(deps.env), joinPath, explorer))]
     }
     case 'linux':
       return linuxApps(deps.appDirs ?? linuxAppDirs(deps.env, deps.homeDir))
   }
 }
 
-/** Best match by name: exact, then the name starting with the query (shortest first), then containing it. */
+/**
+ * Best match by name: exact, then the name starting with the query (shortest first), then
+ * containing it. Never the other way round: a query that merely contains an app's name ("Notes:
+ * mail review" contains "mail") matches nothing, so the confirmation shows what really starts.
+ */
 export function bestMatch(apps: AppEntry[], query: string): AppEntry | null {
   const q = simplifyName(query)
   if (!q) return null
   const scored = apps
     .map((app) => {
       const n = simplifyName(app.name)
-      const score = n === q ? 3 : n.startsWith(q) ? 2 : n.includes(q) || (q.length >= 4 && q.includes(n) && n.length >= 4) ? 1 : 0
+      const score = n === q ? 3 : n.startsWith(q) ? 2 : n.includes(q) ? 1 : 0
       return { app, score, length: n.length }
     })
     .filter((s) => s.score > 0)
@@ -235,11 +244,24 @@ export function createLaunchAppTool(deps: LaunchDeps) {
     schema: z.strictObject({
       name: z.string().trim().min(1).max(100).describe('The application\'s name as it appears in the Start menu, Launchpad or app menu.'),
     }),
-    summarize: ({ name }) => `Open the application "${name}".`,
-    run: async ({ name }) => {
-      const apps = await findApplications(deps)
-      const app = bestMatch(apps, name)
+    // The application is found before the user is asked, so the confirmation names what will start.
+    prepare: async ({ name }) => {
+      const app = bestMatch(await findApplications(deps), name)
       if (!app) throw new ToolError('not_found', `I could not find an application called "${name}" on this computer.`)
+      return app
+    },
+    summarize: ({ name }, prepared) => `Open the application "${(prepared as AppEntry | undefined)?.name ?? name}".`,
+    details: (_args, prepared) => {
+      const app = prepared as AppEntry | undefined
+      return app ? [{ label: 'Application', value: app.name }, { label: 'Path', value: app.location }] : []
+    },
+    run: async ({ name }, { signal, prepared }) => {
+      const app = (prepared as AppEntry | undefined) ?? bestMatch(await findApplications(deps), name)
+      if (!app) throw new ToolError('not_found', `I could not find an application called "${name}" on this computer.`)
+      const stopIfAborted = () => {
+        if (signal.aborted) throw new ToolError('timeout', `Opening "${app.name}" took too long, so it was not started.`)
+      }
+      stopIfAborted()
       try {
         await start(deps, app.launch)
       } catch (error) {
@@ -247,6 +269,7 @@ export function createLaunchAppTool(deps: LaunchDeps) {
         let lastError: unknown = error
         let started = false
         for (const fallback of app.fallbacks) {
+          stopIfAborted()
           try {
             await start(deps, fallback)
             started = true

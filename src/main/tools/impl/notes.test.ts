@@ -127,4 +127,12 @@ describe('notes tools', () => {
     expect(safeFileName('nul.txt')).toBe('Note nul.txt')
     expect(safeFileName('x'.repeat(100)).length).toBe(80)
   })
+
+  it('never yields a Windows device name, however it is spelled', () => {
+    // Windows ignores trailing spaces and dots before the extension and accepts superscript digits.
+    for (const name of ['COM¹', 'lpt²', 'com³.md', 'nul .txt', 'aux .md', 'AUX. .md', 'CONIN$', 'conout$.txt', 'CLOCK$', 'prn', 'Con.tar.gz', 'COM0', 'lpt9 . txt']) {
+      expect(safeFileName(name), name).toBe(`Note ${safeFileName(`x${name}`).slice(1)}`)
+    }
+    for (const name of ['Console', 'comic', 'nullable.md', 'auxiliary notes', 'COM10']) expect(safeFileName(name), name).toBe(name)
+  })
 })

@@ -100,10 +100,10 @@ describe('battery readers', () => {
   it('runs each platform\'s own command, without a shell', async () => {
     const run = vi.fn<RunCommand>().mockResolvedValue({ code: 0, stdout: '', stderr: '' })
     await batteryReader('darwin', run)()
-    await batteryReader('win32', run)()
+    await batteryReader('win32', run, undefined, {})()
     expect(run.mock.calls.map((c) => [c[0], c[1]])).toEqual([
       ['pmset', ['-g', 'batt']],
-      ['powershell.exe', WINDOWS_BATTERY_COMMAND],
+      ['C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', WINDOWS_BATTERY_COMMAND],
     ])
   })
 })

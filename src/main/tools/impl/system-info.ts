@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import type { RunCommand, ToolPlatform } from '../host'
 import { defineTool } from '../tool'
+import { windowsPowerShell } from './windows-paths'
 
 export interface Battery {
   percent: number
@@ -95,14 +96,19 @@ export const WINDOWS_BATTERY_COMMAND = [
   'Get-CimInstance -ClassName Win32_Battery | Select-Object EstimatedChargeRemaining,BatteryStatus | ConvertTo-Json -Compress',
 ] as const
 
-export function batteryReader(platform: ToolPlatform, run: RunCommand, linuxRoot?: string): () => Promise<Battery | null> {
+export function batteryReader(
+  platform: ToolPlatform,
+  run: RunCommand,
+  linuxRoot?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): () => Promise<Battery | null> {
   switch (platform) {
     case 'linux':
       return () => readLinuxBattery(linuxRoot)
     case 'darwin':
       return async () => parsePmset((await run('pmset', ['-g', 'batt'], { timeoutMs: 3000 })).stdout)
     case 'win32':
-      return async () => parseWindowsBattery((await run('powershell.exe', WINDOWS_BATTERY_COMMAND, { timeoutMs: 6000 })).stdout)
+      return async () => parseWindowsBattery((await run(windowsPowerShell(env), WINDOWS_BATTERY_COMMAND, { timeoutMs: 6000 })).stdout)
   }
 }
 

@@ -36,8 +36,30 @@ export const toolsChannels = {
    * tools:decide) and never runs the same callId twice.
    */
   'tools:execute': { input: ToolCallSchema, output: ToolCallResultSchema },
-  /** The user's answer on a transcript card. Returns the calls still waiting. */
+  /**
+   * Deprecated (kept until voice.ts moves to tools:deny / tools:review): the voice window cannot
+   * decide. "deny" denies (always safe), "allow_once" only shows main's confirmation window,
+   * "always_allow" is refused. Returns the calls still waiting.
+   */
   'tools:decide': { input: z.object({ callId: z.string().min(1).max(200), choice: ConfirmationChoiceSchema }), output: z.array(PendingConfirmationSchema) },
+  /** The voice window's Deny (a button or a spoken "no"): always accepted. Returns the calls still waiting. */
+  'tools:deny': { input: z.object({ callId: z.string().min(1).max(200) }), output: z.array(PendingConfirmationSchema) },
+  /** The voice window's "Review": main shows and focuses its confirmation window on this call. */
+  'tools:review': { input: z.object({ callId: z.string().min(1).max(200) }), output: z.array(PendingConfirmationSchema) },
+  /**
+   * A short spoken answer from the user transcript while a call waits. Main matches it strictly:
+   * "no" denies any call; "yes" allows only a waiting call of risk `write` (the transcript passes
+   * through the renderer, so it cannot allow `external` calls); anything else is ignored.
+   */
+  'tools:spokenAnswer': {
+    input: z.object({ callId: z.string().min(1).max(200), transcript: z.string().max(200) }),
+    output: z.object({
+      outcome: z.enum(['allowed', 'denied', 'ignored']),
+      /** Why a "yes" or another utterance did not decide, in words; null when it decided. */
+      reason: z.string().nullable(),
+      pending: z.array(PendingConfirmationSchema),
+    }),
+  },
   'tools:pending': { input: z.undefined(), output: z.array(PendingConfirmationSchema) },
   /** The newest audit log entries, newest first. */
   'tools:audit': { input: z.object({ limit: z.number().int().min(1).max(1000) }), output: z.array(AuditEntrySchema) },
