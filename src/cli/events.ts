@@ -16,6 +16,7 @@ export type EventLine =
 export class EventsWriter {
   private fd: number | null
   private readonly startedAt: number
+  private readonly taps: Array<(line: Record<string, unknown>) => void> = []
 
   constructor(path: string, private readonly now: () => number = Date.now) {
     this.fd = openSync(path, 'w', 0o644)
@@ -26,6 +27,12 @@ export class EventsWriter {
     if (this.fd === null) return
     const record = { ...line, t_ms: Math.round(this.now() - this.startedAt) }
     writeSync(this.fd, `${JSON.stringify(record)}\n`)
+    for (const listener of this.taps) listener(record)
+  }
+
+  /** Every line, as written (`--history` records the conversation from them). */
+  tap(listener: (line: Record<string, unknown>) => void): void {
+    this.taps.push(listener)
   }
 
   close(): void {

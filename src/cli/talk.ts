@@ -17,6 +17,7 @@ import type { FetchLike } from '../main/s2s/mint'
 import { buildSessionConfig, mintFor } from '../main/s2s/service'
 import { EXIT, type CliProvider, type PttRange, type TalkOptions } from './args'
 import { startCliMcp } from './mcp'
+import { createTalkHistory, TalkHistoryError } from './history'
 import { EventsWriter } from './events'
 import { PacedSender, realClock, type PacerClock } from './pacer'
 import { SimulatedPlayer } from './playback'
@@ -278,6 +279,7 @@ async function talk(
   }
   setEvents(events)
 
+  let closeHistory: () => void = () => {}
   // Provider, key and endpoint: main's own minting (mintFor) with the endpoint from the environment.
   const tools = createNodeTools({ log: debug })
   const mcp = options.mcpConfig === undefined ? null : await startCliMcp(options.mcpConfig, tools.registry, debug).catch((error: unknown) => {
@@ -311,6 +313,17 @@ async function talk(
   }
   const provider = options.provider
   const config = buildSessionConfig(settings, provider, tools.registry.declarations(), { greeting: options.greeting ?? '' }, demoProtocol)
+  if (options.historyPath !== undefined) {
+    let history: ReturnType<typeof createTalkHistory>
+    try {
+      history = createTalkHistory(options.historyPath, { provider, model: config.model }, { env: deps.env as NodeJS.ProcessEnv, onError: (message) => deps.stderr(`earshot: ${message}`) })
+    } catch (error) {
+      tools.dispose()
+      throw new TalkFailure(EXIT.usage, error instanceof TalkHistoryError ? error.message : `Cannot open --history ${options.historyPath}: ${(error as Error).message}`, 'history')
+    }
+    events.tap((line) => history.record(line))
+    closeHistory = () => history.close()
+  }
   const server = demo as DemoServer | null
   let mints = 0
   const mint = async (): Promise<SessionCredential> => {
@@ -355,6 +368,8 @@ async function talk(
       open: async () => ({ config, mint, provider, model: config.model }),
     },
     tools: {
+      // MCP servers come and go mid-run: the session gets the new list.
+      onDeclarationsChanged: (listener) => tools.registry.onChange(() => listener(tools.registry.declarations())),
       run: async (call) => {
         const result = await tools.executeToolCall({ callId: call.callId, name: call.name, arguments: call.arguments }, approvalPolicy(options.approve))
         if (finishing) debug(`tool ${call.name} finished after the run ended`)
@@ -616,6 +631,7 @@ async function talk(
     throw new TalkFailure(EXIT.failed, `Cannot write --out ${options.outPath}: ${(error as Error).message}`)
   }
   events.write({ type: 'done', replies: countedReplies, playedMs: Math.round((out.length * 1000) / outRate), mints, ok: failure === null })
+  closeHistory()
 
   const failed = failure as TalkFailure | null
   if (failed) throw failed

@@ -18,7 +18,7 @@ import { CostLine, HistoryView } from './HistoryView'
 let controller: VoiceController | null = null
 /** One controller per window, created on first use and kept for the window's life. */
 function voiceController(): VoiceController {
-  controller ??= new VoiceController(window.earshot)
+  controller ??= new VoiceController(window.earshot, undefined, { history: sharedHistorySink(window.earshot) })
   return controller
 }
 
@@ -86,6 +86,8 @@ function MainWindow() {
   const [showHistory, setShowHistory] = useState(false)
   const voice = voiceController()
   const historySink = sharedHistorySink(window.earshot)
+  // History's "Continue" starts a new session carrying the stored conversation.
+  useEffect(() => historySink.onContinue((request) => voice.continueConversation(request)), [historySink, voice])
   const state = useSyncExternalStore(voice.subscribe, voice.getState)
   const lastError = useLastError(voice.transcript)
   const os = hotkeyPlatform(platform)
@@ -368,7 +370,8 @@ function Companion() {
   const actions = useMemo<EntryActions>(
     () => ({
       onAction: () => void window.earshot.desktop.showCompanion({ show: false }).catch(() => {}),
-      onDecide: (callId, choice) => void window.earshot.tools.decide({ callId, choice }).catch(() => {}),
+      // Like the voice window's card: deny here, allow only in main's confirmation window.
+      onDecide: (callId, choice) => void (choice === 'deny' ? window.earshot.tools.deny({ callId }) : window.earshot.tools.review({ callId })).catch(() => {}),
       onCopy: (entry) => void copyText(entryText(entry)),
     }),
     [],

@@ -11,7 +11,8 @@ import { convertFrames } from '../audio/capture-core'
 import { SpeechGate, SpeechGateError, type WakePhraseId } from '../audio/vad'
 import type { EarshotApi } from '../../shared/ipc/api'
 import type { DesktopStatus, PttCommand } from '../../shared/ipc/channels/desktop'
-import { Conversation, ConversationStartError, type AudioPort, type ConversationEvent, type SessionPort, type ToolsPort } from '../../shared/conversation'
+import { Conversation, ConversationStartError, NO_WORDS, type AudioPort, type ConversationEvent, type SessionPort, type ToolsPort, type TurnSink } from '../../shared/conversation'
+import type { ContinueRequest, HistorySink } from './history-sink'
 import { createAdapter, SpekoTelemetry } from '../../shared/s2s'
 import type { SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/types'
 import type { Settings } from '../../shared/settings/schema'
@@ -44,6 +45,37 @@ export interface VoiceOptions {
   socketFactory?: SocketFactory
   engine?: AudioEngine
   log?: (line: string) => void
+  /** Where finished turns are kept (the history database in main). */
+  history?: HistorySink
+}
+
+/** The Conversation's record, written to history as it happens (finals only; one line per entry). */
+function historyTurnSink(history: HistorySink): TurnSink {
+  const recorded = new Set<string>()
+  return {
+    begin: ({ provider, model }) => {
+      recorded.clear()
+      history.begin({ provider, model })
+    },
+    entry: (entry) => {
+      // Append-only: the first final value of an entry is what is kept.
+      if (recorded.has(entry.id)) return
+      recorded.add(entry.id)
+      if (entry.kind === 'user' || entry.kind === 'agent') {
+        if (entry.text.trim() && entry.text !== NO_WORDS) history.turn({ role: entry.kind === 'user' ? 'user' : 'assistant', text: entry.text, interrupted: entry.interrupted, at: entry.at })
+      } else if (entry.kind === 'tool') {
+        let args: unknown = entry.args
+        try {
+          args = JSON.parse(entry.args)
+        } catch {
+          /* kept as text */
+        }
+        history.tool({ callId: entry.callId, name: entry.name, arguments: args, result: entry.output, status: entry.state === 'done' ? 'ok' : entry.state === 'denied' ? 'denied' : 'error', at: entry.at })
+      }
+    },
+    usage: (usage) => history.usage(usage),
+    end: () => history.end(),
+  }
 }
 
 function errorCode(error: unknown): string {
@@ -75,6 +107,9 @@ export class VoiceController {
   private lastError: string | null = null
   /** Main says the always-listening microphone is open (enabled, not muted, not paused). */
   private alwaysActive = false
+  /** "Continue" in history: the next session carries this stored conversation. */
+  private continueNext: ContinueRequest | null = null
+  private readonly history: HistorySink | null
   /** A press is waiting for the microphone to open (a cold first press). */
   private pressWaiting = false
   /** Always-listening's local speech gate: nothing leaves the machine while it is closed. */
@@ -91,7 +126,9 @@ export class VoiceController {
     this.log = options.log ?? (() => {})
     const engine = options.engine ?? new AudioEngine({ maxBufferedMs: 30_000 })
     this.engine = engine
+    this.history = options.history ?? null
     this.conversation = new Conversation({
+      ...(this.history ? { sink: historyTurnSink(this.history) } : {}),
       audio: this.audioPort(),
       tools: this.toolsPort(),
       session: this.sessionPort(options.socketFactory ?? browserSocket),
@@ -156,6 +193,8 @@ export class VoiceController {
           .catch(() => {})
         return api.on('tools:pending', listener)
       },
+      // MCP servers come and go: the live session gets the new list (Speko: from its next session).
+      onDeclarationsChanged: (listener) => api.on('mcp:toolsChanged', (tools) => listener(tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })))),
     }
   }
 
@@ -166,9 +205,11 @@ export class VoiceController {
       socketFactory,
       createAdapter,
       open: async () => {
+        const continued = this.continueNext
+        this.continueNext = null
         let start
         try {
-          start = await api.session.start()
+          start = await api.session.start(continued ? { continueFrom: continued.conversationId } : undefined)
         } catch (error) {
           throw new ConversationStartError(errorCode(error), error instanceof Error ? error.message : String(error))
         }
@@ -179,6 +220,7 @@ export class VoiceController {
           config: start.config,
           provider: start.provider,
           model: start.config.model,
+          ...(continued ? { initialHistory: continued.turns } : {}),
           mint: async () => {
             if (first) {
               const c = first
@@ -237,6 +279,9 @@ export class VoiceController {
       }
       case 'start-failed':
         this.lastError = event.message
+        return
+      case 'user.final':
+        this.spokenAnswer(event.text)
         return
       case 'error':
         if (event.error.fatal) this.lastError = event.error.message
@@ -536,13 +581,37 @@ export class VoiceController {
   // Tools
   // ------------------------------------------------------------------------------------------
 
-  /** The user's answer on a card. */
+  /**
+   * The user's answer on a card. The voice window cannot allow anything itself: "allow" brings up
+   * main's confirmation window (Enter there allows once); "deny" is always safe to take from here.
+   */
   async decide(callId: string, choice: 'allow_once' | 'always_allow' | 'deny'): Promise<void> {
     try {
-      this.conversation.setPending(await this.api.tools.decide({ callId, choice }))
+      const pending = choice === 'deny' ? await this.api.tools.deny({ callId }) : await this.api.tools.review({ callId })
+      this.conversation.setPending(pending)
     } catch (error) {
       this.conversation.showError(error instanceof Error ? error.message : String(error), 'none')
     }
+  }
+
+  /**
+   * While a confirmation waits, the user's words go to main, which matches them strictly: a short
+   * "yes" allows a `write` call, "no" denies any; anything else decides nothing.
+   */
+  private spokenAnswer(transcript: string): void {
+    const waiting = this.state.pending[0]
+    if (!waiting || !transcript.trim() || transcript.length > 200) return
+    this.api.tools
+      .spokenAnswer({ callId: waiting.callId, transcript })
+      .then((answer) => this.conversation.setPending(answer.pending))
+      .catch((e: unknown) => this.log(`spoken answer: ${String(e)}`))
+  }
+
+  /** History's "Continue": a new session that carries the stored conversation as context. */
+  async continueConversation(request: ContinueRequest): Promise<void> {
+    await this.conversation.hangUp()
+    this.continueNext = request
+    if (await this.openMic()) await this.conversation.ensureSession()
   }
 
   // ------------------------------------------------------------------------------------------

@@ -109,8 +109,8 @@ export class Conversation {
     if (tools.onDeclarationsChanged) {
       this.offs.push(
         tools.onDeclarationsChanged((declarations) => {
-          const session = this.sessionValue as (S2SSession & { updateTools?: (t: typeof declarations) => void }) | null
-          session?.updateTools?.(declarations)
+          const outcome = this.sessionValue?.updateTools(declarations)
+          if (outcome) this.options.log?.(`tool list changed: ${outcome}`)
         }),
       )
     }
@@ -321,6 +321,7 @@ export class Conversation {
       mint: this.options.telemetry ? this.options.telemetry.wrapMint(opened.mint) : opened.mint,
       socketFactory: this.options.session.socketFactory,
       config: { ...opened.config, turnTaking: this.turnTaking },
+      ...(opened.initialHistory?.length ? { initialHistory: opened.initialHistory } : {}),
       playback: this.audio.reporter,
       createAdapter: this.options.session.createAdapter,
       now: this.now,

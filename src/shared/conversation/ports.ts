@@ -6,7 +6,7 @@
  */
 import type { PendingConfirmation } from '../tools/types'
 import type { TimerLike } from '../s2s/session'
-import type { PlaybackReporter, ProtocolId, ProviderAdapter, S2SEvent, SessionConfig, SessionCredential, SocketFactory, ToolDeclaration, ToolResultStatus } from '../s2s/types'
+import type { ConversationTurn, PlaybackReporter, ProtocolId, ProviderAdapter, S2SEvent, SessionConfig, SessionCredential, SocketFactory, ToolDeclaration, ToolResultStatus } from '../s2s/types'
 import type { Entry } from './transcript'
 
 /** Capture and playback. Frames come back through Conversation.sendAudio(), the tail's end through captureEnded(). */
@@ -57,6 +57,8 @@ export interface ToolsPort {
 /** What a new provider session needs. `open()` throws a ConversationStartError when it cannot start. */
 export interface OpenedSession {
   config: SessionConfig
+  /** The conversation this session continues (oldest first): carried as context from the start. */
+  initialHistory?: ConversationTurn[]
   /** A credential for each connection (the first one may be minted already). */
   mint: () => Promise<SessionCredential>
   provider: string
