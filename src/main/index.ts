@@ -6,7 +6,7 @@
 import { app, BrowserWindow, shell } from 'electron'
 import { join } from 'node:path'
 import { createLogger } from './app/logger'
-import { createMainServices } from './app/services'
+import { createMainServices, type MainServices } from './app/services'
 import { createIpcRouter } from './ipc/router'
 import { APP_ORIGIN } from './security/policy'
 import { sessionSocketOrigins } from './s2s/origins'
@@ -14,7 +14,7 @@ import { originOf } from '../shared/security/urls'
 import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
-import { createMainWindow } from './electron/window'
+import { createCompanionWindow, createMainWindow, electronScreen, inFront } from './electron/window'
 import { enableWaylandGlobalShortcuts, installDesktop, type InstalledDesktop } from './electron/desktop'
 import { electronPickFolder, electronToolHost } from './electron/tools'
 
@@ -46,7 +46,20 @@ if (!app.requestSingleInstanceLock()) {
     const userDataDir = app.getPath('userData')
     const logger = createLogger({ file: join(app.getPath('logs'), 'earshot.log'), echo: !app.isPackaged })
     const appUrl = devUrl ?? `${APP_ORIGIN}/index.html`
-    desktop = installDesktop({ preloadDir: join(import.meta.dirname, '../preload'), appUrl, showMainWindow: () => (mainWindow ? mainWindow.show() : open()) })
+    const showMain = () => (mainWindow ? mainWindow.show() : open())
+    let pillService: MainServices['companion'] | null = null
+    desktop = installDesktop({
+      preloadDir: join(import.meta.dirname, '../preload'),
+      appUrl,
+      showMainWindow: showMain,
+      showCompanion: (show) => pillService?.request(show),
+    })
+    // The companion pill: main shows, places and hides it (src/main/companion); this is its window.
+    const pill = createCompanionWindow({
+      preloadDir: join(import.meta.dirname, '../preload'),
+      url: appUrl,
+      onMoved: (bounds) => pillService?.moved(bounds),
+    })
     const services = createMainServices({
       userDataDir,
       encryptor: safeStorageEncryptor(),
@@ -61,7 +74,17 @@ if (!app.requestSingleInstanceLock()) {
       desktop: desktop.deps,
       toolHost: electronToolHost(),
       pickFolder: electronPickFolder(),
+      companion: {
+        window: pill,
+        screen: electronScreen(),
+        mainWindowInFront: () => inFront(mainWindow),
+        showMainWindow: () => {
+          showMain()
+          mainWindow?.focus()
+        },
+      },
     })
+    pillService = services.companion
     const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
     lockPermissions(ses, trustedOrigins)

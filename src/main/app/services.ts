@@ -13,6 +13,7 @@ import { createSessionDomain } from '../s2s'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
 import type { ToolHost } from '../tools/host'
+import { createCompanionDomain, type CompanionPlatformDeps, type CompanionService } from '../companion'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -32,6 +33,8 @@ export interface MainDeps {
   pickFolder?: PickFolder
   /** The tools' machine adapters (clipboard, notifications, Documents folder); Node fallbacks otherwise. */
   toolHost?: Partial<ToolHost>
+  /** The companion pill's window, screen and main-window ports; without them there is no pill. */
+  companion?: CompanionPlatformDeps
 }
 
 export interface MainServices {
@@ -42,6 +45,7 @@ export interface MainServices {
   logger: Logger
   desktop: DesktopService
   tools: ToolsService
+  companion: CompanionService
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -94,16 +98,28 @@ export function createMainServices(deps: MainDeps): MainServices {
     keyStatusChanged()
   })
 
+  const companion = createCompanionDomain({ ...deps.companion, settings, emit: deps.emit, log: (line) => logger.info(line) })
+  const emit = deps.emit
   const tools = createToolsDomain({
     userDataDir: deps.userDataDir,
     settings,
     host: { openExternal: deps.openExternal, ...deps.toolHost },
     pickFolder: deps.pickFolder,
-    emit: deps.emit,
+    // The pill grows for the tool requests main holds (and never hides while one waits).
+    emit: (event, payload) => {
+      if (event === 'tools:pending') companion.service.pendingChanged(payload as EventPayload<'tools:pending'>)
+      emit(event, payload)
+    },
     log: (line) => logger.info(line),
   })
   const session = createSessionDomain({ settings, secrets, logger, toolDeclarations: () => tools.service.kit.registry.declarations() })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
+  // The pill follows push-to-talk (a press shows it when the main window is out of sight) and the
+  // microphone; the session status comes with desktop:reportSession below.
+  desktop.service.ptt.onCommands((commands) => {
+    if (commands.some((c) => c.type === 'connect' || c.type === 'start-capture')) companion.service.hotkeyPressed()
+  })
+  desktop.service.onChange((status) => companion.service.capture(status.ptt.capturing || status.alwaysListening.active))
 
   const handlers: Handlers = {
     'app:info': () => deps.appInfo,
@@ -138,14 +154,24 @@ export function createMainServices(deps: MainDeps): MainServices {
     },
     ...session.handlers,
     ...desktop.handlers,
+    'desktop:reportSession': (report, context) => {
+      companion.service.session(report.status, report.error)
+      return desktop.handlers['desktop:reportSession'](report, context)
+    },
+    'desktop:showCompanion': ({ show }) => {
+      companion.service.request(show)
+      return undefined
+    },
     ...tools.handlers,
+    ...companion.handlers,
   }
 
   const dispose = async () => {
     desktop.service.stop()
+    companion.service.dispose()
     tools.service.dispose()
     await session.dispose()
   }
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, dispose }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, companion: companion.service, dispose }
 }

@@ -5,6 +5,7 @@ import { settingsChannels, settingsEvents } from './channels/settings'
 import { toolsChannels, toolsEvents } from './channels/tools'
 import { sessionChannels } from './channels/session'
 import { desktopChannels, desktopEvents } from './channels/desktop'
+import { companionChannels, companionEvents } from './channels/companion'
 
 /**
  * The IPC contract: every invoke channel maps to { input, output } zod schemas, every main-to-
@@ -18,6 +19,7 @@ export const channels = {
   ...toolsChannels,
   ...sessionChannels,
   ...desktopChannels,
+  ...companionChannels,
 } as const
 
 export const events = {
@@ -26,6 +28,7 @@ export const events = {
   ...keysEvents,
   ...toolsEvents,
   ...desktopEvents,
+  ...companionEvents,
 } as const
 
 export type Channels = typeof channels
