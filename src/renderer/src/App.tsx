@@ -3,10 +3,12 @@ import type { Notice } from '../../shared/ipc/channels/app'
 import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
 import type { KeyStatus } from '../../shared/ipc/channels/keys'
 import { KEYED_PROVIDERS, PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
-import { publishToCompanion, subscribeToMain, type CompanionState } from './companion'
+import { reportToCompanion } from './companion'
+import { Pill } from './Pill'
+import { shownStatus } from './status'
 import { copyText, exportMarkdown, LevelMeter, STATUS_LABEL, TalkButton, Transcript, type EntryActions } from './Conversation'
 import { errorText, KEY_INPUT_ID, MIC_SELECT_ID, ProviderCard, SettingsPanel } from './Settings'
-import { entryText, TranscriptStore, type ErrorAction } from './transcript'
+import { entryText, type ErrorAction } from './transcript'
 import { VoiceController, type UiStatus } from './voice'
 
 let controller: VoiceController | null = null
@@ -28,7 +30,7 @@ function useRoute(): string {
 
 export function App() {
   const route = useRoute()
-  return route === '#companion' ? <Companion /> : <MainWindow />
+  return route === '#companion' ? <Pill /> : <MainWindow />
 }
 
 function focusById(id: string): void {
@@ -39,11 +41,7 @@ function focusById(id: string): void {
 }
 
 function StatusPill({ status, capturing }: { status: UiStatus; capturing: boolean }) {
-  // "Listening" only while the microphone is really sending; an open session that waits for the
-  // user is "Connected".
-  let shown: UiStatus = status
-  if (capturing && (status === 'ready' || status === 'idle')) shown = 'listening'
-  else if (!capturing && status === 'listening') shown = 'ready'
+  const shown = shownStatus(status, capturing)
   return (
     <p className={`status status-${shown}`} data-testid="status" data-status={status} role="status" aria-live="off">
       <span className="status-dot" aria-hidden="true" />
@@ -88,7 +86,7 @@ function MainWindow() {
       api.on('keys:changed', setKeys),
       api.on('desktop:status', setDesktop),
       api.on('app:notice', (notice) => setNotices((list) => [...list.filter((n) => n.id !== notice.id), notice])),
-      publishToCompanion(voice),
+      reportToCompanion(voice, api),
     ]
     return () => {
       live = false
@@ -288,32 +286,6 @@ function MainWindow() {
           <SettingsPanel settings={settings} keys={keys} desktop={desktop} voice={voice} platform={platform} showProvider={!onboarding} refreshKey={toolsRefresh} />
         </aside>
       </div>
-    </div>
-  )
-}
-
-const companionStore = new TranscriptStore()
-
-function Companion() {
-  const [state, setState] = useState<CompanionState>({ status: 'idle', capturing: false, connected: false })
-  useEffect(() => subscribeToMain(companionStore, setState), [])
-  const actions = useMemo<EntryActions>(
-    () => ({
-      onAction: () => void window.earshot.desktop.showCompanion({ show: false }).catch(() => {}),
-      onDecide: (callId, choice) => void window.earshot.tools.decide({ callId, choice }).catch(() => {}),
-      onCopy: (entry) => void copyText(entryText(entry)),
-    }),
-    [],
-  )
-  const down = useCallback(() => void window.earshot.desktop.talk({ action: 'down' }).catch(() => {}), [])
-  const up = useCallback(() => void window.earshot.desktop.talk({ action: 'up' }).catch(() => {}), [])
-  return (
-    <div className="companion" data-testid="companion">
-      <header className="row spread">
-        <StatusPill status={state.status} capturing={state.capturing} />
-        <TalkButton onDown={down} onUp={up} capturing={state.capturing} disabled={!state.connected} />
-      </header>
-      <Transcript store={companionStore} actions={actions} emptyText={state.connected ? 'Nothing said yet.' : 'Open the main Earshot window to start talking.'} />
     </div>
   )
 }
