@@ -96,6 +96,11 @@ export interface Harness {
   events: Array<{ event: string; payload: unknown }>
   /** Sends a main-to-renderer event to the page (what webContents.send does in the app). */
   emit: MainDeps['emit']
+  /**
+   * Opens another of our windows in the same browser (e.g. '#companion' for the pill) at a
+   * viewport size: it calls main through the same guard and receives every event.
+   */
+  openWindow(hash: string, size: { width: number; height: number }): Promise<Page>
   close(): Promise<void>
 }
 
@@ -112,15 +117,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let page: Page | null = null
   const pending: Array<[string, unknown]> = []
   const events: Array<{ event: string; payload: unknown }> = []
+  // Our windows: the main page, and any opened with openWindow (the companion pill). Events go to all.
+  const ownPages = new Set<Page>()
   const emit: MainDeps['emit'] = (event, payload) => {
     events.push({ event, payload })
     if (!page || page.isClosed()) {
       pending.push([event, payload])
-      return
     }
-    void page
-      .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
-      .catch(() => {})
+    for (const target of ownPages) {
+      if (target.isClosed()) continue
+      void target
+        .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
+        .catch(() => {})
+    }
   }
   const services = createMainServices({
     userDataDir,
@@ -142,7 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const browser = await launchBrowser(options)
   const context = browser.context
   page = context.pages()[0] ?? (await context.newPage())
-  const ownPage = page
+  ownPages.add(page)
   const ipc: IpcRecord[] = []
   const consoleLines: string[] = []
   page.on('console', (message: ConsoleMessage) => consoleLines.push(`${message.type()}: ${message.text()}`))
@@ -154,7 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       destroyed: source.page.isClosed() || frame.isDetached(),
       frameUrl: frame.isDetached() ? null : frame.url(),
       isMainFrame: frame === source.page.mainFrame(),
-      isOwnWindow: source.page === ownPage,
+      isOwnWindow: ownPages.has(source.page),
     }
     const reply = await router.invoke(channel, sender, input)
     ipc.push({ channel: String(channel), input, reply })
@@ -180,6 +189,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     console: consoleLines,
     events,
     emit,
+    openWindow: async (hash, size) => {
+      const extra = await context.newPage()
+      extra.on('console', (message: ConsoleMessage) => consoleLines.push(`${hash} ${message.type()}: ${message.text()}`))
+      extra.on('pageerror', (error) => consoleLines.push(`${hash} pageerror: ${error.message}`))
+      await extra.setViewportSize(size)
+      ownPages.add(extra)
+      await extra.goto(`${origin}/index.html${hash}`)
+      return extra
+    },
     close: async () => {
       await browser.close()
       await services.dispose()

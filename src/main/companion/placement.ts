@@ -28,7 +28,7 @@ export interface PillSize {
 /** The compact pill (state, level, last line) and the pill grown for a tool request. */
 export const PILL_SIZES = {
   compact: { width: 400, height: 76 },
-  tool: { width: 400, height: 216 },
+  tool: { width: 400, height: 176 },
 } as const satisfies Record<string, PillSize>
 
 /** Gap between the top of the work area and the pill. */
