@@ -5,6 +5,7 @@ import type { KeyStatus } from '../../shared/ipc/channels/keys'
 import { KEYED_PROVIDERS, PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
 import { reportToCompanion } from './companion'
 import { Pill } from './Pill'
+import { DemoIntro, useDemoSpeech } from './Demo'
 import { shownStatus } from './status'
 import { copyText, exportMarkdown, LevelMeter, STATUS_LABEL, TalkButton, Transcript, type EntryActions } from './Conversation'
 import { errorText, KEY_INPUT_ID, MIC_SELECT_ID, ProviderCard, SettingsPanel } from './Settings'
@@ -137,6 +138,7 @@ function MainWindow() {
     }),
     [onAction, voice],
   )
+  const speech = useDemoSpeech(voice, ready && settings?.provider === 'demo')
   const talkDown = useCallback(() => voice.talkDown(), [voice])
   const talkUp = useCallback(() => voice.talkUp(), [voice])
 
@@ -245,6 +247,7 @@ function MainWindow() {
             </>
           ) : (
             <>
+              {settings.provider === 'demo' && <DemoIntro speech={speech} />}
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
               <div className="controls" aria-label="Talk controls" role="group">
                 <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} hands={state.alwaysListening && state.capturing} mode={settings.hotkey.mode} />
