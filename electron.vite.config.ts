@@ -29,6 +29,9 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
     },
+    // The speech gate's VAD worker is an ES module (onnxruntime-web finds its files through
+    // import.meta.url).
+    worker: { format: 'es' },
     plugins: [react()],
   },
 })

@@ -24,6 +24,8 @@ const TARGETS: Record<string, string> = {
   transcript_update_ms_p95_5k: '<= 16',
   heap_growth_mb_60min: '<= 10',
   encode_realtime_factor: '>= 1000',
+  vad_realtime_factor: '>= 50',
+  vad_speech_onset_to_first_frame_ms_p95: '<= 150',
 }
 
 async function main() {

@@ -7,8 +7,26 @@ describe('parseArgs', () => {
   it('parses talk with defaults', () => {
     expect(parseArgs(base)).toEqual({
       kind: 'talk',
-      options: { provider: 'openai', inPath: 'a.wav', outPath: 'b.wav', transcriptPath: 'e.jsonl', turns: 1, timeoutSeconds: 60, approve: 'read-only', greeting: undefined },
+      options: { provider: 'openai', inPath: 'a.wav', outPath: 'b.wav', transcriptPath: 'e.jsonl', turns: 1, timeoutSeconds: 60, approve: 'read-only', greeting: undefined, ptt: null, quiet: false },
     })
+  })
+
+  it('parses --ptt ranges (seconds of IN.wav time); --turns defaults to their number; --quiet', () => {
+    const command = parseArgs([...base, '--ptt', '0.7-3.6,5.2-6.4', '--quiet'])
+    expect(command).toMatchObject({ kind: 'talk', options: { ptt: [{ from: 0.7, to: 3.6 }, { from: 5.2, to: 6.4 }], turns: 2, quiet: true } })
+    expect(parseArgs([...base, '--ptt=1-2', '--turns', '3'])).toMatchObject({ options: { ptt: [{ from: 1, to: 2 }], turns: 3 } })
+    for (const [text, why] of [
+      ['', /at least one range/],
+      ['1', /not FROM-TO/],
+      ['2-1', /ends before it starts/],
+      ['1-1', /ends before it starts/],
+      ['1-3,2-4', /must not overlap/],
+      ['3-4,1-2', /in order/],
+      ['a-b', /not FROM-TO/],
+      ['-1-2', /not FROM-TO/],
+    ] as const) {
+      expect(() => parseArgs([...base, '--ptt', text]), text).toThrow(why)
+    }
   })
 
   it('parses every option, in both --x v and --x=v forms', () => {

@@ -1,4 +1,4 @@
-/** Command-line parsing for `earshot` (see /work/shared/CLI.md for the contract). */
+/** Command-line parsing for `earshot` (the contract: docs/cli.md). */
 
 export const CLI_PROVIDERS = ['openai', 'assemblyai', 'speko', 'demo'] as const
 export type CliProvider = (typeof CLI_PROVIDERS)[number]
@@ -15,6 +15,16 @@ export interface TalkOptions {
   approve: ApproveMode
   /** undefined = the agent waits for the user. */
   greeting: string | undefined
+  /** Push-to-talk: the key is held during each range (seconds of IN.wav time); null = open microphone. */
+  ptt: PttRange[] | null
+  /** No live transcript on stderr. */
+  quiet: boolean
+}
+
+/** A held push-to-talk key, in seconds of IN.wav time. */
+export interface PttRange {
+  from: number
+  to: number
 }
 
 export type Command = { kind: 'talk'; options: TalkOptions } | { kind: 'tools'; json: boolean } | { kind: 'help' }
@@ -37,7 +47,12 @@ export const EXIT = {
 export const USAGE = `Usage:
   earshot talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl
                [--turns N] [--timeout SECONDS] [--approve read-only|all|none] [--greeting TEXT]
+               [--ptt RANGES] [--quiet]
   earshot tools --json
+
+--ptt 0.7-3.6,5.2-6.4 holds a push-to-talk key during each range (seconds of IN.wav time): audio
+goes out only for a held key (with a short pre-roll and tail) and each release ends the turn.
+--turns defaults to the number of ranges. --quiet: no live transcript on stderr.
 
 Keys and endpoints come from the environment: OPENAI_API_KEY / OPENAI_BASE_URL,
 ASSEMBLYAI_API_KEY / ASSEMBLYAI_AGENTS_URL, SPEKO_API_KEY / SPEKO_BASE_URL (demo needs none).
@@ -54,7 +69,7 @@ export class UsageError extends Error {
 function takeFlags(argv: string[]): { flags: Map<string, string | true>; positionals: string[] } {
   const flags = new Map<string, string | true>()
   const positionals: string[] = []
-  const VALUELESS = new Set(['json', 'help'])
+  const VALUELESS = new Set(['json', 'help', 'quiet'])
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '-h') {
@@ -118,7 +133,7 @@ export function parseArgs(argv: string[]): Command {
   }
   if (command !== 'talk') throw new UsageError(`Unknown command "${command}". Commands: talk, tools.`)
 
-  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting'])
+  known(['provider', 'in', 'out', 'transcript', 'turns', 'timeout', 'approve', 'greeting', 'ptt', 'quiet'])
   const required = (name: string) => {
     const value = str(name)
     if (value === undefined || value === '') throw new UsageError(`--${name} is required.`)
@@ -129,7 +144,9 @@ export function parseArgs(argv: string[]): Command {
   const outPath = required('out')
   const transcriptPath = required('transcript')
 
-  let turns = 1
+  const pttText = str('ptt')
+  const ptt = pttText === undefined ? null : parsePttRanges(pttText)
+  let turns = ptt ? ptt.length : 1
   const turnsText = str('turns')
   if (turnsText !== undefined) {
     if (!/^\d+$/.test(turnsText) || Number(turnsText) < 1 || Number(turnsText) > 1000) {
@@ -154,6 +171,26 @@ export function parseArgs(argv: string[]): Command {
 
   return {
     kind: 'talk',
-    options: { provider, inPath, outPath, transcriptPath, turns, timeoutSeconds, approve, greeting: greeting === '' ? undefined : greeting },
+    options: { provider, inPath, outPath, transcriptPath, turns, timeoutSeconds, approve, greeting: greeting === '' ? undefined : greeting, ptt, quiet: flags.has('quiet') },
   }
+}
+
+/** `0.7-3.6,5.2-6.4`: ranges in seconds, in order, not overlapping, each longer than nothing. */
+export function parsePttRanges(text: string): PttRange[] {
+  const ranges: PttRange[] = []
+  const bad = (why: string) => new UsageError(`--ptt ${why} (got "${text}"; expected ranges in seconds like 0.7-3.6,5.2-6.4).`)
+  if (!text.trim()) throw bad('needs at least one range')
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$/.exec(part)
+    if (!m) throw bad(`has a range that is not FROM-TO: "${part.trim()}"`)
+    const from = Number(m[1])
+    const to = Number(m[2])
+    if (!(to > from)) throw bad(`has a range that ends before it starts: "${part.trim()}"`)
+    const last = ranges.at(-1)
+    if (last && from < last.to) throw bad('ranges must be in order and must not overlap')
+    if (to > 86400) throw bad('has a range past 24 hours')
+    ranges.push({ from, to })
+  }
+  if (ranges.length > 1000) throw bad('has more than 1000 ranges')
+  return ranges
 }

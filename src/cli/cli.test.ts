@@ -56,9 +56,11 @@ describe('earshot CLI', () => {
   it('talks to the local Demo server without any key', async () => {
     const input = speechWav(work, 'demo', 'Hello, what can you do?')
     const { args, files } = talkArgs('demo', input, work, ['--timeout', '30'])
-    const result = await runCli(args, {}, files)
-    expect(result.stderr).toBe('')
+    const result = await runCli(args.filter((a) => a !== '--quiet'), {}, files)
     expect(result.code).toBe(0)
+    // The short live transcript on stderr (--quiet turns it off): the tool and the reply, one line each.
+    expect(result.stderr).toMatch(/^tool get_current_time: ok$/m)
+    expect(result.stderr).toMatch(/^earshot: .*Earshot demo/m)
     expect(result.events.find((l) => l.type === 'tool')).toMatchObject({ name: 'get_current_time', status: 'ok' })
     const agent = result.events.find((l) => l.type === 'agent')!
     expect(agent.text).toMatch(/Earshot demo/)

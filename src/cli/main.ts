@@ -1,5 +1,5 @@
 /**
- * The `earshot` command line (see /work/shared/CLI.md):
+ * The `earshot` command line (see docs/cli.md):
  *   npm run --silent cli -- talk --provider openai|assemblyai|speko|demo --in IN.wav --out OUT.wav --transcript EVENTS.jsonl [...]
  *   npm run --silent cli -- tools --json
  */
@@ -37,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       return runTalk(command.options, {
         env: process.env,
         stderr: (line) => process.stderr.write(`${line}\n`),
+        live: command.options.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         startDemo,
         debug: debugOn ? (line) => process.stderr.write(`[debug ${performance.now().toFixed(0)}] ${line}\n`) : undefined,
       })

@@ -91,7 +91,8 @@ export async function runCli(args: string[], env: Record<string, string>, files?
 
 export function talkArgs(provider: string, input: string, work: Workdir, extra: string[] = []): { args: string[]; files: { out: string; transcript: string } } {
   const files = { out: work.path('out.wav'), transcript: work.path('events.jsonl') }
-  return { args: ['talk', '--provider', provider, '--in', input, '--out', files.out, '--transcript', files.transcript, ...extra], files }
+  // --quiet: the tests read stderr for the one-line failure message, not the live transcript.
+  return { args: ['talk', '--provider', provider, '--in', input, '--out', files.out, '--transcript', files.transcript, '--quiet', ...extra], files }
 }
 
 /** Text frames of one direction (optionally one type) from a wire log. */

@@ -105,7 +105,7 @@ describe('earshot talk --provider assemblyai', () => {
       turns: [{ user: 'What time is it?', toolCalls: [{ name: 'get_current_time', arguments: {} }], transition: 'One moment.', reply: 'It is late.', replyMs: 800 }],
     }
     await withSim(script, {}, async (sim) => {
-      // The transition phrase is a reply that spoke, so it counts (CLI.md); the answer is the second.
+      // The transition phrase is a reply that spoke, so it counts (docs/cli.md); the answer is the second.
       const { args, files } = talkArgs('assemblyai', question, work, ['--timeout', '30', '--turns', '2'])
       const result = await runCli(args, sim.env, files)
       expect(result.stderr).toBe('')

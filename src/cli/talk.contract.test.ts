@@ -1,5 +1,5 @@
 /**
- * `runTalk` in-process against the simulators, for CLI.md rules that the end-to-end files do not
+ * `runTalk` in-process against the simulators, for docs/cli.md rules that the end-to-end files do not
  * pin down: which replies count toward --turns, an EVENTS.jsonl error line for every failure, a
  * line for a tool call still running when the run ends, and clear messages for unwritable outputs.
  */
@@ -48,6 +48,8 @@ function options(name: string, extra: Partial<TalkOptions> = {}): TalkOptions {
     timeoutSeconds: 20,
     approve: 'read-only',
     greeting: undefined,
+    ptt: null,
+    quiet: true,
     ...extra,
   }
 }
@@ -69,7 +71,7 @@ const transitionScript: SimScript = {
   turns: [{ user: 'What time is it?', transition: 'One moment.', toolCalls: [{ name: 'get_current_time', arguments: {} }], reply: 'It is late.', replyMs: 800 }],
 }
 
-describe('runTalk against CLI.md', () => {
+describe('runTalk against docs/cli.md', () => {
   it('a reply that spoke and called a tool counts toward --turns (only tool-only replies do not)', async () => {
     const sim = await startAssemblyAISim(transitionScript)
     try {

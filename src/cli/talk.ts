@@ -1,17 +1,21 @@
 /**
- * `earshot talk`: one conversation from WAV files, headless, on the app's own code: the minting in
- * src/main/s2s, the S2SSession runtime and adapters in src/shared/s2s, and the tool registry and
- * executor in src/main/tools. See /work/shared/CLI.md for the contract this follows.
+ * `earshot talk`: one conversation from WAV files, headless, on the app's own code: the same
+ * Conversation as the voice window (src/shared/conversation) over the S2SSession runtime and
+ * adapters, main's minting (mintFor) and the tool registry and executor in src/main/tools. The
+ * CLI adds only its ports: IN.wav paced in real time as the room the microphone hears (with a
+ * push-to-talk key held during the --ptt ranges), a simulated loudspeaker that records OUT.wav,
+ * and EVENTS.jsonl. The contract this follows: docs/cli.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { createAdapter, floatToInt16, int16ToFloat, Resampler, S2SSession } from '../shared/s2s'
-import type { ProtocolId, S2SError, S2SEvent, SessionCredential, SocketFactory } from '../shared/s2s/types'
-import { defaultSettings } from '../shared/settings/schema'
+import { Conversation, type AudioPort, type ConversationEvent } from '../shared/conversation'
+import { createAdapter, floatToInt16, int16ToFloat, Resampler, SpekoTelemetry } from '../shared/s2s'
+import type { ProtocolId, S2SError, SessionCredential, SocketFactory } from '../shared/s2s/types'
+import { defaultSettings, type Settings } from '../shared/settings/schema'
 import { approvalPolicy, createNodeTools } from '../main/tools'
-import { mintAssemblyAI, mintOpenAI, mintSpeko, type FetchLike } from '../main/s2s/mint'
-import { buildSessionConfig } from '../main/s2s/service'
-import { EXIT, type CliProvider, type TalkOptions } from './args'
+import type { FetchLike } from '../main/s2s/mint'
+import { buildSessionConfig, mintFor } from '../main/s2s/service'
+import { EXIT, type CliProvider, type PttRange, type TalkOptions } from './args'
 import { EventsWriter } from './events'
 import { PacedSender, realClock, type PacerClock } from './pacer'
 import { SimulatedPlayer } from './playback'
@@ -35,6 +39,8 @@ export interface TalkDeps {
   clock?: PacerClock
   /** Debug lines (EARSHOT_DEBUG=1). */
   debug?: (line: string) => void
+  /** The short live transcript (stderr unless --quiet). */
+  live?: (line: string) => void
 }
 
 interface ProviderEnv {
@@ -51,6 +57,11 @@ export const PROVIDER_ENV: Record<Exclude<CliProvider, 'demo'>, ProviderEnv> = {
 
 /** How long a finished reply must stay quiet before it counts as fully played (late audio). */
 const SETTLE_MS = 300
+/** Push-to-talk: audio from this long before key-down is sent first (the app's capture pre-roll). */
+export const PTT_PREROLL_MS = 600
+/** Push-to-talk: audio this long after key-up is still sent (the app's capture tail). */
+export const PTT_TAIL_MS = 300
+const FRAME_MS = 20
 
 class TalkFailure extends Error {
   constructor(
@@ -99,6 +110,78 @@ function parseMaybeJson(text: string): unknown {
     return JSON.parse(text)
   } catch {
     return text
+  }
+}
+
+/**
+ * The CLI's microphone as the Conversation's audio port. Every paced frame of IN.wav is the room;
+ * what reaches the provider is decided like in the app: the open microphone sends everything,
+ * push-to-talk sends the pre-roll at key-down, the held audio, and the tail after key-up, then
+ * tells the conversation the tail is out. Key edges are frame-exact in IN.wav time.
+ */
+export class WavMicrophone {
+  conversation: Conversation | null = null
+  private capturing = false
+  private tailLeft = 0
+  private ring: Int16Array[] = []
+  private rangeIndex = 0
+  private held = false
+
+  constructor(
+    private readonly ranges: readonly PttRange[] | null,
+    private readonly edge: (action: 'down' | 'up') => void,
+  ) {}
+
+  /** The pacer produced frame `index` (IN.wav time index * 20 ms). */
+  frame(pcm: Int16Array, index: number): void {
+    const conversation = this.conversation
+    if (!conversation) return
+    const ranges = this.ranges
+    if (ranges) {
+      const t = (index * FRAME_MS) / 1000
+      if (this.held) {
+        const range = ranges[this.rangeIndex]
+        if (range && t >= range.to - 1e-9) {
+          this.held = false
+          this.rangeIndex++
+          this.edge('up')
+          conversation.release()
+        }
+      }
+      const next = ranges[this.rangeIndex]
+      if (!this.held && next && t >= next.from - 1e-9 && t < next.to - 1e-9) {
+        this.held = true
+        this.edge('down')
+        conversation.press()
+      }
+    }
+    if (this.capturing) {
+      conversation.sendAudio(pcm)
+      return
+    }
+    if (this.tailLeft > 0) {
+      conversation.sendAudio(pcm)
+      this.tailLeft--
+      if (this.tailLeft === 0) conversation.captureEnded()
+      return
+    }
+    this.ring.push(pcm)
+    if (this.ring.length > PTT_PREROLL_MS / FRAME_MS) this.ring.shift()
+  }
+
+  startCapture(): void {
+    const conversation = this.conversation
+    this.capturing = true
+    this.tailLeft = 0
+    const preroll = this.ring
+    this.ring = []
+    for (const pcm of preroll) conversation?.sendAudio(pcm)
+  }
+
+  stopCapture(): void {
+    if (!this.capturing) return
+    this.capturing = false
+    this.tailLeft = PTT_TAIL_MS / FRAME_MS
   }
 }
 
@@ -154,7 +237,7 @@ export async function runTalk(options: TalkOptions, deps: TalkDeps): Promise<num
   } catch (error) {
     const writer = events as EventsWriter | null
     if (error instanceof TalkFailure) {
-      // Every failure after EVENTS.jsonl exists is also an error line there (CLI.md: each real error).
+      // Every failure after EVENTS.jsonl exists is also an error line there (docs/cli.md: each real error).
       if (!error.logged) writer?.write({ type: 'error', code: error.code, message: oneLine(error.message) })
       deps.stderr(`earshot: ${oneLine(error.message)}`)
       return error.exitCode
@@ -178,6 +261,7 @@ async function talk(
 ): Promise<number> {
   const input = readInput(options.inPath)
   const clock = deps.clock ?? realClock
+  const live = deps.live ?? (() => {})
 
   // Outputs: created (and so checked) before anything goes on the network.
   try {
@@ -193,81 +277,90 @@ async function talk(
   }
   setEvents(events)
 
-  // Provider, key and endpoint.
-  let protocol: ProtocolId
-  let mint: () => Promise<SessionCredential>
+  // Provider, key and endpoint: main's own minting (mintFor) with the endpoint from the environment.
   const tools = createNodeTools({ log: debug })
-  const settings = defaultSettings()
+  const settings: Settings = defaultSettings()
+  let protocol: ProtocolId
   let demoProtocol: ProtocolId = 'openai'
-  let configProvider: CliProvider = options.provider
   let keyVar = ''
+  let apiKey: string | null = null
+  let demo: DemoServer | null = null
   if (options.provider === 'demo') {
     if (!deps.startDemo) throw new TalkFailure(EXIT.failed, 'Demo mode is not available in this build.', 'demo_unavailable')
-    let server: DemoServer
     try {
-      server = await deps.startDemo()
+      demo = await deps.startDemo()
     } catch (error) {
       throw new TalkFailure(EXIT.failed, `The Demo server could not start: ${(error as Error).message}`, 'demo_unavailable')
     }
-    setDemo(server)
-    protocol = server.protocol
-    demoProtocol = server.protocol
-    configProvider = 'demo'
-    mint = async () => server.credential()
+    setDemo(demo)
+    protocol = demo.protocol
+    demoProtocol = demo.protocol
   } else {
     const spec = PROVIDER_ENV[options.provider]
     keyVar = spec.keyVar
-    const apiKey = deps.env[spec.keyVar]?.trim() ?? ''
+    apiKey = deps.env[spec.keyVar]?.trim() ?? ''
     if (!apiKey) throw new TalkFailure(EXIT.auth, `${spec.keyVar} is not set; export your ${options.provider} API key (or use --provider demo).`, 'missing_key')
-    const baseUrl = baseUrlFrom(deps.env, spec)
+    settings.providers[options.provider].baseUrl = baseUrlFrom(deps.env, spec)
     protocol = options.provider
-    const common = { apiKey, baseUrl, fetch: deps.fetch }
-    const provider = options.provider
-    // The config is built below; Speko's mint needs it, so it is read lazily.
-    mint = async () => {
-      switch (provider) {
-        case 'openai':
-          return mintOpenAI({ ...common, model: config.model || settings.providers.openai.model })
-        case 'assemblyai':
-          return mintAssemblyAI({ ...common })
-        case 'speko':
-          return mintSpeko({
-            ...common,
-            upstream: settings.providers.speko.upstream,
-            model: config.model,
-            voice: config.voice,
-            instructions: config.instructions,
-            tools: config.tools,
-            inputSampleRate: settings.providers.speko.inputSampleRate,
-            outputSampleRate: settings.providers.speko.outputSampleRate,
-          })
-      }
-    }
   }
-  const config = buildSessionConfig(settings, configProvider, tools.registry.declarations(), { greeting: options.greeting ?? '' }, demoProtocol)
+  const provider = options.provider
+  const config = buildSessionConfig(settings, provider, tools.registry.declarations(), { greeting: options.greeting ?? '' }, demoProtocol)
+  const server = demo as DemoServer | null
   let mints = 0
-  const countedMint = async () => {
+  const mint = async (): Promise<SessionCredential> => {
     mints++
     debug(`mint #${mints} (${protocol})`)
-    return mint()
+    return mintFor({ provider, settings, apiKey, config, fetch: deps.fetch, demo: server ? async () => server.credential() : undefined })
   }
 
-  // The loudspeaker and the microphone start when the provider is ready.
+  // The loudspeaker starts when the provider is ready; the microphone is IN.wav, paced from then on.
   let player: SimulatedPlayer | null = null
   let pacer: PacedSender | null = null
   let acceptingAudio = false
   let finishing = false
   let failure: TalkFailure | null = null
-  const playback = { playedMs: (itemId: string) => player?.playedMs(itemId) ?? 0 }
-
-  const session = new S2SSession({
-    mint: countedMint,
-    socketFactory: deps.socketFactory ?? wsSocketFactory,
-    config,
-    playback,
-    createAdapter,
+  let droppedSamples = 0
+  const microphone = new WavMicrophone(options.ptt, (action) => events.write({ type: 'ptt', action }))
+  const audio: AudioPort = {
+    startCapture: () => microphone.startCapture(),
+    stopCapture: () => microphone.stopCapture(),
+    setRates: () => {},
+    play: (event) => {
+      if (!player) player = new SimulatedPlayer(conversation.session?.outputSampleRate ?? 24000, () => clock.now())
+      if (!finishing) player.enqueue(event.itemId, event.responseId, event.pcm)
+    },
+    endReply: () => {},
+    flush: async () => {
+      droppedSamples += player?.stop() ?? 0
+    },
+    get isPlaying() {
+      return player?.playing ?? false
+    },
+    reporter: { playedMs: (itemId: string) => player?.playedMs(itemId) ?? 0 },
+  }
+  const conversation = new Conversation({
+    // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+    telemetry: new SpekoTelemetry({ fetch: deps.fetch ?? globalThis.fetch, log: debug }),
+    audio,
+    policy: options.ptt ? 'push-to-talk' : 'provider-vad',
+    session: {
+      socketFactory: deps.socketFactory ?? wsSocketFactory,
+      createAdapter,
+      open: async () => ({ config, mint, provider, model: config.model }),
+    },
+    tools: {
+      run: async (call) => {
+        const result = await tools.executeToolCall({ callId: call.callId, name: call.name, arguments: call.arguments }, approvalPolicy(options.approve))
+        if (finishing) debug(`tool ${call.name} finished after the run ended`)
+        return result
+      },
+    },
+    now: () => clock.now(),
+    // No idle close in a scripted run: the run ends the session itself.
+    idleCloseMs: 24 * 60 * 60 * 1000,
     log: (line) => debug(line),
   })
+  microphone.conversation = conversation
 
   interface ReplyState {
     /** The provider's response id (the player knows replies by it). */
@@ -306,7 +399,9 @@ async function talk(
     acceptingAudio = false
     pacer?.stop()
     debug('finishing: closing the session')
-    void session.close()
+    const session = conversation.session
+    if (session) void session.close()
+    else resolveEnded()
   }
 
   /** `logged`: an error line for this failure is already in EVENTS.jsonl. */
@@ -325,8 +420,8 @@ async function talk(
       const state = replies.get(id)
       if (!state || state.counted || !state.done) continue
       if (!state.spoke) {
-        // CLI.md: a reply that only calls tools does not count (the reply that speaks the result
-        // does). A reply that spoke, even a transition phrase next to a tool call, counts.
+        // A reply that only calls tools does not count (the reply that speaks the result does).
+        // A reply that spoke, even a transition phrase next to a tool call, counts.
         state.counted = true
         continue
       }
@@ -343,7 +438,28 @@ async function talk(
   }
   const ticker = setInterval(checkReplies, 20)
 
-  const handle = (event: S2SEvent) => {
+  const startPacer = (rate: number) => {
+    if (pacer) {
+      pacer.poke()
+      return
+    }
+    const samples = resampleTo(input.samples, input.sampleRate, rate)
+    debug(`input ${input.samples.length} samples @ ${input.sampleRate} Hz -> ${samples.length} @ ${rate} Hz`)
+    let index = 0
+    pacer = new PacedSender({
+      samples,
+      rate,
+      send: (frame) => microphone.frame(frame, index++),
+      canSend: () => acceptingAudio && !finishing,
+      clock,
+      onFileEnd: () => events.write({ type: 'input_end', frames: pacer?.framesSent ?? 0 }),
+      // Epoch ms (sub-ms precision) at which the stream's audio clock started.
+      onStart: (start, frame) => events.write({ type: 'input_start', epochMs: Number((performance.timeOrigin + start).toFixed(3)), frame, rate }),
+    })
+    pacer.start()
+  }
+
+  const handle = (event: ConversationEvent) => {
     switch (event.type) {
       case 'status':
         events.write({ type: 'status', status: event.status })
@@ -357,30 +473,16 @@ async function talk(
         acceptingAudio = true
         if (!player) player = new SimulatedPlayer(event.outputSampleRate, () => clock.now())
         else if (player.sampleRate !== event.outputSampleRate) debug(`output rate changed to ${event.outputSampleRate} on reconnect; keeping ${player.sampleRate}`)
-        if (!pacer) {
-          const samples = resampleTo(input.samples, input.sampleRate, event.inputSampleRate)
-          debug(`input ${input.samples.length} samples @ ${input.sampleRate} Hz -> ${samples.length} @ ${event.inputSampleRate} Hz`)
-          pacer = new PacedSender({
-            samples,
-            rate: event.inputSampleRate,
-            send: (frame) => session.sendAudio(frame),
-            canSend: () => acceptingAudio && !finishing,
-            clock,
-            onFileEnd: () => events.write({ type: 'input_end', frames: pacer?.framesSent ?? 0 }),
-            // Epoch ms (sub-ms precision) at which the stream's audio clock started.
-            onStart: (start, frame) => events.write({ type: 'input_start', epochMs: Number((performance.timeOrigin + start).toFixed(3)), frame, rate: event.inputSampleRate }),
-          })
-          pacer.start()
-        } else {
-          pacer.poke()
-        }
+        startPacer(event.inputSampleRate)
         return
       }
       case 'user.final':
         events.write({ type: 'user', text: event.text })
+        if (event.text.trim()) live(`you: ${oneLine(event.text)}`)
         return
       case 'agent.final': {
         events.write({ type: 'agent', text: event.text, interrupted: event.interrupted })
+        if (event.text.trim()) live(`earshot: ${oneLine(event.text)}${event.interrupted ? ' (interrupted)' : ''}`)
         const state = reply(event.responseId)
         if (state && event.text.trim()) state.spoke = true
         return
@@ -395,15 +497,17 @@ async function talk(
           state.spoke = true
           state.lastAudioAt = clock.now()
         }
-        if (!player) player = new SimulatedPlayer(session.outputSampleRate, () => clock.now())
-        if (!finishing) player.enqueue(event.itemId, event.responseId, event.pcm)
         return
       }
       case 'bargein': {
-        const dropped = player?.stop() ?? 0
+        const dropped = droppedSamples
+        droppedSamples = 0
         events.write({ type: 'bargein', ...(event.responseId ? { responseId: event.responseId } : {}), droppedMs: player ? Math.round((dropped * 1000) / player.sampleRate) : 0 })
         return
       }
+      case 'turn.ended':
+        events.write(event.committed ? { type: 'commit' } : { type: 'commit_skipped', reason: 'press too short' })
+        return
       case 'reply.done': {
         const state = reply(event.responseId)
         if (state) state.done = true
@@ -414,9 +518,12 @@ async function talk(
       case 'tool.call': {
         const state = event.responseId ? reply(event.responseId) : currentReply ? (replies.get(currentReply) ?? null) : null
         if (state && !state.done) state.calledTools = true
-        void runTool(event)
         return
       }
+      case 'tool.finished':
+        events.write({ type: 'tool', name: event.name, arguments: event.arguments, result: parseMaybeJson(event.output), status: event.status, callId: event.callId })
+        live(`tool ${event.name}: ${event.status}`)
+        return
       case 'tool.result':
         events.write({ type: 'tool_result', callId: event.callId, name: event.name, status: event.status, sent: event.sent })
         return
@@ -447,25 +554,7 @@ async function talk(
     }
   }
 
-  /** Tool runs still under way: the run waits for them so every call gets its EVENTS.jsonl line. */
-  const pendingTools = new Set<Promise<void>>()
-  const runTool = (event: Extract<S2SEvent, { type: 'tool.call' }>): Promise<void> => {
-    const run: Promise<void> = executeTool(event)
-      .catch((error: unknown) => debug(`tool ${event.name} failed: ${(error as Error).stack ?? String(error)}`))
-      .finally(() => pendingTools.delete(run))
-    pendingTools.add(run)
-    return run
-  }
-  const executeTool = async (event: Extract<S2SEvent, { type: 'tool.call' }>) => {
-    let args: unknown = event.arguments
-    if (args === undefined || args === null) args = event.rawArguments ? parseMaybeJson(event.rawArguments) : {}
-    const result = await tools.executeToolCall({ callId: event.callId, name: event.name, arguments: args }, approvalPolicy(options.approve))
-    if (finishing) debug(`tool ${event.name} finished after the run ended`)
-    events.write({ type: 'tool', name: event.name, arguments: args, result: parseMaybeJson(result.output), status: result.status, callId: event.callId })
-    session.submitToolResult(event.callId, result.output, result.status)
-  }
-
-  session.on((event) => {
+  conversation.on((event) => {
     try {
       handle(event)
     } catch (error) {
@@ -487,13 +576,17 @@ async function talk(
   process.once('SIGINT', onSignal)
 
   try {
-    void session.connect().catch(() => undefined) // failures arrive as events
+    // The session opens at once (IN.wav's clock starts when the provider is ready); with --ptt the
+    // key decides what it hears, without it the microphone is open for the whole run.
+    if (options.ptt) void conversation.ensureSession()
+    else conversation.openMicrophone()
     await ended
     // A tool still running when the session ended still gets its line (within --timeout).
-    if (pendingTools.size) {
+    const running = [...conversation.runningTools]
+    if (running.length) {
       let timer: ReturnType<typeof setTimeout> | undefined
       const cap = new Promise<void>((resolveCap) => (timer = setTimeout(resolveCap, Math.max(0, deadline - performance.now()))))
-      await Promise.race([Promise.allSettled([...pendingTools]), cap])
+      await Promise.race([Promise.allSettled(running), cap])
       clearTimeout(timer)
     }
   } finally {
@@ -501,6 +594,7 @@ async function talk(
     clearInterval(ticker)
     process.removeListener('SIGINT', onSignal)
     ;(pacer as PacedSender | null)?.stop()
+    await conversation.dispose() // Speko's session.closed report goes out before the run ends
     tools.dispose()
   }
 
@@ -508,7 +602,7 @@ async function talk(
   const finalPlayer = player as SimulatedPlayer | null
   finalPlayer?.stop()
   const out = finalPlayer ? finalPlayer.output() : new Int16Array(0)
-  const outRate = finalPlayer?.sampleRate ?? session.outputSampleRate
+  const outRate = finalPlayer?.sampleRate ?? 24000
   try {
     writeFileSync(options.outPath, encodeWav(out, outRate))
   } catch (error) {

@@ -14,7 +14,9 @@ import { originOf } from '../shared/security/urls'
 import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
-import { createCompanionWindow, createMainWindow, electronScreen, inFront } from './electron/window'
+import { createCompanionWindow, createMainWindow, createSettingsWindow, electronScreen, inFront, installAppMenu, settingsUrl } from './electron/window'
+import type { SettingsSection } from '../shared/ipc/channels/app'
+import { isOnboarding } from '../shared/settings/onboarding'
 import { enableWaylandGlobalShortcuts, installDesktop, type InstalledDesktop } from './electron/desktop'
 import { electronPickFolder, electronToolHost } from './electron/tools'
 
@@ -30,6 +32,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let mainWindow: BrowserWindow | null = null
+  let settingsWindow: BrowserWindow | null = null
   // Desktop integration (tray, hotkeys, always-listening, login item, updates): src/main/electron/desktop.ts
   let desktop: InstalledDesktop | null = null
   lockNavigation(trustedOrigins)
@@ -47,12 +50,27 @@ if (!app.requestSingleInstanceLock()) {
     const logger = createLogger({ file: join(app.getPath('logs'), 'earshot.log'), echo: !app.isPackaged })
     const appUrl = devUrl ?? `${APP_ORIGIN}/index.html`
     const showMain = () => (mainWindow ? mainWindow.show() : open())
+    // The settings window (src/main/electron/window.ts): one at a time, on the same app:// origin
+    // at #settings/<section>. During onboarding the voice window's key card is shown instead.
+    const openSettings = (section: SettingsSection | null) => {
+      if (isOnboarding(services.settings.get(), services.secrets.status())) return showMain()
+      if (settingsWindow && !settingsWindow.isDestroyed()) {
+        if (section) sendToWindows('app:settingsSection', { section })
+        if (settingsWindow.isMinimized()) settingsWindow.restore()
+        settingsWindow.show()
+        settingsWindow.focus()
+        return
+      }
+      settingsWindow = createSettingsWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: settingsUrl(appUrl, section) })
+      settingsWindow.on('closed', () => (settingsWindow = null))
+    }
     let pillService: MainServices['companion'] | null = null
     desktop = installDesktop({
       preloadDir: join(import.meta.dirname, '../preload'),
       appUrl,
       showMainWindow: showMain,
       showCompanion: (show) => pillService?.request(show),
+      openSettings: () => openSettings(null),
     })
     // The companion pill: main shows, places and hides it (src/main/companion); this is its window.
     const pill = createCompanionWindow({
@@ -83,8 +101,10 @@ if (!app.requestSingleInstanceLock()) {
           mainWindow?.focus()
         },
       },
+      openSettings,
     })
     pillService = services.companion
+    installAppMenu(() => openSettings(null))
     const csp = () => cspFor(sessionSocketOrigins(services.settings.get()), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession
     lockPermissions(ses, trustedOrigins)

@@ -185,29 +185,29 @@ it('delivers >= 500 ms of pre-roll from before the press, continuous with the li
   expect(r.stopped).toBe(true)
 })
 
-it('buffers while the sink is not ready, then flushes everything in order (push-to-talk commands)', async () => {
+it('buffers while the sink is not ready, then flushes everything in order (a press while the session connects)', async () => {
   const probe = await page(tone)
   const r = await probe.page.evaluate(async (mic) => {
     const p = (globalThis as unknown as ProbeWindow).audioProbe
     await p.setup({}, mic)
     p.ready = false
     await p.sleep(700)
-    p.engine.ptt({ type: 'start-capture', buffer: true })
+    p.engine.startCapture()
     await p.sleep(600)
     const whileConnecting = p.frames.length
     const buffered = p.engine.bufferedMs
     p.ready = true
-    p.engine.ptt({ type: 'flush-buffer' })
+    p.engine.flushBuffered()
     const flushed = p.frames.length
     await p.sleep(300)
     // A second press whose session never comes: its buffer is dropped.
-    p.engine.ptt({ type: 'stop-capture', reason: 'key-up' })
+    p.engine.stopCapture()
     await p.sleep(400)
     p.ready = false
-    p.engine.ptt({ type: 'start-capture', buffer: true })
+    p.engine.startCapture()
     await p.sleep(200)
     const secondBuffered = p.engine.bufferedMs
-    p.engine.ptt({ type: 'discard-buffer' })
+    p.engine.discardBuffered()
     return { whileConnecting, buffered, flushed, frames: p.sent(0), secondBuffered, afterDiscard: p.engine.bufferedMs }
   }, RAW)
   expect(r.whileConnecting).toBe(0)

@@ -54,7 +54,7 @@ describe('Earshot in real Electron', () => {
     if (skipReason || !window) return ctx.skip(skipReason ?? 'no window')
     expect(new URL(window.url()).origin).toBe('app://earshot')
     await window.getByTestId('key-status').waitFor()
-    expect(await window.getByTestId('key-status').textContent()).toContain('No OpenAI Realtime key is set')
+    expect(await window.getByTestId('key-status').textContent()).toContain('No OpenAI key is set')
     const info = await window.evaluate(() => (globalThis as unknown as { earshot: { app: { info(): Promise<{ name: string }> } } }).earshot.app.info())
     expect(info.name).toBeTruthy()
   })

@@ -18,25 +18,30 @@ describe('the first window, in Chromium over the real main-process handlers', ()
     const { page } = harness
     await expect.poll(() => page.getByRole('heading', { name: 'Welcome' }).count()).toBe(1)
     await expect.poll(() => page.getByTestId('provider-select').inputValue()).toBe('openai')
-    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('No OpenAI Realtime key is set')
+    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('No OpenAI key is set')
+    // Settings are not offered during onboarding: the key card is the one setting that matters.
+    expect(await page.getByTestId('open-settings').count()).toBe(0)
     await page.screenshot({ path: join(SHOTS, 'first-window-onboarding.png') })
 
     await page.getByTestId('key-input').fill('sk-test-first-window-0123456789')
     await page.getByRole('button', { name: 'Save key' }).click()
-    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('key is set (stored encrypted)')
-    await expect.poll(() => page.getByTestId('key-input').inputValue()).toBe('')
-    expect(harness.services.secrets.getKey('openai')).toBe('sk-test-first-window-0123456789')
     await expect.poll(() => page.getByRole('heading', { name: 'Welcome' }).count()).toBe(0)
+    expect(harness.services.secrets.getKey('openai')).toBe('sk-test-first-window-0123456789')
     await page.screenshot({ path: join(SHOTS, 'first-window-key-set.png') })
+    // The key card lives in the settings window now, with the new state (the key itself never shown).
+    const settings = await harness.openSettings('provider')
+    await expect.poll(() => settings.getByTestId('key-status').textContent()).toBe('An OpenAI key is set (stored encrypted).')
+    expect(await settings.getByTestId('key-input').inputValue()).toBe('')
   })
 
   it('switches to Demo mode from onboarding and persists the choice', async () => {
     harness = await startHarness()
     const { page } = harness
     await page.getByRole('button', { name: 'Try Demo mode' }).click()
-    await expect.poll(() => page.getByTestId('provider-select').inputValue()).toBe('demo')
-    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('needs no key')
-    expect(harness.services.settings.get().provider).toBe('demo')
+    await expect.poll(() => harness!.services.settings.get().provider).toBe('demo')
+    const settings = await harness.openSettings('provider')
+    await expect.poll(() => settings.getByTestId('provider-select').inputValue()).toBe('demo')
+    await expect.poll(() => settings.getByTestId('key-status').textContent()).toContain('needs no key')
   })
 
   it('rejects an invalid key with a readable message and keeps no key', async () => {
@@ -53,9 +58,12 @@ describe('the first window, in Chromium over the real main-process handlers', ()
     const { page } = harness
     await expect.poll(() => page.getByText('Keys cannot be encrypted on this system').count()).toBe(1)
     await page.getByTestId('key-input').fill('sk-test-memory-only-0123456789')
-    await page.getByRole('button', { name: 'Save key' }).click()
-    await expect.poll(() => page.getByTestId('key-status').textContent()).toContain('kept in memory until Earshot quits')
     await page.screenshot({ path: join(SHOTS, 'first-window-no-keyring.png') })
+    await page.getByRole('button', { name: 'Save key' }).click()
+    await expect.poll(() => page.getByRole('heading', { name: 'Welcome' }).count()).toBe(0)
+    const settings = await harness.openSettings('provider')
+    await expect.poll(() => settings.getByTestId('key-status').textContent()).toContain('kept in memory until Earshot quits')
+    expect(await settings.getByLabel(/Keep keys in a plain file/).count()).toBe(1)
   })
 
   it('shows a notice when the settings file was corrupt, and the app still works', async () => {

@@ -19,6 +19,7 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'app:notices': undefined,
   'app:dismissNotice': { id: 'nothing-to-dismiss' },
   'app:openExternal': { url: 'https://example.com/help' },
+  'app:openSettings': { section: 'privacy' },
   'settings:get': undefined,
   'settings:update': { patch: { alwaysListening: true } },
   'settings:reset': undefined,
@@ -50,6 +51,7 @@ const SAMPLE_INPUTS: { [C in ChannelName]: ChannelInput<C> } = {
   'tools:audit': { limit: 20 },
   'tools:settings': undefined,
   'tools:revokeAlwaysAllow': { name: 'open_url' },
+  'tools:setPermission': { name: 'open_url', permission: 'ask' },
   'tools:addSearchFolder': undefined,
   'tools:removeSearchFolder': { path: '/not/a/search/folder' },
   'tools:chooseNotesFolder': undefined,
@@ -83,7 +85,7 @@ describe('the API key never leaves the main process', () => {
         services.logger.info('custody: keys loaded into main')
       },
     })
-    await harness.page.getByTestId('key-status').waitFor()
+    await harness.page.getByTestId('talk').waitFor()
     for (const [channel, input] of Object.entries(SAMPLE_INPUTS)) {
       const [ns, action] = channel.split(':') as [string, string]
       const outcome = await harness.page.evaluate(
@@ -122,6 +124,11 @@ describe('the API key never leaves the main process', () => {
 
   it('is not in the DOM or the console', async () => {
     expect(await harness.page.content()).not.toContain(CANARY)
+    // The settings window (app:openSettings above opened it) shows the key card: the state, never the key.
+    const settings = await harness.openSettings('provider')
+    await settings.getByTestId('key-status').waitFor()
+    expect(await settings.getByTestId('key-status').textContent()).toContain('An OpenAI key is set')
+    expect(await settings.content()).not.toContain(CANARY)
     const storage = await harness.page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')
     expect(storage).not.toContain(CANARY)
     expect(harness.console.join('\n')).not.toContain(CANARY)

@@ -142,7 +142,7 @@ describe.skipIf(Boolean(skipReason))('uiohook backend under Xvfb', () => {
     expect(await child.waitFor((l) => l.type === 'started')).toEqual({ type: 'started', result: { ok: true } })
     xdotool(xvfb.display, 'keydown', 'ctrl+shift+space')
     await child.waitFor((l) => l.type === 'down')
-    expect(child.lines.find((l) => l.type === 'ptt')).toEqual({ type: 'ptt', commands: [{ type: 'start-capture', buffer: false }], phase: 'pressed' })
+    expect(child.lines.find((l) => l.type === 'ptt')).toEqual({ type: 'ptt', commands: [{ type: 'start-capture' }], phase: 'pressed' })
     await sleep(1500) // longer than X's auto-repeat delay (660 ms): repeats flow
     xdotool(xvfb.display, 'keyup', 'space')
     xdotool(xvfb.display, 'keyup', 'ctrl+shift')
@@ -153,7 +153,7 @@ describe.skipIf(Boolean(skipReason))('uiohook backend under Xvfb', () => {
     expect(count(child.lines, 'down')).toBe(1)
     expect(count(child.lines, 'up')).toBe(1)
     expect(child.lines.filter((l) => l.type === 'ptt').map((l) => l.commands)).toEqual([
-      [{ type: 'start-capture', buffer: false }],
+      [{ type: 'start-capture' }],
       [{ type: 'stop-capture', reason: 'key-up' }],
     ])
   })
@@ -185,7 +185,7 @@ describe.skipIf(Boolean(skipReason))('uiohook backend under Xvfb', () => {
     child.stop()
     await child.exit
     expect(child.lines.filter((l) => l.type === 'ptt').map((l) => l.commands)).toEqual([
-      [{ type: 'start-capture', buffer: false }],
+      [{ type: 'start-capture' }],
       [{ type: 'stop-capture', reason: 'toggle' }],
     ])
   })

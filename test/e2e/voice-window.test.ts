@@ -69,7 +69,9 @@ describe('microphone problems', () => {
     // Main turned the browser's error into help (the renderer reported it).
     expect(harness.ipc.some((r) => r.channel === 'desktop:reportMicrophoneError' && JSON.stringify(r.input).includes('NotAllowedError'))).toBe(true)
     await alert.getByRole('button', { name: 'Pick another microphone' }).click()
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('mic-select')
+    // The settings window opens at Audio with the microphone list focused.
+    const settings = await harness.settingsPage()
+    await expect.poll(() => settings.evaluate(() => document.activeElement?.id)).toBe('mic-select')
     // Talking does not start a session without a microphone.
     await hold(page, 300)
     await sleep(300)
@@ -85,7 +87,7 @@ describe('microphone problems', () => {
 })
 
 describe('errors, companion, export, accessibility', () => {
-  it('a rejected key shows an inline error whose action focuses the key field', async () => {
+  it('a rejected key shows an inline error whose action opens the key field, the pill says so, and the key card turns red', async () => {
     sim = await startOpenAISim({ turns: [] }, { rejectKey: true })
     harness = await withKey({ fakeMicrophone: speech }, sim.baseUrl)
     const { page } = harness
@@ -95,9 +97,21 @@ describe('errors, companion, export, accessibility', () => {
     await expect.poll(() => error.count(), { timeout: 10_000 }).toBe(1)
     expect(await error.getAttribute('data-action')).toBe('key')
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('error')
+    // The pill says what went wrong in a few words; the transcript has the whole sentence.
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Key refused')
     await page.screenshot({ path: join(SHOTS, 'voice-key-rejected.png') })
     await error.getByRole('button', { name: 'Re-enter the API key' }).click()
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('api-key')
+    const settings = await harness.settingsPage()
+    await expect.poll(() => settings.evaluate(() => document.activeElement?.id)).toBe('api-key')
+    const card = settings.getByTestId('key-card')
+    await expect.poll(() => card.getAttribute('data-rejected')).toBe('true')
+    expect(await card.evaluate((el) => getComputedStyle(el).borderTopColor)).toBe('rgb(179, 38, 30)') // --error (#b3261e) in the light theme
+    expect(await settings.getByTestId('key-status').textContent()).toContain('OpenAI refused this key')
+    await settings.screenshot({ path: join(SHOTS, 'settings-key-rejected.png') })
+    // A new key clears it.
+    await settings.getByTestId('key-input').fill('sk-test-voice-window-9876543210')
+    await settings.getByRole('button', { name: 'Save key' }).click()
+    await expect.poll(() => card.getAttribute('data-rejected')).toBe('false')
     // The key never reached the page: the error text does not contain it.
     expect(await page.content()).not.toContain('sk-test-voice-window')
   })

@@ -27,7 +27,7 @@ export interface BrowserOptions {
   extraArgs?: string[]
 }
 
-/** A fresh Chromium profile with the flags that work on these machines (see TESTING.md). */
+/** A fresh Chromium profile with the flags headless Chromium needs here (no sandbox or GPU, fake media devices). */
 export async function launchBrowser(options: BrowserOptions = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'earshot-chromium-'))
   const args = [

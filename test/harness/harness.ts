@@ -13,6 +13,8 @@ import { readStaticFile } from '../../src/main/security/static'
 import { buildCsp } from '../../src/shared/security/csp'
 import { sessionSocketOrigins } from '../../src/main/s2s/origins'
 import { launchBrowser, type BrowserOptions } from './browser'
+import type { SettingsSection } from '../../src/shared/ipc/channels/app'
+import { isOnboarding } from '../../src/shared/settings/onboarding'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const RENDERER_DIR = join(ROOT, 'out/renderer')
@@ -97,6 +99,13 @@ export interface Harness {
   /** Sends a main-to-renderer event to the page (what webContents.send does in the app). */
   emit: MainDeps['emit']
   /**
+   * The settings window (a second page of the same origin at #settings, trusted by the router as
+   * the app's own window, receiving main's events), once app:openSettings opened it.
+   */
+  settingsPage(): Promise<Page>
+  /** Opens the settings window as main does on app:openSettings (tray, app menu). */
+  openSettings(section?: SettingsSection | null): Promise<Page>
+  /**
    * Opens another of our windows in the same browser (e.g. '#companion' for the pill) at a
    * viewport size: it calls main through the same guard and receives every event.
    */
@@ -115,22 +124,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logFile = join(userDataDir, 'logs', 'earshot.log')
   const logger = createLogger({ file: logFile })
   let page: Page | null = null
+  /** The settings window's page, when open (it gets main's events too). */
+  let settings: Page | null = null
+  let settingsOpening: Promise<Page> | null = null
+  const settingsWaiters: Array<(p: Page) => void> = []
   const pending: Array<[string, unknown]> = []
   const events: Array<{ event: string; payload: unknown }> = []
   // Our windows: the main page, and any opened with openWindow (the companion pill). Events go to all.
   const ownPages = new Set<Page>()
+  const send = (target: Page, event: string, payload: unknown) =>
+    void target
+      .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
+      .catch(() => {})
   const emit: MainDeps['emit'] = (event, payload) => {
     events.push({ event, payload })
+    if (settings && !settings.isClosed()) send(settings, event, payload)
     if (!page || page.isClosed()) {
       pending.push([event, payload])
     }
-    for (const target of ownPages) {
-      if (target.isClosed()) continue
-      void target
-        .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
-        .catch(() => {})
-    }
+    for (const target of ownPages) if (!target.isClosed()) send(target, event, payload)
   }
+  // What src/main/index.ts does on app:openSettings: one settings window, at #settings/<section>.
+  let openSettingsWindow: (section: SettingsSection | null) => Promise<Page> = () => Promise.reject(new Error('the harness is not started'))
   const services = createMainServices({
     userDataDir,
     encryptor: options.encryptor ?? testEncryptor(),
@@ -138,6 +153,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     openExternal: async () => {},
     emit,
     logger,
+    openSettings: (section) => void openSettingsWindow(section).catch(() => {}),
     ...options.deps,
   })
   await options.beforeLoad?.(services)
@@ -150,7 +166,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const browser = await launchBrowser(options)
   const context = browser.context
+  // What the app's permission check handler answers for its own origin (src/main/electron/security.ts):
+  // the microphone is granted, so every window (the settings window too) may list the devices.
+  if (!options.denyMicrophone && !options.noMicrophone) await context.grantPermissions(['microphone'], { origin })
   page = context.pages()[0] ?? (await context.newPage())
+  const ownPage = page
   ownPages.add(page)
   const ipc: IpcRecord[] = []
   const consoleLines: string[] = []
@@ -163,7 +183,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       destroyed: source.page.isClosed() || frame.isDetached(),
       frameUrl: frame.isDetached() ? null : frame.url(),
       isMainFrame: frame === source.page.mainFrame(),
-      isOwnWindow: ownPages.has(source.page),
+      isOwnWindow: ownPages.has(source.page) || (settings !== null && source.page === settings),
     }
     const reply = await router.invoke(channel, sender, input)
     ipc.push({ channel: String(channel), input, reply })
@@ -171,6 +191,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   })
   await context.addInitScript({ content: await bridgeSource() })
   for (const content of options.initScripts ?? []) await context.addInitScript({ content })
+  openSettingsWindow = async (section) => {
+    if (isOnboarding(services.settings.get(), services.secrets.status())) return ownPage
+    if (settings && !settings.isClosed()) {
+      if (section) send(settings, 'app:settingsSection', { section })
+      await settings.bringToFront()
+      return settings
+    }
+    settingsOpening ??= (async () => {
+      const opened = await context.newPage()
+      opened.on('console', (message: ConsoleMessage) => consoleLines.push(`settings ${message.type()}: ${message.text()}`))
+      opened.on('pageerror', (error) => consoleLines.push(`settings pageerror: ${error.message}`))
+      settings = opened
+      await opened.goto(`${origin}/index.html#settings${section ? `/${section}` : ''}`)
+      opened.on('close', () => (settings = null))
+      for (const waiter of settingsWaiters.splice(0)) waiter(opened)
+      return opened
+    })().finally(() => (settingsOpening = null))
+    return settingsOpening
+  }
   await page.goto(`${origin}/index.html`)
   for (const [event, payload] of pending.splice(0)) {
     void page.evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
@@ -189,6 +228,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     console: consoleLines,
     events,
     emit,
+    settingsPage: () => (settings && !settings.isClosed() ? Promise.resolve(settings) : (settingsOpening ?? new Promise<Page>((resolve) => settingsWaiters.push(resolve)))),
+    openSettings: (section = null) => openSettingsWindow(section),
     openWindow: async (hash, size) => {
       const extra = await context.newPage()
       extra.on('console', (message: ConsoleMessage) => consoleLines.push(`${hash} ${message.type()}: ${message.text()}`))

@@ -1,4 +1,4 @@
-import type { AppInfo } from '../../shared/ipc/channels/app'
+import type { AppInfo, SettingsSection } from '../../shared/ipc/channels/app'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
 import { IpcFailure } from '../../shared/ipc/envelope'
 import { checkExternalUrl } from '../../shared/security/urls'
@@ -31,6 +31,11 @@ export interface MainDeps {
   desktop?: DesktopPlatformDeps
   /** A native folder picker (search folders, notes folder); without one those channels say it is unavailable. */
   pickFolder?: PickFolder
+  /**
+   * Opens or focuses the settings window at a section (null: where it was). Electron's in the app,
+   * a second page in the browser harness; without one app:openSettings says it is unavailable.
+   */
+  openSettings?: (section: SettingsSection | null) => void
   /** The tools' machine adapters (clipboard, notifications, Documents folder); Node fallbacks otherwise. */
   toolHost?: Partial<ToolHost>
   /** The companion pill's window, screen and main-window ports; without them there is no pill. */
@@ -112,12 +117,17 @@ export function createMainServices(deps: MainDeps): MainServices {
     },
     log: (line) => logger.info(line),
   })
-  const session = createSessionDomain({ settings, secrets, logger, toolDeclarations: () => tools.service.kit.registry.declarations() })
+  // Tools turned off in Settings are not declared to the model.
+  const toolDeclarations = () => {
+    const off = settings.get().tools.disabled
+    return tools.service.kit.registry.declarations().filter((d) => !off.includes(d.name))
+  }
+  const session = createSessionDomain({ settings, secrets, logger, toolDeclarations })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
   // The pill follows push-to-talk (a press shows it when the main window is out of sight) and the
   // microphone; the session status comes with desktop:reportSession below.
   desktop.service.ptt.onCommands((commands) => {
-    if (commands.some((c) => c.type === 'connect' || c.type === 'start-capture')) companion.service.hotkeyPressed()
+    if (commands.some((c) => c.type === 'start-capture')) companion.service.hotkeyPressed()
   })
   desktop.service.onChange((status) => companion.service.capture(status.ptt.capturing || status.alwaysListening.active))
 
@@ -152,7 +162,24 @@ export function createMainServices(deps: MainDeps): MainServices {
       settings.update({ secrets: { allowPlaintext: allow } }) // the key file follows (settings.onChange above)
       return secrets.status()
     },
+    'app:openSettings': (input) => {
+      if (!deps.openSettings) throw new IpcFailure('unavailable', 'The settings window is not available here.')
+      deps.openSettings(input?.section ?? null)
+      return undefined
+    },
     ...session.handlers,
+    // A key the provider refused (HTTP 401/403 at minting) turns the key card red until it changes.
+    'session:start': async (input, context) => {
+      const provider = input?.provider ?? settings.get().provider
+      try {
+        const started = await session.handlers['session:start'](input, context)
+        if (provider !== 'demo' && secrets.markRejected(provider, false)) keyStatusChanged()
+        return started
+      } catch (error) {
+        if (provider !== 'demo' && error instanceof IpcFailure && error.code === 'auth_failed' && secrets.getKey(provider) && secrets.markRejected(provider, true)) keyStatusChanged()
+        throw error
+      }
+    },
     ...desktop.handlers,
     'desktop:reportSession': (report, context) => {
       companion.service.session(report.status, report.error)

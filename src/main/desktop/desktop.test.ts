@@ -62,12 +62,20 @@ describe('tray state and menu', () => {
   })
 
   it('the menu has talk/stop, always listening, mute, show window, settings and quit', () => {
-    const menu = trayMenu({ ...baseInputs, accelerator: 'Control+Shift+Space' })
+    const menu = trayMenu({ ...baseInputs, accelerator: 'Control+Shift+Space', platform: 'linux' })
     const byId = Object.fromEntries(menu.flatMap((item) => ('id' in item ? [[item.id, item]] : [])))
     expect(Object.keys(byId)).toEqual(['talk', 'toggle-always-listening', 'toggle-mute', 'show-window', 'show-companion', 'open-settings', 'quit'])
-    expect(byId.talk).toMatchObject({ label: 'Talk (Control+Shift+Space)', enabled: true })
+    expect(byId.talk).toMatchObject({ label: 'Talk (Ctrl+Shift+Space)', enabled: true })
     expect(byId['toggle-always-listening']).toMatchObject({ type: 'checkbox', checked: false })
     const talking = trayMenu({ ...baseInputs, capturing: true, accelerator: '' })
+    // The hotkey the way each OS writes it; no Electron accelerator words anywhere in the menu or tooltip.
+    expect(trayMenu({ ...baseInputs, accelerator: 'CommandOrControl+Shift+Space', platform: 'darwin' }).find((i) => 'id' in i && i.id === 'talk')).toMatchObject({ label: 'Talk (⌘⇧Space)' })
+    for (const platform of ['darwin', 'win32', 'linux']) {
+      for (const inputs of [baseInputs, { ...baseInputs, capturing: true }, { ...baseInputs, session: 'error' as const, sessionError: 'The provider rejected the API key' }]) {
+        const shown = JSON.stringify(trayMenu({ ...inputs, accelerator: 'CommandOrControl+Shift+Space', platform }))
+        expect(shown).not.toMatch(/CommandOrControl|CmdOrCtrl/)
+      }
+    }
     expect(talking.find((i) => 'id' in i && i.id === 'talk')).toMatchObject({ label: 'Stop talking' })
     const muted = trayMenu({ ...baseInputs, muted: true, alwaysListening: { enabled: true, active: false, pausedFor: null }, accelerator: '' })
     expect(muted.find((i) => 'id' in i && i.id === 'talk')).toMatchObject({ enabled: false })

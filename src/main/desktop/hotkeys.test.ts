@@ -34,7 +34,6 @@ describe('HotkeyService', () => {
   it('Hold and Auto use the key-up source; its events drive the machine', async () => {
     const c = clock()
     const ptt = new PushToTalk('hold', c)
-    ptt.setSession('ready')
     const hold = new FakeSource('uiohook', true)
     const press = new FakeSource('globalShortcut', false)
     const service = new HotkeyService({ platform: 'linux', ptt, holdSource: hold, pressSource: press })
@@ -107,7 +106,6 @@ describe('HotkeyService', () => {
 
   it('second-instance commands drive the machine whatever the backend', () => {
     const ptt = new PushToTalk('hold', clock())
-    ptt.setSession('ready')
     const service = new HotkeyService({ platform: 'linux', ptt })
     service.handleCommand('ptt-down')
     expect(ptt.state.phase).toBe('pressed')

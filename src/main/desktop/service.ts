@@ -1,6 +1,5 @@
 import { checkHotkey, type HotkeyPlatform } from '../../shared/ptt/accelerator'
 import { PushToTalk, realClock, type PttClock } from '../../shared/ptt/controller'
-import type { PttSessionState } from '../../shared/ptt/machine'
 import type { DesktopStatus, PttStatus } from '../../shared/ipc/channels/desktop'
 import type { Notice } from '../../shared/ipc/channels/app'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
@@ -46,9 +45,6 @@ export interface DesktopServiceDeps extends DesktopPlatformDeps {
   notify?: (notice: Notice) => void
   log?: (line: string) => void
 }
-
-const sessionForPtt = (status: SessionReport): PttSessionState =>
-  status === 'idle' || status === 'error' ? 'disconnected' : status === 'connecting' || status === 'reconnecting' ? 'connecting' : 'ready'
 
 export const TRAY_NOTICE = 'Earshot keeps running in the tray (menu bar) when its window is closed, so the hotkey still works. Choose Quit Earshot from the tray icon to stop it.'
 
@@ -158,7 +154,8 @@ export class DesktopService {
   reportSession(status: SessionReport, error: string | null): void {
     this.session = status
     this.sessionError = status === 'error' ? (error ?? 'the session failed') : null
-    this.ptt.setSession(sessionForPtt(status))
+    // Main learns the session's status one way, for the tray; a failed session drops a latched capture.
+    if (status === 'error') this.ptt.sessionEnded()
     if (status === 'error') this.alwaysListening.sessionFailed(this.sessionError ?? 'the session failed')
     this.changed()
   }

@@ -1,4 +1,5 @@
 import type { TrayState } from '../../shared/ipc/channels/desktop'
+import { formatAccelerator, hotkeyPlatform } from '../../shared/ptt/format'
 
 /** What the tray shows, from what is going on. Pure. */
 export interface TrayInputs {
@@ -58,17 +59,21 @@ export type MenuItemModel =
   | { type: 'separator' }
   | { type: 'status'; label: string }
 
-/** The tray menu as data; the Electron adapter only renders it and routes clicks by id. */
-export function trayMenu(inputs: TrayInputs & { accelerator: string }): MenuItemModel[] {
+/**
+ * The tray menu as data; the Electron adapter only renders it and routes clicks by id. The hotkey
+ * is shown the way the OS writes it (⌘⇧Space, Ctrl+Shift+Space), never as an accelerator.
+ */
+export function trayMenu(inputs: TrayInputs & { accelerator: string; platform?: string }): MenuItemModel[] {
   const talking = inputs.capturing
   const state = trayState(inputs)
+  const hotkey = inputs.accelerator ? formatAccelerator(inputs.accelerator, hotkeyPlatform(inputs.platform ?? process.platform)) : ''
   return [
     { type: 'status', label: trayTooltip(inputs) },
     { type: 'separator' },
     {
       type: 'item',
       id: 'talk',
-      label: talking ? 'Stop talking' : `Talk${inputs.accelerator ? ` (${inputs.accelerator})` : ''}`,
+      label: talking ? 'Stop talking' : `Talk${hotkey ? ` (${hotkey})` : ''}`,
       enabled: talking || (!inputs.muted && !inputs.microphoneProblem),
     },
     { type: 'checkbox', id: 'toggle-always-listening', label: 'Always listening', checked: inputs.alwaysListening.enabled, enabled: !inputs.microphoneProblem || inputs.alwaysListening.enabled },

@@ -1,4 +1,4 @@
-import { BrowserWindow, nativeTheme, screen } from 'electron'
+import { BrowserWindow, Menu, nativeTheme, screen, type MenuItemConstructorOptions } from 'electron'
 import { join } from 'node:path'
 import type { CompanionWindowPort, Rect, ScreenPort } from '../companion'
 import { ownWebContents } from './ipc'
@@ -149,4 +149,73 @@ export function electronScreen(): ScreenPort {
 /** The main window is on screen, not minimised and focused (then a hotkey press needs no pill). */
 export function inFront(window: BrowserWindow | null): boolean {
   return !!window && !window.isDestroyed() && window.isVisible() && !window.isMinimized() && window.isFocused()
+}
+
+export interface SettingsWindowOptions extends WindowOptions {
+  /** The voice window, so the settings window stays in front of it (not modal). */
+  parent?: BrowserWindow | null
+}
+
+/**
+ * The settings window: the same renderer and origin as the main window at #settings, with the same
+ * webPreferences (written out literally rather than shared, so electronegativity can read them).
+ */
+export function createSettingsWindow(options: SettingsWindowOptions): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 860,
+    height: 640,
+    minWidth: 560,
+    minHeight: 420,
+    show: false,
+    title: 'Earshot Settings',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f7f7f8',
+    ...(options.parent ? { parent: options.parent } : {}),
+    webPreferences: {
+      preload: join(options.preloadDir, 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+      disableBlinkFeatures: 'Auxclick',
+      autoplayPolicy: 'no-user-gesture-required',
+    },
+  })
+  window.setMenuBarVisibility(false)
+  const contents = window.webContents
+  ownWebContents.add(contents)
+  window.on('closed', () => ownWebContents.delete(contents))
+  window.once('ready-to-show', () => window.show())
+  void window.loadURL(options.url)
+  return window
+}
+
+/** The settings window's URL for a section, on the same origin as the main window. */
+export function settingsUrl(appUrl: string, section: string | null): string {
+  return `${appUrl.split('#')[0]}#settings${section ? `/${section}` : ''}`
+}
+
+/**
+ * The application menu: the standard roles plus "Settings…" on Cmd+, (macOS, in the app menu) or
+ * Ctrl+, (Windows and Linux, in the File menu; the menu bar itself stays hidden until Alt).
+ */
+export function installAppMenu(openSettings: () => void): void {
+  const settings: MenuItemConstructorOptions = { label: 'Settings…', accelerator: 'CommandOrControl+,', click: () => openSettings() }
+  const template: MenuItemConstructorOptions[] =
+    process.platform === 'darwin'
+      ? [
+          { role: 'appMenu', submenu: [{ role: 'about' }, { type: 'separator' }, settings, { type: 'separator' }, { role: 'services' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }] },
+          { role: 'editMenu' },
+          { role: 'viewMenu' },
+          { role: 'windowMenu' },
+        ]
+      : [{ label: 'File', submenu: [settings, { type: 'separator' }, { role: 'quit' }] }, { role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }]
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template))
 }

@@ -310,15 +310,122 @@ describe('mintSpeko', () => {
     })
   })
 
-  it('explains a provider-direct reply and rejects non-socket URLs', async () => {
-    const a = await serve((_s, res) => json(res, 200, { transport: 'provider_direct', sessionId: 's' }))
+  it('rejects a malformed provider_direct reply and non-socket proxy URLs with a clear message', async () => {
+    const a = await serve((_s, res) => json(res, 200, { transport: 'provider_direct', adapter: 'xai.realtime.v1', providerTransport: 'websocket', sessionId: 's' }))
     const direct = await mintError(mintSpeko({ ...options, baseUrl: a.base }))
-    expect(direct.code).toBe('provider_error')
-    expect(direct.message).toMatch(/provider-direct/)
+    expect(direct.code).toBe('protocol_error')
+    expect(direct.message).toMatch(/^Speko sent an unexpected reply to the session request: "attemptId" is missing in its provider_direct session\.$/)
     const b = await serve((_s, res) => json(res, 200, { wsUrl: 'https://x/ws', wsToken: 't' }))
     expect((await mintError(mintSpeko({ ...options, baseUrl: b.base }))).code).toBe('protocol_error')
     const c = await serve((_s, res) => json(res, 200, { wsUrl: 'wss://x/ws', wsToken: 'two words' }))
     expect((await mintError(mintSpeko({ ...options, baseUrl: c.base }))).code).toBe('protocol_error')
+    const d = await serve((_s, res) => json(res, 200, { sessionId: 'x', wsToken: 't' }))
+    expect((await mintError(mintSpeko({ ...options, baseUrl: d.base }))).message).toMatch(/"wsUrl" is missing/)
+  })
+
+  /** A provider_direct reply as the Speko SDKs type it, for a Speko at `base`. */
+  const directReply = (base: string, patch: Record<string, unknown> = {}) => ({
+    mode: 's2s',
+    transport: 'provider_direct',
+    sessionId: 'sess_d1',
+    planId: 'plan_1',
+    attemptId: 'att_1',
+    provider: 'xai',
+    model: 'grok-voice-think-fast-1.0',
+    adapter: 'xai.realtime.v1',
+    providerTransport: 'websocket',
+    endpoint: 'wss://api.x.ai/v1/realtime',
+    credential: { kind: 'bearer', value: 'xai_eph_123', expiresAt: '2030-01-01T00:05:00.000Z' },
+    telemetry: { endpoint: `${base}/v1/sessions/sess_d1/telemetry`, token: 'tel_tok_1', flushIntervalMs: 15000 },
+    reservation: { id: 'res_1', authorizedDurationSeconds: 900, leaseExpiresAt: '2030-01-01T00:15:00.000Z', billing: { mode: 'direct_entitlement', state: 'estimated', maximumAmountMicros: '1', currency: 'USD' } },
+    session: { voice: 'eve', instructions: 'Resolved.', tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }] },
+    inputSampleRate: 24000,
+    outputSampleRate: 24000,
+    expiresAt: '2030-01-01T00:15:00.000Z',
+    ...patch,
+  })
+
+  it('turns a provider_direct xai.realtime.v1 reply into an xAI credential with telemetry', async () => {
+    let base = ''
+    const server = await serve((_s, res) => json(res, 200, directReply(base)))
+    base = server.base
+    const credential = await mintSpeko({ ...options, baseUrl: base })
+    expect(credential).toEqual({
+      protocol: 'xai',
+      url: 'wss://api.x.ai/v1/realtime?model=grok-voice-think-fast-1.0',
+      protocols: ['xai-client-secret.xai_eph_123'],
+      expiresAt: Date.parse('2030-01-01T00:05:00.000Z'),
+      inputSampleRate: 24000,
+      outputSampleRate: 24000,
+      sessionId: 'sess_d1',
+      telemetry: { url: `${base}/v1/sessions/sess_d1/telemetry`, token: 'tel_tok_1', flushIntervalMs: 15000, sessionId: 'sess_d1', attemptId: 'att_1', authorizedDurationMs: 900_000 },
+      upstreamSession: { voice: 'eve', instructions: 'Resolved.', tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }] },
+    })
+    expect(credentialSecrets(credential)).toEqual(['xai_eph_123', 'tel_tok_1'])
+  })
+
+  it('names the working choices when Speko picks an upstream or transport Earshot does not speak', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ adapter: 'openai.realtime.v1', provider: 'openai', providerTransport: 'webrtc', endpoint: 'https://api.openai.com/v1/realtime/calls' }, /OpenAI Realtime over WebRTC \(openai\.realtime\.v1\).*not support yet/],
+      [{ adapter: 'google.live.v1', provider: 'google', providerTransport: 'websocket' }, /Gemini Live \(google\.live\.v1\).*not support yet/],
+      [{ providerTransport: 'webrtc' }, /xAI realtime over WebRTC/],
+      [{ adapter: 'acme.rt.v9' }, /does not know \("acme\.rt\.v9"\)/],
+    ]
+    for (const [patch, message] of cases) {
+      const server = await serve((_s, res) => json(res, 200, directReply('http://unused', patch)))
+      const error = await mintError(mintSpeko({ ...options, baseUrl: server.base }))
+      expect(error.code).toBe('provider_error')
+      expect(error.message).toMatch(message)
+      expect(error.message).toMatch(/What works today: Speko sessions on the xAI upstream .* or the OpenAI or AssemblyAI provider with your own key\.$/)
+    }
+  })
+
+  it('refuses a direct endpoint or telemetry host it cannot trust', async () => {
+    const bad: Array<[(base: string) => Record<string, unknown>, RegExp]> = [
+      [() => ({ endpoint: 'wss://evil.example/v1/realtime' }), /xAI endpoint .* is not wss:\/\/api\.x\.ai\/v1\/realtime/],
+      [() => ({ endpoint: 'ws://api.x.ai/v1/realtime' }), /is not wss:\/\/api\.x\.ai/],
+      [() => ({ endpoint: 'wss://api.x.ai/v1/realtime?model=x' }), /is not wss:\/\/api\.x\.ai/],
+      [() => ({ telemetry: { endpoint: 'https://collector.example/t', token: 't', flushIntervalMs: 15000 } }), /telemetry endpoint https:\/\/collector\.example is not Speko's own host/],
+      [(base) => ({ credential: { kind: 'bearer', value: KEY, expiresAt: '2030-01-01T00:00:00Z' }, telemetry: { endpoint: `${base}/t`, token: 't', flushIntervalMs: 15000 } }), /API key itself/],
+      [(base) => ({ inputSampleRate: 16000, telemetry: { endpoint: `${base}/t`, token: 't', flushIntervalMs: 15000 } }), /24 kHz/],
+    ]
+    for (const [patch, message] of bad) {
+      let base = ''
+      const server = await serve((_s, res) => json(res, 200, directReply(base, patch(base))))
+      base = server.base
+      const error = await mintError(mintSpeko({ ...options, baseUrl: base }))
+      expect(error.code).toBe('protocol_error')
+      expect(error.message).toMatch(message)
+    }
+  })
+
+  it('sends one Idempotency-Key per logical mint and reuses it when an ambiguous failure is retried', async () => {
+    let calls = 0
+    const server = await serve((seen, res) => {
+      calls++
+      if (calls === 1) {
+        res.socket?.destroy() // the request arrived, the answer never did
+        return
+      }
+      json(res, 200, { sessionId: 'ses_2', wsUrl: 'ws://127.0.0.1:1/v1/realtime/ses_2/ws', wsToken: 'wst_2' })
+    })
+    const credential = await mintSpeko({ ...options, baseUrl: server.base, retryDelayMs: 0 })
+    expect(credential.sessionId).toBe('ses_2')
+    expect(server.seen).toHaveLength(2)
+    const keys = server.seen.map((s) => s.headers['idempotency-key'])
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/)
+    expect(keys[1]).toBe(keys[0])
+    await mintSpeko({ ...options, baseUrl: server.base })
+    expect(server.seen[2]!.headers['idempotency-key']).not.toBe(keys[0])
+    await mintSpeko({ ...options, baseUrl: server.base, idempotencyKey: 'mine-1' })
+    expect(server.seen[3]!.headers['idempotency-key']).toBe('mine-1')
+  })
+
+  it('does not retry a definite refusal', async () => {
+    const server = await serve((_s, res) => json(res, 400, { error: { message: 'bad model' } }))
+    const error = await mintError(mintSpeko({ ...options, baseUrl: server.base, retryDelayMs: 0 }))
+    expect(error.code).toBe('provider_error')
+    expect(server.seen).toHaveLength(1)
   })
 
   it('maps 429 with an HTTP-date retry-after', async () => {

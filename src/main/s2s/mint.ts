@@ -6,6 +6,8 @@
  * subprotocols, the expiry and the sample rates. It never contains the key, and no error message
  * built here contains it either (provider text is scrubbed before it is quoted).
  */
+import { randomUUID } from 'node:crypto'
+import { z } from 'zod'
 import type { ProtocolId, S2SError, S2SErrorCode, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
 
 /** The subset of WHATWG fetch minting needs (injectable for tests). */
@@ -19,6 +21,7 @@ export type MintProvider = ProtocolId
 
 export const PROVIDER_NAMES: Record<MintProvider | 'demo', string> = {
   openai: 'OpenAI',
+  xai: 'xAI',
   assemblyai: 'AssemblyAI',
   speko: 'Speko',
   demo: 'the Demo server',
@@ -80,6 +83,12 @@ export interface SpekoMintOptions extends MintCommon {
   outputSampleRate: 16000 | 24000
   /** Maximum session length in seconds (Speko caps S2S at 1800). */
   ttlSeconds?: number
+  /** Idempotency-Key of this logical mint (default: a fresh UUID); every retry reuses it. */
+  idempotencyKey?: string
+  /** Tries for an ambiguous failure (no answer, 5xx), same key each time (default 2, at most 3). */
+  attempts?: number
+  /** Pause before a retry (default 300 ms). */
+  retryDelayMs?: number
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000
@@ -201,6 +210,8 @@ interface RequestSpec {
   method: 'GET' | 'POST'
   apiKey: string
   body?: unknown
+  /** Extra request headers (Speko's Idempotency-Key). */
+  headers?: Record<string, string>
   options: MintCommon
 }
 
@@ -221,6 +232,7 @@ async function keyedRequest(spec: RequestSpec): Promise<Record<string, unknown>>
   }
   const headers: Record<string, string> = { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' }
   if (spec.body !== undefined) headers['Content-Type'] = 'application/json'
+  Object.assign(headers, spec.headers)
 
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeoutMs)
@@ -343,7 +355,7 @@ export async function mintAssemblyAI(options: AssemblyAIMintOptions): Promise<Se
   }
 }
 
-/** Speko S2S: POST {base}/v1/sessions -> wsUrl, wsToken as the only subprotocol, rates. */
+/** Speko S2S: POST {base}/v1/sessions -> a proxy (wsUrl/wsToken) or a provider_direct session. */
 export async function mintSpeko(options: SpekoMintOptions): Promise<SessionCredential> {
   const s2s: Record<string, unknown> = {
     provider: options.upstream,
@@ -356,22 +368,86 @@ export async function mintSpeko(options: SpekoMintOptions): Promise<SessionCrede
   if (options.instructions) s2s.systemPrompt = options.instructions
   const request: Record<string, unknown> = { mode: 's2s', s2s }
   if (options.ttlSeconds !== undefined) request.ttlSeconds = clampInt(options.ttlSeconds, 60, 1800, 900)
-  const body = await keyedRequest({
-    provider: 'speko',
-    url: joinUrl(options.baseUrl, '/v1/sessions'),
-    method: 'POST',
-    apiKey: options.apiKey,
-    body: request,
-    options,
-  })
-  if (body.transport === 'provider_direct' && typeof body.wsUrl !== 'string') {
-    throw new MintError(
-      'provider_error',
-      'Speko offered a provider-direct session (the client would talk to the upstream provider itself), which Earshot does not support. Use the OpenAI provider directly, or ask Speko for a proxied session.',
-    )
+  // One key per logical mint, reused by every retry, so a retry never creates a second billed session.
+  const idempotencyKey = options.idempotencyKey?.trim() || randomUUID()
+  const attempts = Math.max(1, Math.min(3, options.attempts ?? 2))
+  let body: Record<string, unknown> | undefined
+  for (let attempt = 1; body === undefined; attempt++) {
+    try {
+      body = await keyedRequest({
+        provider: 'speko',
+        url: joinUrl(options.baseUrl, '/v1/sessions'),
+        method: 'POST',
+        apiKey: options.apiKey,
+        body: request,
+        headers: { 'Idempotency-Key': idempotencyKey },
+        options,
+      })
+    } catch (error) {
+      // Only an ambiguous failure (no answer, or a 5xx) may have created the session: retry it.
+      const ambiguous = error instanceof MintError && (error.code === 'offline' || error.code === 'provider_unavailable')
+      if (!ambiguous || attempt >= attempts) throw error
+      await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 300))
+    }
   }
-  const { wsUrl, wsToken } = body
-  if (typeof wsUrl !== 'string' || !wsUrl) throw malformed('speko', 'no "wsUrl"')
+  if (body.transport === 'provider_direct' || (body.transport !== undefined && body.wsUrl === undefined)) return spekoDirect(body, options)
+  return spekoProxy(body, options)
+}
+
+const SpekoRate = z.union([z.literal(16000), z.literal(24000)])
+
+/** The legacy proxy reply (wsUrl/wsToken). Unknown fields are ignored, as the SDKs do. */
+const SpekoProxyReply = z.object({
+  sessionId: z.string().min(1).max(500).optional(),
+  wsUrl: z.string({ error: 'no "wsUrl"' }).min(1, 'no "wsUrl"').max(8192),
+  wsToken: z.string({ error: 'no "wsToken"' }).min(1, 'no "wsToken"').max(4096, 'the wsToken is too long'),
+  inputSampleRate: z.unknown().optional(),
+  outputSampleRate: z.unknown().optional(),
+  expiresAt: z.union([z.string(), z.number()]).optional(),
+})
+
+const SpekoTool = z.object({ name: z.string().min(1).max(64), description: z.string().max(4000).default(''), parameters: z.record(z.string(), z.unknown()).default({}) })
+
+/** The provider_direct reply (Speko TypeScript SDK SessionCreateResponse; Python RealtimeSessionInfo). */
+const SpekoDirectReply = z.object({
+  transport: z.literal('provider_direct'),
+  sessionId: z.string().min(1).max(500),
+  planId: z.string().max(500).optional(),
+  attemptId: z.string().min(1).max(500),
+  provider: z.string().max(100),
+  model: z.string().min(1).max(200),
+  adapter: z.enum(['openai.realtime.v1', 'xai.realtime.v1', 'google.live.v1']),
+  providerTransport: z.enum(['websocket', 'webrtc']),
+  endpoint: z.string().min(1).max(2048),
+  sidebandUrl: z.string().max(2048).optional(),
+  credential: z.object({ kind: z.literal('bearer'), value: z.string().min(1).max(4096), expiresAt: z.string().max(100) }),
+  telemetry: z.object({ endpoint: z.string().min(1).max(2048), token: z.string().min(1).max(4096), flushIntervalMs: z.number().int().min(1000).max(3_600_000) }),
+  reservation: z.object({ id: z.string().max(500), authorizedDurationSeconds: z.number().int().nonnegative(), leaseExpiresAt: z.string().max(100).optional() }),
+  session: z
+    .object({ voice: z.string().max(200).optional(), instructions: z.string().max(100_000).optional(), temperature: z.number().optional(), tools: z.array(SpekoTool).max(128).optional() })
+    .optional(),
+  inputSampleRate: SpekoRate.optional(),
+  outputSampleRate: SpekoRate.optional(),
+  expiresAt: z.string().max(100),
+})
+
+/** The first problem zod found, as a short phrase ("credential.value is missing"). */
+function zodProblem(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'it does not have the expected fields'
+  const path = issue.path.map(String).join('.')
+  if (issue.code === 'invalid_type' && issue.input === undefined) return path ? `"${path}" is missing` : 'it is empty'
+  if (!path) return issue.message
+  return /^no "/.test(issue.message) ? issue.message : `"${path}" is not valid (${issue.message})`
+}
+
+/** What works today, named in every unsupported-upstream message. */
+const WORKING_CHOICES = 'What works today: Speko sessions on the xAI upstream (xai.realtime.v1 over WebSocket) or proxied by Speko, or the OpenAI or AssemblyAI provider with your own key.'
+
+function spekoProxy(raw: Record<string, unknown>, options: SpekoMintOptions): SessionCredential {
+  const parsed = SpekoProxyReply.safeParse(raw)
+  if (!parsed.success) throw malformed('speko', zodProblem(parsed.error))
+  const { wsUrl, wsToken } = parsed.data
   let socketUrl: URL
   try {
     socketUrl = new URL(wsUrl)
@@ -379,39 +455,129 @@ export async function mintSpeko(options: SpekoMintOptions): Promise<SessionCrede
     throw malformed('speko', '"wsUrl" is not a URL')
   }
   if (socketUrl.protocol !== 'ws:' && socketUrl.protocol !== 'wss:') throw malformed('speko', '"wsUrl" is not a ws:// or wss:// URL')
-  if (typeof wsToken !== 'string' || !wsToken) throw malformed('speko', 'no "wsToken"')
-  if (!TOKEN_RE.test(wsToken) || wsToken.length > 4096) throw malformed('speko', 'the wsToken has characters a socket subprotocol cannot carry')
+  if (!TOKEN_RE.test(wsToken)) throw malformed('speko', 'the wsToken has characters a socket subprotocol cannot carry')
   if (wsToken.trim() === options.apiKey.trim() || wsUrl.includes(options.apiKey.trim())) {
     throw malformed('speko', 'it put the API key itself into the socket credential')
   }
   const rate = (value: unknown, fallback: number) => (value === 16000 || value === 24000 ? value : fallback)
-  const expiresAtRaw = body.expiresAt
-  let expiresAt: number | null = null
-  if (typeof expiresAtRaw === 'string') {
-    const parsed = Date.parse(expiresAtRaw)
-    expiresAt = Number.isNaN(parsed) ? null : parsed
-  } else if (typeof expiresAtRaw === 'number' && Number.isFinite(expiresAtRaw)) {
-    expiresAt = expiresAtRaw < 1e12 ? expiresAtRaw * 1000 : expiresAtRaw
-  }
   const credential: SessionCredential = {
     protocol: 'speko',
     url: socketUrl.toString(),
     protocols: [wsToken],
-    expiresAt,
-    inputSampleRate: rate(body.inputSampleRate, options.inputSampleRate),
-    outputSampleRate: rate(body.outputSampleRate, options.outputSampleRate),
+    expiresAt: parseExpiry(parsed.data.expiresAt),
+    inputSampleRate: rate(parsed.data.inputSampleRate, options.inputSampleRate),
+    outputSampleRate: rate(parsed.data.outputSampleRate, options.outputSampleRate),
   }
-  if (typeof body.sessionId === 'string' && body.sessionId) credential.sessionId = body.sessionId
+  if (parsed.data.sessionId) credential.sessionId = parsed.data.sessionId
   return credential
 }
+
+function parseExpiry(value: unknown): number | null {
+  if (typeof value === 'string') {
+    const parsed = Date.parse(value)
+    return Number.isNaN(parsed) ? null : parsed
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e12 ? value * 1000 : value
+  return null
+}
+
+/** The documented xAI realtime endpoint (the Speko SDK accepts only this one). */
+export const XAI_REALTIME_ENDPOINT = 'wss://api.x.ai/v1/realtime'
+
+function spekoDirect(raw: Record<string, unknown>, options: SpekoMintOptions): SessionCredential {
+  // The upstream and transport decide first, so an unsupported one gets its own message.
+  const adapter = typeof raw.adapter === 'string' ? raw.adapter : ''
+  const transport = typeof raw.providerTransport === 'string' ? raw.providerTransport : ''
+  if (adapter === 'google.live.v1') {
+    throw new MintError('provider_error', `Speko chose Gemini Live (google.live.v1) for this session, which Earshot does not support yet. ${WORKING_CHOICES}`)
+  }
+  if (adapter === 'openai.realtime.v1') {
+    const how = transport === 'webrtc' ? 'over WebRTC' : `over ${transport || 'an unnamed transport'}`
+    throw new MintError('provider_error', `Speko chose OpenAI Realtime ${how} (openai.realtime.v1) for this session, which Earshot does not support yet. ${WORKING_CHOICES}`)
+  }
+  if (adapter === 'xai.realtime.v1' && transport === 'webrtc') {
+    throw new MintError('provider_error', `Speko chose xAI realtime over WebRTC for this session, which Earshot does not support (xAI is spoken over WebSocket). ${WORKING_CHOICES}`)
+  }
+  if (adapter && adapter !== 'xai.realtime.v1') {
+    throw new MintError('provider_error', `Speko chose an upstream adapter Earshot does not know ("${adapter.slice(0, 60)}"). ${WORKING_CHOICES}`)
+  }
+  const parsed = SpekoDirectReply.safeParse(raw)
+  if (!parsed.success) throw malformed('speko', `${zodProblem(parsed.error)} in its provider_direct session`)
+  const reply = parsed.data
+  const apiKey = options.apiKey.trim()
+  const base = parseBase(options.baseUrl, 'The endpoint')
+  const localSpeko = isLoopback(base.hostname)
+
+  let endpoint: URL
+  try {
+    endpoint = new URL(reply.endpoint)
+  } catch {
+    throw malformed('speko', '"endpoint" is not a URL')
+  }
+  const documented = endpoint.protocol === 'wss:' && endpoint.hostname === 'api.x.ai' && (endpoint.port === '' || endpoint.port === '443')
+  // A Speko on this computer (a simulator) may point at a local xAI-compatible socket.
+  const local = localSpeko && (endpoint.protocol === 'ws:' || endpoint.protocol === 'wss:') && isLoopback(endpoint.hostname)
+  if ((!documented && !local) || endpoint.pathname !== '/v1/realtime' || endpoint.search || endpoint.hash || endpoint.username || endpoint.password) {
+    throw malformed('speko', `the xAI endpoint "${reply.endpoint.slice(0, 100)}" is not ${XAI_REALTIME_ENDPOINT}`)
+  }
+
+  let telemetryUrl: URL
+  try {
+    telemetryUrl = new URL(reply.telemetry.endpoint)
+  } catch {
+    throw malformed('speko', '"telemetry.endpoint" is not a URL')
+  }
+  // The telemetry token goes only to the Speko host Earshot already trusts with the key (and the
+  // window's security policy allows exactly that origin).
+  if (telemetryUrl.origin !== `${base.protocol}//${base.host}` || telemetryUrl.username || telemetryUrl.password) {
+    throw malformed('speko', `the telemetry endpoint ${telemetryUrl.protocol}//${telemetryUrl.host} is not Speko's own host ${base.host}`)
+  }
+
+  const secret = reply.credential.value
+  if (!TOKEN_RE.test(secret)) throw malformed('speko', 'the xAI client secret has characters a socket subprotocol cannot carry')
+  if (secret.trim() === apiKey || reply.telemetry.token.trim() === apiKey) throw malformed('speko', 'it put the API key itself into the session credential')
+  if ((reply.inputSampleRate ?? 24000) !== 24000 || (reply.outputSampleRate ?? 24000) !== 24000) {
+    throw malformed('speko', 'xAI realtime needs 24 kHz audio both ways, and the session asks for another rate')
+  }
+
+  const url = new URL(endpoint.toString())
+  url.searchParams.set('model', reply.model)
+  const upstreamSession: NonNullable<SessionCredential['upstreamSession']> = {}
+  if (reply.session?.voice !== undefined) upstreamSession.voice = reply.session.voice
+  if (reply.session?.instructions !== undefined) upstreamSession.instructions = reply.session.instructions
+  if (reply.session?.tools !== undefined) upstreamSession.tools = reply.session.tools
+  return {
+    protocol: 'xai',
+    url: url.toString(),
+    protocols: [`${XAI_SUBPROTOCOL}${secret}`],
+    expiresAt: parseExpiry(reply.credential.expiresAt) ?? parseExpiry(reply.expiresAt),
+    inputSampleRate: 24000,
+    outputSampleRate: 24000,
+    sessionId: reply.sessionId,
+    telemetry: {
+      url: telemetryUrl.toString(),
+      token: reply.telemetry.token,
+      flushIntervalMs: reply.telemetry.flushIntervalMs,
+      sessionId: reply.sessionId,
+      attemptId: reply.attemptId,
+      authorizedDurationMs: reply.reservation.authorizedDurationSeconds * 1000,
+    },
+    upstreamSession,
+  }
+}
+
+const XAI_SUBPROTOCOL = 'xai-client-secret.'
 
 /** Every short-lived secret a credential carries (for log scrubbing). */
 export function credentialSecrets(credential: SessionCredential): string[] {
   const secrets: string[] = []
   for (const protocol of credential.protocols) {
     if (protocol === 'realtime') continue
-    secrets.push(protocol.startsWith('openai-insecure-api-key.') ? protocol.slice('openai-insecure-api-key.'.length) : protocol)
+    if (protocol.startsWith('openai-insecure-api-key.')) secrets.push(protocol.slice('openai-insecure-api-key.'.length))
+    else if (protocol.startsWith(XAI_SUBPROTOCOL)) secrets.push(protocol.slice(XAI_SUBPROTOCOL.length))
+    else secrets.push(protocol)
   }
+  if (credential.telemetry) secrets.push(credential.telemetry.token)
   try {
     const token = new URL(credential.url).searchParams.get('token')
     if (token) secrets.push(token)

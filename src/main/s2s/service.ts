@@ -162,6 +162,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           `${PROVIDER_NAMES[provider]} asked Earshot to connect to ${host}, which is not one of the hosts Earshot's security policy allows for this provider.`,
         )
       }
+      if (credential.telemetry && !socketUrlAllowed(credential.telemetry.url, sessionSocketOrigins(settings))) {
+        throw new MintError(
+          'provider_error',
+          `${PROVIDER_NAMES[provider]} asked Earshot to send usage reports to ${new URL(credential.telemetry.url).host}, which Earshot's security policy does not allow.`,
+        )
+      }
       log(`session: minted a ${provider} credential (${credential.protocol}, expires ${credential.expiresAt === null ? 'unknown' : new Date(credential.expiresAt).toISOString()})`)
       return { provider, credential, config }
     },

@@ -42,6 +42,8 @@ export interface SecretsServiceOptions {
 export class SecretsService {
   private readonly memory = new Map<KeyedProvider, string>()
   private readonly storage = new Map<KeyedProvider, KeyStorage>()
+  /** Keys the provider refused (HTTP 401/403 when minting); cleared when the key changes. */
+  private readonly rejected = new Set<KeyedProvider>()
   private readonly file: string
   private readonly log: (line: string) => void
 
@@ -65,6 +67,7 @@ export class SecretsService {
     const entry = (provider: KeyedProvider) => ({
       set: this.memory.has(provider),
       storage: this.memory.has(provider) ? (this.storage.get(provider) ?? 'memory') : ('none' as KeyStorage),
+      rejected: this.memory.has(provider) && this.rejected.has(provider),
     })
     return {
       encryptionAvailable: this.options.encryptor.isAvailable(),
@@ -78,8 +81,17 @@ export class SecretsService {
     return this.memory.get(provider) ?? null
   }
 
+  /** The provider refused this key (or accepted it again). Returns true when that changed the status. */
+  markRejected(provider: KeyedProvider, rejected: boolean): boolean {
+    if (rejected === this.rejected.has(provider)) return false
+    if (rejected) this.rejected.add(provider)
+    else this.rejected.delete(provider)
+    return true
+  }
+
   set(provider: KeyedProvider, key: string): KeyStatus {
     const value = key.trim()
+    this.rejected.delete(provider)
     this.options.onSecret?.(value)
     this.memory.set(provider, value)
     this.storage.set(provider, this.persistMode())
@@ -88,6 +100,7 @@ export class SecretsService {
   }
 
   clear(provider: KeyedProvider): KeyStatus {
+    this.rejected.delete(provider)
     this.memory.delete(provider)
     this.storage.delete(provider)
     this.save()

@@ -57,13 +57,13 @@ describe('URL helpers', () => {
 })
 
 describe('the renderer CSP', () => {
-  it('allows scripts only from self, no eval, and sockets only to configured hosts', () => {
+  it('allows scripts only from self (plus WebAssembly compilation), no eval, and sockets only to configured hosts', () => {
     const csp = buildCsp({ connectOrigins: ['wss://api.openai.com', 'ws://127.0.0.1:4567', 'javascript:evil', "wss://x.org; script-src *"] })
     const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]))
     expect(directives['default-src']).toEqual(["'none'"])
-    expect(directives['script-src']).toEqual(["'self'"])
+    expect(directives['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"])
     expect(directives['connect-src']).toEqual(["'self'", 'wss://api.openai.com', 'ws://127.0.0.1:4567'])
-    expect(csp).not.toContain('unsafe-eval')
+    expect(csp).not.toContain("'unsafe-eval'")
     expect(csp).not.toContain('unsafe-inline')
     expect(directives['object-src']).toEqual(["'none'"])
     expect(directives['frame-ancestors']).toEqual(["'none'"])

@@ -1,6 +1,6 @@
 /**
  * AssemblyAI Voice Agent simulator: REST `GET /v1/token?expires_in_seconds=N` and the socket at
- * `/v1/ws?token=…`, following /work/shared/protocols/assemblyai-and-speko.md (Part A).
+ * `/v1/ws?token=…`, following docs/protocols/assemblyai.md.
  *
  * Behaviour worth knowing:
  * - A token opens ONE session; an expired, unknown or reused token gets `session.error`
@@ -165,6 +165,9 @@ interface SimContext {
 }
 
 /** One socket: waits for the first message, then hands over to a (new or resumed) session. */
+/** The simulator's silence window when the session sets no turn pacing (EnergyVad's default). */
+const DEFAULT_SILENCE_MS = 500
+
 class AAIConnection {
   private session: AAISession | null = null
   private first = true
@@ -311,7 +314,10 @@ class AAISession {
 
   private applyTurnDetection(): void {
     const td = isObj(this.config.input) && isObj(this.config.input.turn_detection) ? this.config.input.turn_detection : {}
-    if (this.ctx.options.vad?.silenceMs === undefined && typeof td.min_silence === 'number') this.vad.silenceMs = Math.min(td.min_silence, 1500)
+    // The turn ends after min_silence of silence (the simulator's turn model is always confident;
+    // max_silence only bounds it). Without pacing fields, the simulator's default silence window.
+    if (this.ctx.options.vad?.silenceMs !== undefined) return
+    this.vad.silenceMs = typeof td.min_silence === 'number' && td.min_silence > 0 ? Math.min(td.min_silence, typeof td.max_silence === 'number' ? td.max_silence : Infinity) : DEFAULT_SILENCE_MS
   }
 
   private bargeInAllowed(): boolean {

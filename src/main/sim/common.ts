@@ -80,10 +80,14 @@ export interface SimRecords {
   truncations: Array<{ conn: number; itemId: string; audioEndMs: number }>
   /** Turns started (user turns and reply requests). */
   turns: Array<{ conn: number; index: number; userSpeechMs: number; user: string }>
+  /** Speko: every POST /v1/sessions answered (replayed: an Idempotency-Key seen before). */
+  mints: Array<{ sessionId: string; idempotencyKey: string | null; replayed: boolean }>
+  /** Speko provider_direct: usage reports received on the telemetry endpoint. */
+  telemetry: Array<{ sessionId: string; token: string; events: Array<Record<string, unknown>> }>
 }
 
 export function newRecords(): SimRecords {
-  return { toolResults: [], errors: [], bargeIns: [], truncations: [], turns: [] }
+  return { toolResults: [], errors: [], bargeIns: [], truncations: [], turns: [], mints: [], telemetry: [] }
 }
 
 /** What every simulator starts with: the wire log (watching the key), the real key, records and faults. */

@@ -1,6 +1,6 @@
 /**
  * OpenAI Realtime (GA) simulator: REST `POST /v1/realtime/client_secrets` and the socket at
- * `/v1/realtime?model=…`, following /work/shared/protocols/openai-realtime.md.
+ * `/v1/realtime?model=…`, following docs/protocols/openai-realtime.md.
  *
  *   const sim = await startOpenAISim({ turns: [{ user: 'hi', reply: 'Hello there.' }] })
  *   // OPENAI_BASE_URL = sim.baseUrl (http://127.0.0.1:P/v1), OPENAI_API_KEY = sim.apiKey
@@ -54,6 +54,13 @@ export interface OpenAISimOptions extends SimOptions {
   replyAudio?: 'voice' | 'silence'
   /** Send the whole reply transcript with the first audio chunk (real models' text runs ahead of their audio too). */
   transcriptAhead?: boolean
+  /**
+   * 'xai': speak xAI's realtime dialect instead (docs/protocols/xai.md): conversation.created first
+   * (no session.created), voice and turn_detection on the session itself, cumulative
+   * `input_audio_transcription.updated`, and no server-side cancel on barge-in (the client's
+   * response.cancel stops the reply). The Speko simulator's provider_direct mode uses it.
+   */
+  dialect?: 'openai' | 'xai'
 }
 
 interface Ephemeral {
@@ -137,10 +144,14 @@ function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>
 }
 
 /** Validates a GA session object (session.update or the mint body); throws ProtocolError. */
-function validateSession(s: unknown, prefix = 'session'): Record<string, unknown> {
+/** xAI's session fields (the Speko SDK's xAISessionUpdate): voice and turn_detection sit on the session. */
+const XAI_SESSION_KEYS = new Set(['type', 'model', 'output_modalities', 'instructions', 'voice', 'turn_detection', 'audio', 'tools', 'tool_choice', 'id', 'object'])
+
+function validateSession(s: unknown, prefix = 'session', dialect: 'openai' | 'xai' = 'openai'): Record<string, unknown> {
   if (!isObj(s)) throw new ProtocolError('missing_required_parameter', `Missing required parameter: '${prefix}'.`, prefix)
+  const keys = dialect === 'xai' ? XAI_SESSION_KEYS : GA_SESSION_KEYS
   for (const k of Object.keys(s)) {
-    if (!GA_SESSION_KEYS.has(k)) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.${k}'.`, `${prefix}.${k}`)
+    if (!keys.has(k)) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.${k}'.`, `${prefix}.${k}`)
   }
   if (s.type === undefined) throw new ProtocolError('missing_required_parameter', `Missing required parameter: '${prefix}.type'.`, `${prefix}.type`)
   if (s.type !== 'realtime') {
@@ -159,7 +170,8 @@ function validateSession(s: unknown, prefix = 'session'): Record<string, unknown
       if (dir !== 'input' && dir !== 'output') throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.audio.${dir}'.`, `${prefix}.audio.${dir}`)
       const d = audio[dir]
       if (!isObj(d)) throw new ProtocolError('invalid_type', `Invalid type for '${prefix}.audio.${dir}'.`, `${prefix}.audio.${dir}`)
-      const allowed = dir === 'input' ? ['format', 'noise_reduction', 'transcription', 'turn_detection'] : ['format', 'voice', 'speed']
+      const allowed =
+        dialect === 'xai' ? ['format', ...(dir === 'input' ? ['transcription'] : [])] : dir === 'input' ? ['format', 'noise_reduction', 'transcription', 'turn_detection'] : ['format', 'voice', 'speed']
       for (const k of Object.keys(d)) {
         if (!allowed.includes(k)) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${prefix}.audio.${dir}.${k}'.`, `${prefix}.audio.${dir}.${k}`)
       }
@@ -361,7 +373,8 @@ interface PendingTools {
   responseDone: boolean
 }
 
-class OpenAISession {
+/** One realtime socket (OpenAI GA, or xAI's dialect with options.dialect 'xai'). */
+export class OpenAISession {
   private readonly ids = new Ids()
   private readonly items = new Map<string, Item>()
   private readonly order: string[] = []
@@ -408,7 +421,12 @@ class OpenAISession {
     })
   }
 
+  private get xai(): boolean {
+    return this.options.dialect === 'xai'
+  }
+
   private turnDetection(): Record<string, unknown> | null {
+    if (this.xai) return isObj(this.session.turn_detection) ? this.session.turn_detection : null
     const a = this.session.audio
     const inp = isObj(a) ? a.input : undefined
     const td = isObj(inp) ? inp.turn_detection : undefined
@@ -427,7 +445,8 @@ class OpenAISession {
   }
 
   start(): void {
-    this.send({ type: 'session.created', session: this.session })
+    if (this.xai) this.send({ type: 'conversation.created', conversation: { id: this.ids.next('conv_'), object: 'realtime.conversation' } })
+    else this.send({ type: 'session.created', session: this.session })
     if (this.betaHandshake) {
       this.error('beta_api_shape_disabled', 'The beta Realtime API shape is no longer supported. Use the GA interface.', null, null)
       this.conn.close(4000, 'beta_api_shape_disabled')
@@ -557,7 +576,7 @@ class OpenAISession {
   }
 
   private sessionUpdate(ev: Record<string, unknown>): void {
-    const s = validateSession(ev.session)
+    const s = validateSession(ev.session, 'session', this.options.dialect)
     const out = isObj(s.audio) && isObj(s.audio.output) ? s.audio.output : undefined
     const curOut = isObj(this.session.audio) && isObj(this.session.audio.output) ? this.session.audio.output : undefined
     if (out && out.voice !== undefined && this.audioProduced && JSON.stringify(out.voice) !== JSON.stringify(curOut?.voice)) {
@@ -591,6 +610,12 @@ class OpenAISession {
     this.pendingUserItemId = itemId
     if (this.fault('user-speech')) return
     const interrupt = td.interrupt_response !== false && (this.script.bargeIn ?? true)
+    if (this.xai && this.active && (this.script.bargeIn ?? true)) {
+      // xAI documents no interrupt_response: the reply goes on until the client cancels it.
+      this.records.bargeIns.push({ conn: this.c, responseId: this.active.id, atMs })
+      this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
+      return
+    }
     if (this.active && interrupt) {
       this.records.bargeIns.push({ conn: this.c, responseId: this.active.id, atMs })
       this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
@@ -636,8 +661,12 @@ class OpenAISession {
     if (transcribe) {
       const ctx = this.ctx(this.turnIndex, userMs, [])
       const user = resolveTurn(this.script, ctx).user ?? ''
+      let soFar = ''
       for (const d of wordDeltas(user)) {
-        this.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta: d })
+        soFar += d
+        // xAI sends cumulative corrections (.updated) where OpenAI sends deltas.
+        if (this.xai) this.send({ type: 'conversation.item.input_audio_transcription.updated', item_id: itemId, content_index: 0, transcript: soFar })
+        else this.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta: d })
       }
       item.content = [{ type: 'input_audio', transcript: user }]
       this.send({
@@ -811,6 +840,7 @@ class OpenAISession {
   }
 
   private voice(): string {
+    if (this.xai) return typeof this.session.voice === 'string' ? this.session.voice : 'eve'
     const a = this.session.audio
     const o = isObj(a) && isObj(a.output) ? a.output : undefined
     return typeof o?.voice === 'string' ? o.voice : 'alloy'

@@ -20,6 +20,8 @@ export interface HttpReply {
   status: number
   body: unknown
   headers?: Record<string, string>
+  /** Cut the connection instead of answering (the request was processed; the reply is lost). */
+  drop?: boolean
 }
 
 export interface UpgradeInfo {
@@ -161,6 +163,10 @@ export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandle
         .then((reply) => {
           const text = reply.body === undefined ? '' : JSON.stringify(reply.body)
           wire.add({ kind: 'http', method: info.method, path, query, headers: info.headers, body: info.body, status: reply.status, response: text })
+          if (reply.drop) {
+            res.socket?.destroy()
+            return
+          }
           res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) })
           res.end(text)
         })

@@ -1,7 +1,18 @@
 /**
- * Speko S2S simulator (proxy "legacy" variant): REST `POST /v1/sessions` and the socket at the
- * returned `wsUrl` (`/v1/realtime/<sessionId>/ws`), following
- * /work/shared/protocols/assemblyai-and-speko.md (Part B).
+ * Speko S2S simulator: REST `POST /v1/sessions` and, by default, the proxy ("legacy") socket at
+ * the returned `wsUrl` (`/v1/realtime/<sessionId>/ws`), following docs/protocols/speko-proxy.md (and docs/protocols/speko.md for provider_direct).
+ *
+ * With `transport: 'provider_direct'` the same POST answers as the newer Speko API does: an
+ * `xai.realtime.v1` session over websocket whose `endpoint` is this server's `/v1/realtime`, an
+ * xAI-compatible socket (the OpenAI simulator in its xAI dialect, authenticated by the only
+ * subprotocol `xai-client-secret.<credential>`), and a telemetry endpoint
+ * (`POST /v1/sessions/<id>/telemetry`, Bearer telemetry token) whose reports land in
+ * records.telemetry. `directAdapter` makes it answer with another adapter (openai.realtime.v1
+ * over webrtc, google.live.v1) for the clients' unsupported-upstream paths.
+ *
+ * Both modes honour `Idempotency-Key`: a repeated key returns the session it created first
+ * (records.mints says which answers were replays); `dropFirstMint` processes the first POST and
+ * cuts the connection before answering, as a lost reply would.
  *
  * - The wsToken must be the only subprotocol and is echoed back. Unknown token: HTTP 401 at the
  *   handshake. Expired or reused token: `{t:"error", code:"TOKEN_EXPIRED"|"TOKEN_USED"}`, close 1008
@@ -28,6 +39,7 @@ import {
   type ToolResultSeen,
   type TurnContext,
 } from './script'
+import { OpenAISession } from './openai'
 import { bearer, startSimServer, type HttpReply, type SimConn } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
@@ -35,16 +47,32 @@ import { synthesizeVoice } from './voice'
 export interface SpekoSimOptions extends SimOptions {
   /** Rates the `ready` frame announces, overriding the requested ones (e.g. { input: 16000, output: 16000 }). */
   readyRates?: { input?: 16000 | 24000; output?: 16000 | 24000 }
-  /** Allow a wsToken to open more than one socket (single use by default; the reference is unsure). */
+  /** Allow a wsToken to open more than one socket (single use by default; unconfirmed, docs/protocols/speko-proxy.md §B2). */
   tokenReuse?: boolean
   /** Send `{t:"error", code:"S2S_PROVIDER_CONNECT_FAILED"}` + close 1011 instead of `ready`. */
   providerConnectFails?: boolean
+  /** What POST /v1/sessions returns: the legacy proxy (default) or a provider_direct session. */
+  transport?: 'proxy' | 'provider_direct'
+  /** provider_direct: the adapter to announce (default xai.realtime.v1 over websocket). */
+  directAdapter?: 'xai.realtime.v1' | 'openai.realtime.v1' | 'google.live.v1'
+  /** provider_direct: telemetry flush interval announced (default 15000 ms). */
+  flushIntervalMs?: number
+  /** provider_direct: the reservation's authorized duration (default 900 s). */
+  authorizedDurationSeconds?: number
+  /** Process the first POST /v1/sessions, then cut the connection instead of answering. */
+  dropFirstMint?: boolean
 }
 
 const PROVIDERS = ['openai', 'google', 'xai', 'inworld', 'alibaba', 'speko-lab']
 
 interface SpekoSessionRecord {
   sessionId: string
+  attemptId: string
+  /** provider_direct: the xAI client secret and the telemetry token. */
+  xaiSecret: string
+  telemetryToken: string
+  model: string
+  voice: string
   wsToken: string
   tokenExpiresAtMs: number
   used: boolean
@@ -62,7 +90,11 @@ function err(status: number, code: string, message: string): HttpReply {
 export async function startSpekoSim(script: SimScript, options: SpekoSimOptions = {}): Promise<SimHandle> {
   const { wire, apiKey, records, faults } = simBasics(script, options, 'spk-sim-')
   const byId = new Map<string, SpekoSessionRecord>()
-  const live: SpekoConnection[] = []
+  const bySecret = new Map<string, SpekoSessionRecord>()
+  const byIdempotencyKey = new Map<string, HttpReply>()
+  const live: Array<{ dispose(): void }> = []
+  const direct = options.transport === 'provider_direct'
+  let droppedFirst = false
   let origin = ''
   let port = 0
 
@@ -72,6 +104,11 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     const ttl = Math.min(1800, typeof body.ttlSeconds === 'number' ? body.ttlSeconds : 900)
     const rec: SpekoSessionRecord = {
       sessionId: randomId('sess_', 10),
+      attemptId: randomId('att_', 10),
+      xaiSecret: randomId('xai_eph_', 20),
+      telemetryToken: randomId('tel_', 20),
+      model: typeof s2s.model === 'string' ? s2s.model : 'grok-voice-think-fast-1.0',
+      voice: typeof s2s.voice === 'string' ? s2s.voice : 'eve',
       wsToken: randomId('wst_', 20),
       tokenExpiresAtMs: Date.now() + (options.tokenTtlMs ?? 300_000),
       used: false,
@@ -82,7 +119,69 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
       systemPrompt: typeof s2s.systemPrompt === 'string' ? s2s.systemPrompt : '',
     }
     byId.set(rec.sessionId, rec)
+    bySecret.set(rec.xaiSecret, rec)
     return rec
+  }
+
+  /** The provider_direct answer (the Speko SDKs' SessionCreateResponse). */
+  function directSession(rec: SpekoSessionRecord) {
+    const adapter = options.directAdapter ?? 'xai.realtime.v1'
+    const provider = adapter === 'openai.realtime.v1' ? 'openai' : adapter === 'google.live.v1' ? 'google' : 'xai'
+    const endpoint =
+      adapter === 'openai.realtime.v1'
+        ? 'https://api.openai.com/v1/realtime/calls'
+        : adapter === 'google.live.v1'
+          ? 'wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContentConstrained'
+          : `ws://127.0.0.1:${port}/v1/realtime`
+    const leaseMs = (options.authorizedDurationSeconds ?? 900) * 1000
+    return {
+      mode: 's2s',
+      transport: 'provider_direct',
+      sessionId: rec.sessionId,
+      planId: `plan_${rec.sessionId}`,
+      attemptId: rec.attemptId,
+      provider,
+      model: rec.model,
+      adapter,
+      providerTransport: adapter === 'openai.realtime.v1' ? 'webrtc' : 'websocket',
+      endpoint,
+      ...(adapter === 'openai.realtime.v1' ? { sidebandUrl: `${origin}/v1/sessions/${rec.sessionId}/sidebands/openai` } : {}),
+      credential: { kind: 'bearer', value: rec.xaiSecret, expiresAt: new Date(rec.tokenExpiresAtMs).toISOString() },
+      telemetry: { endpoint: `${origin}/v1/sessions/${rec.sessionId}/telemetry`, token: rec.telemetryToken, flushIntervalMs: options.flushIntervalMs ?? 15_000 },
+      reservation: {
+        id: `res_${rec.sessionId}`,
+        authorizedDurationSeconds: options.authorizedDurationSeconds ?? 900,
+        leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
+        billing: { mode: 'direct_entitlement', state: 'estimated', maximumAmountMicros: '250000', currency: 'USD' },
+      },
+      session: { voice: rec.voice, ...(rec.systemPrompt ? { instructions: rec.systemPrompt } : {}) },
+      inputSampleRate: 24000,
+      outputSampleRate: 24000,
+      expiresAt: new Date(Date.now() + rec.ttlMs).toISOString(),
+    }
+  }
+
+  /** POST /v1/sessions/<id>/telemetry: the provider_direct usage reports. */
+  function telemetry(req: { method: string; path: string; headers: Record<string, string>; body: string }): HttpReply | null {
+    const m = /^\/v1\/sessions\/([^/]+)\/telemetry$/.exec(req.path)
+    if (!m) return null
+    // The page posts from app://earshot: answer the CORS preflight as a browser-facing API must.
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' }
+    if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
+    if (req.method !== 'POST') return { ...err(405, 'METHOD_NOT_ALLOWED', 'POST only'), headers: cors }
+    const rec = byId.get(m[1]!)
+    if (!rec) return { ...err(404, 'NOT_FOUND', 'Unknown session'), headers: cors }
+    const token = bearer(req.headers)
+    if (token !== rec.telemetryToken) return { ...err(401, 'UNAUTHORIZED', 'Invalid telemetry token'), headers: cors }
+    let body: unknown
+    try {
+      body = JSON.parse(req.body)
+    } catch {
+      return { ...err(400, 'INVALID_REQUEST', 'Body must be JSON'), headers: cors }
+    }
+    if (!isObj(body) || !Array.isArray(body.events) || !body.events.every(isObj)) return { ...err(400, 'INVALID_REQUEST', 'events[] is required'), headers: cors }
+    records.telemetry.push({ sessionId: rec.sessionId, token, events: body.events as Array<Record<string, unknown>> })
+    return { status: 202, body: { accepted: body.events.length }, headers: cors }
   }
 
   function publicSession(rec: SpekoSessionRecord) {
@@ -97,8 +196,10 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     }
   }
 
-  const server = await startSimServer<{ rec: SpekoSessionRecord }>(wire, {
+  const server = await startSimServer<{ rec: SpekoSessionRecord; xai?: boolean }>(wire, {
     http(req): HttpReply {
+      const reported = telemetry(req)
+      if (reported) return reported
       if (req.method !== 'POST' || req.path !== '/v1/sessions') return err(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)
       const key = bearer(req.headers)
       if (options.rejectKey || key !== apiKey) return err(401, 'UNAUTHORIZED', 'Invalid or missing API key')
@@ -136,9 +237,32 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
         }
       }
       if (body.webhookTags !== undefined && body.agentId === undefined) return err(400, 'INVALID_REQUEST', 'webhookTags requires agentId')
-      return { status: 200, body: publicSession(create(body)) }
+      const idempotencyKey = req.headers['idempotency-key'] ?? null
+      const seen = idempotencyKey ? byIdempotencyKey.get(idempotencyKey) : undefined
+      if (seen) {
+        records.mints.push({ sessionId: String((seen.body as { sessionId?: unknown }).sessionId), idempotencyKey, replayed: true })
+        return seen
+      }
+      const rec = create(body)
+      const reply: HttpReply = { status: 200, body: direct ? directSession(rec) : publicSession(rec) }
+      if (idempotencyKey) byIdempotencyKey.set(idempotencyKey, reply)
+      records.mints.push({ sessionId: rec.sessionId, idempotencyKey, replayed: false })
+      if (options.dropFirstMint && !droppedFirst) {
+        droppedFirst = true
+        return { ...reply, drop: true }
+      }
+      return reply
     },
     upgrade(info) {
+      if (info.path === '/v1/realtime') {
+        // The provider_direct xAI-compatible socket: the client secret is the only subprotocol.
+        const prefix = 'xai-client-secret.'
+        const offered = info.protocols
+        const rec = offered.length === 1 && offered[0]!.startsWith(prefix) ? bySecret.get(offered[0]!.slice(prefix.length)) : undefined
+        if (!rec) return { accept: false, status: 401, body: { error: { code: 'unauthorized', message: 'Offer exactly one subprotocol: xai-client-secret.<ephemeral token>' } } }
+        if (!info.query.model) return { accept: false, status: 400, body: { error: { code: 'missing_model', message: 'model is required' } } }
+        return { accept: true, protocol: offered[0]!, state: { rec, xai: true } }
+      }
       const m = /^\/v1\/realtime\/([^/]+)\/ws$/.exec(info.path)
       const rec = m ? byId.get(m[1]!) : undefined
       if (!rec) return { accept: false, status: 404, body: { error: { code: 'NOT_FOUND', message: 'Unknown session' } } }
@@ -147,8 +271,19 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
       }
       return { accept: true, protocol: rec.wsToken, state: { rec } }
     },
-    connection(conn, state) {
+    connection(conn, state, info) {
       const rec = state.rec
+      if (state.xai) {
+        if (Date.now() >= rec.tokenExpiresAtMs) {
+          conn.close(1008, 'client secret expired')
+          return
+        }
+        const session = xaiSession(info.query.model ?? rec.model, rec)
+        const s = new OpenAISession(conn, session, script, { ...options, dialect: 'xai', sessionMaxMs: options.sessionMaxMs ?? rec.ttlMs }, records, faults, false)
+        live.push(s)
+        s.start()
+        return
+      }
       if (Date.now() >= rec.tokenExpiresAtMs || (rec.used && !options.tokenReuse)) {
         const code = rec.used ? 'TOKEN_USED' : 'TOKEN_EXPIRED'
         records.errors.push({ conn: conn.id, code, message: 'token' })
@@ -180,7 +315,26 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     wire,
     records,
     credential(): SessionCredential {
-      const rec = create({ mode: 's2s', s2s: { provider: 'openai', model: 'gpt-realtime' } })
+      const rec = create({ mode: 's2s', s2s: { provider: direct ? 'xai' : 'openai', model: direct ? 'grok-voice-think-fast-1.0' : 'gpt-realtime' } })
+      if (direct) {
+        return {
+          protocol: 'xai',
+          url: `ws://127.0.0.1:${port}/v1/realtime?model=${encodeURIComponent(rec.model)}`,
+          protocols: [`xai-client-secret.${rec.xaiSecret}`],
+          expiresAt: rec.tokenExpiresAtMs,
+          inputSampleRate: 24000,
+          outputSampleRate: 24000,
+          sessionId: rec.sessionId,
+          telemetry: {
+            url: `${origin}/v1/sessions/${rec.sessionId}/telemetry`,
+            token: rec.telemetryToken,
+            flushIntervalMs: options.flushIntervalMs ?? 15_000,
+            sessionId: rec.sessionId,
+            attemptId: rec.attemptId,
+            authorizedDurationMs: (options.authorizedDurationSeconds ?? 900) * 1000,
+          },
+        }
+      }
       const p = publicSession(rec)
       return {
         protocol: 'speko',
@@ -221,6 +375,10 @@ class SpekoConnection {
   private disposed = false
   private inputSamples = 0
   private outputSamples = 0
+  /** Input since the last turn ended or was cleared. */
+  private turnSamples = 0
+  /** The client ends its own turns (it sent a turn control frame). */
+  private clientTurns = false
 
   constructor(
     private readonly conn: SimConn,
@@ -297,10 +455,14 @@ class SpekoConnection {
       if (data.byteLength % 2 !== 0) return this.error('INVALID_AUDIO', 'Binary frames must be PCM16 (an even number of bytes).')
       const pcm = bytesToPcm16(data)
       this.inputSamples += pcm.length
+      this.turnSamples += pcm.length
       for (const e of this.vad.push(pcm)) {
         if (this.disposed) return
         if (e.type === 'start') this.speechStarted(e.atMs)
-        else this.userTurnEnded(e.speechMs)
+        else if (!this.clientTurns) {
+          this.turnSamples = 0
+          this.userTurnEnded(e.speechMs)
+        }
       }
       return
     }
@@ -313,11 +475,21 @@ class SpekoConnection {
     if (!isObj(msg) || typeof msg.t !== 'string') return this.error('INVALID_MESSAGE', 'JSON frames must carry a string "t".')
     switch (msg.t) {
       case 'control':
+        // A client that sends turn controls ends its own turns (push-to-talk): from then on the
+        // server's VAD still hears speech start (barge-in) but never ends a turn by itself.
+        // UNCONFIRMED how the hosted proxy's upstream VAD treats such a client; this is Earshot's
+        // model of it (docs/protocols/speko-proxy.md).
         if (msg.action === 'commit' || msg.action === 'end_turn') {
-          if (!this.active) this.userTurnEnded(0)
+          this.clientTurns = true
+          const ms = Math.round((this.turnSamples * 1000) / this.inRate)
+          this.turnSamples = 0
+          this.vad.reset()
+          if (!this.active) this.userTurnEnded(ms)
           return
         }
         if (msg.action === 'clear') {
+          this.clientTurns = true
+          this.turnSamples = 0
           this.vad.reset()
           return
         }
@@ -440,3 +612,20 @@ class SpekoConnection {
   }
 }
 
+
+/** The xAI session a provider_direct socket starts with (before the client's session.update). */
+function xaiSession(model: string, rec: SpekoSessionRecord): Record<string, unknown> {
+  return {
+    type: 'realtime',
+    object: 'realtime.session',
+    id: randomId('sess_', 10),
+    model,
+    output_modalities: ['audio'],
+    instructions: rec.systemPrompt,
+    voice: rec.voice,
+    turn_detection: { type: 'server_vad' },
+    audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, transcription: null }, output: { format: { type: 'audio/pcm', rate: 24000 } } },
+    tools: [],
+    tool_choice: 'auto',
+  }
+}

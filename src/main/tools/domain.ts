@@ -21,6 +21,7 @@ export type ToolsChannel =
   | 'tools:audit'
   | 'tools:settings'
   | 'tools:revokeAlwaysAllow'
+  | 'tools:setPermission'
   | 'tools:addSearchFolder'
   | 'tools:removeSearchFolder'
   | 'tools:chooseNotesFolder'
@@ -90,6 +91,7 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
       notesFolder: t.notesFolder,
       notesFolderInUse: notesFolder({ settings: toolSettings, documentsDir: host.documentsDir, now: host.now }),
       confirmTimeoutSeconds: t.confirmTimeoutSeconds,
+      disabled: t.disabled,
     }
   }
   const timers = (): TimerView[] => kit.timers.list()
@@ -117,7 +119,15 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
 
   const handlers: PartialHandlers<ToolsChannel> = {
     'tools:list': () => kit.describeTools(),
-    'tools:execute': (call) => kit.executeToolCall(call, { approve: confirmations.approve }),
+    'tools:execute': (call) => {
+      // A tool turned off in Settings is refused before anything else (the model was not told of
+      // it, but a stale declaration or a made-up call must not run it).
+      if (toolSettings().disabled.includes(call.name)) {
+        log(`tools: ${call.name} refused: turned off in Settings`)
+        return { status: 'denied' as const, output: JSON.stringify({ error: `The user turned ${call.name} off in Earshot's settings.`, code: 'denied' }) }
+      }
+      return kit.executeToolCall(call, { approve: confirmations.approve })
+    },
     'tools:decide': ({ callId, choice }) => {
       if (!confirmations.decide(callId, choice)) {
         throw new IpcFailure('not_found', 'That request is no longer waiting (it was answered or it expired).')
@@ -129,6 +139,13 @@ export function createToolsDomain(deps: ToolsDomainDeps): { service: ToolsServic
     'tools:settings': () => view(),
     'tools:revokeAlwaysAllow': ({ name }) => {
       updateTools({ alwaysAllow: toolSettings().alwaysAllow.filter((n) => n !== name) })
+      return view()
+    },
+    'tools:setPermission': ({ name, permission }) => {
+      if (!kit.describeTools().some((t) => t.name === name)) throw new IpcFailure('not_found', `Earshot has no tool called ${name}.`)
+      const t = toolSettings()
+      const disabled = t.disabled.filter((n) => n !== name)
+      updateTools({ alwaysAllow: t.alwaysAllow.filter((n) => n !== name), disabled: permission === 'off' ? [...disabled, name] : disabled })
       return view()
     },
     'tools:addSearchFolder': async () => {

@@ -18,7 +18,6 @@
  *   sink is not ready (session connecting) and sends them all, oldest first, once it is.
  */
 import { Resampler } from '../../shared/s2s/pcm'
-import type { PttCommand } from '../../shared/ptt/machine'
 import type { PlaybackReporter, S2SEvent } from '../../shared/s2s/types'
 import { convertFrames } from './capture-core'
 import captureWorkletUrl from './capture-worklet.ts?worker&url'
@@ -269,29 +268,6 @@ export class AudioEngine {
     else if (event.type === 'reply.done') this.endResampler()
   }
 
-  /**
-   * Carries out the push-to-talk machine's audio commands (src/shared/ptt/machine.ts): capture
-   * starts at the press even while connecting (frames wait for the sink), the tail follows the
-   * release, and the buffer is flushed or dropped when the session is ready or gone. 'connect'
-   * and 'blocked' are for the session and the UI.
-   */
-  ptt(command: PttCommand): void {
-    switch (command.type) {
-      case 'start-capture':
-        this.startCapture()
-        break
-      case 'stop-capture':
-        this.stopCapture()
-        break
-      case 'flush-buffer':
-        this.flushBuffered()
-        break
-      case 'discard-buffer':
-        this.discardBuffered()
-        break
-    }
-  }
-
   // ------------------------------------------------------------------------------------------
   // Microphone
   // ------------------------------------------------------------------------------------------
@@ -438,12 +414,12 @@ export class AudioEngine {
     this.postCapture({ type: 'stop' })
   }
 
-  /** The session is ready: send what waited, oldest first (PTT's flush-buffer). */
+  /** The session is ready: send what waited, oldest first. */
   flushBuffered(): void {
     this.drain()
   }
 
-  /** The session ended before it was ready: drop what waited (PTT's discard-buffer). */
+  /** The session ended before it was ready: drop what waited. */
   discardBuffered(): void {
     this.queue = []
     this.queuedSamples = 0

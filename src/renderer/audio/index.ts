@@ -15,3 +15,5 @@ export { MicrophoneError, audioConstraints, onDeviceChange, pickInputDevice, toM
 export type { DeviceLike, InputChoice, MicrophoneErrorCode, ProcessingSettings } from './devices'
 export { DEFAULT_ECHO_GATE, EchoGate } from './echo-gate'
 export type { EchoGateParams } from './protocol'
+export { EARCON_NAMES, EARCON_URLS, Earcons } from './earcons'
+export type { EarconName, EarconSettings, EarconTarget } from './earcons'

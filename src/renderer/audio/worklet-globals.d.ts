@@ -3,3 +3,9 @@ declare module '*?worker&url' {
   const src: string
   export default src
 }
+
+// Vite's `?url` import of an asset (the earcon WAVs in resources/earcons): its URL in the bundle.
+declare module '*.wav?url' {
+  const url: string
+  export default url
+}

@@ -1,15 +1,19 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import type { Notice } from '../../shared/ipc/channels/app'
-import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
 import type { KeyStatus } from '../../shared/ipc/channels/keys'
-import { KEYED_PROVIDERS, PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
+import type { SettingsSection } from '../../shared/ipc/channels/app'
+import { formatAccelerator, hotkeyPlatform, spokenAccelerator } from '../../shared/ptt/format'
+import { isOnboarding } from '../../shared/settings/onboarding'
+import { PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
 import { reportToCompanion } from './companion'
 import { Pill } from './Pill'
 import { DemoIntro, useDemoSpeech } from './Demo'
 import { shownStatus } from './status'
 import { copyText, exportMarkdown, LevelMeter, STATUS_LABEL, TalkButton, Transcript, type EntryActions } from './Conversation'
-import { errorText, KEY_INPUT_ID, MIC_SELECT_ID, ProviderCard, SettingsPanel } from './Settings'
-import { entryText, type ErrorAction } from './transcript'
+import { startEarconCues } from './earcon-cues'
+import { errorText, KEY_INPUT_ID, ProviderCard, SettingsWindow } from './Settings'
+import { shortError } from './status-text'
+import { entryText, TranscriptStore, type ErrorAction } from './transcript'
 import { VoiceController, type UiStatus } from './voice'
 
 let controller: VoiceController | null = null
@@ -31,7 +35,9 @@ function useRoute(): string {
 
 export function App() {
   const route = useRoute()
-  return route === '#companion' ? <Pill /> : <MainWindow />
+  if (route === '#companion') return <Pill />
+  if (route.startsWith('#settings')) return <SettingsWindow />
+  return <MainWindow />
 }
 
 function focusById(id: string): void {
@@ -41,27 +47,44 @@ function focusById(id: string): void {
   el.focus()
 }
 
-function StatusPill({ status, capturing }: { status: UiStatus; capturing: boolean }) {
+function StatusPill({ status, capturing, error }: { status: UiStatus; capturing: boolean; error?: string | null }) {
+  // An error says what went wrong in a few words (the transcript has it all).
   const shown = shownStatus(status, capturing)
+  const label = shown === 'error' ? shortError(error) : STATUS_LABEL[shown]
   return (
-    <p className={`status status-${shown}`} data-testid="status" data-status={status} role="status" aria-live="off">
+    <p className={`status status-${shown}`} data-testid="status" data-status={status} role="status" aria-live="off" title={shown === 'error' && error ? error : undefined}>
       <span className="status-dot" aria-hidden="true" />
-      {STATUS_LABEL[shown]}
+      {label}
     </p>
   )
 }
+
+/** The newest error the transcript shows (the status pill names it in a few words). */
+function useLastError(store: TranscriptStore): string | null {
+  const [message, setMessage] = useState<string | null>(null)
+  useEffect(
+    () =>
+      store.watch((entry) => {
+        if (entry.kind === 'error') setMessage(entry.message)
+      }),
+    [store],
+  )
+  return message
+}
+
+const openSettings = (section?: SettingsSection) => void window.earshot.app.openSettings(section ? { section } : {}).catch(() => {})
 
 function MainWindow() {
   const [settings, setSettings] = useState<Settings | null>(null)
   const [keys, setKeys] = useState<KeyStatus | null>(null)
   const [notices, setNotices] = useState<Notice[]>([])
-  const [desktop, setDesktop] = useState<DesktopStatus | null>(null)
   const [platform, setPlatform] = useState('other')
   const [loadError, setLoadError] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
-  const [toolsRefresh, setToolsRefresh] = useState(0)
   const voice = voiceController()
   const state = useSyncExternalStore(voice.subscribe, voice.getState)
+  const lastError = useLastError(voice.transcript)
+  const os = hotkeyPlatform(platform)
 
   useEffect(() => {
     const api = window.earshot
@@ -78,14 +101,9 @@ function MainWindow() {
       .info()
       .then((info) => live && setPlatform(info.platform))
       .catch(() => {})
-    api.desktop
-      .status()
-      .then((d) => live && setDesktop(d))
-      .catch(() => {})
     const offs = [
       api.on('settings:changed', setSettings),
       api.on('keys:changed', setKeys),
-      api.on('desktop:status', setDesktop),
       api.on('app:notice', (notice) => setNotices((list) => [...list.filter((n) => n.id !== notice.id), notice])),
       reportToCompanion(voice, api),
     ]
@@ -95,9 +113,46 @@ function MainWindow() {
     }
   }, [voice])
 
-  const anyKey = keys ? KEYED_PROVIDERS.some((p) => keys.providers[p].set) : false
-  const onboarding = !!settings && !!keys && !anyKey && settings.provider !== 'demo'
+  const onboarding = !!settings && !!keys && isOnboarding(settings, keys)
   const ready = !!settings && !!keys && !onboarding
+
+  // Sounds for capture start and end, a tool request and an error, through the engine's output.
+  const audioSettings = settings?.audio
+  const cues = useRef<ReturnType<typeof startEarconCues> | null>(null)
+  useEffect(() => {
+    const started = startEarconCues(voice)
+    cues.current = started
+    return () => {
+      started.stop()
+      cues.current = null
+    }
+  }, [voice])
+  useEffect(() => {
+    if (audioSettings) cues.current?.earcons.configure(audioSettings.earcons)
+  }, [audioSettings])
+
+  // Cmd+, (macOS) or Ctrl+, opens the settings window, as the app menu does.
+  useEffect(() => {
+    if (onboarding) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === ',' && (os === 'darwin' ? e.metaKey : e.ctrlKey) && !e.altKey && !e.shiftKey) {
+        e.preventDefault()
+        openSettings()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [onboarding, os])
+
+  // Choosing Demo on the welcome card: the card goes away, and focus lands on the talk button
+  // (not on the page body) so the keyboard user is where the next step is.
+  const demoChosen = useRef(false)
+  useEffect(() => {
+    if (ready && demoChosen.current) {
+      demoChosen.current = false
+      document.querySelector<HTMLElement>('[data-testid="talk"]')?.focus()
+    }
+  }, [ready])
 
   // The microphone and push-to-talk come alive once there is something to talk to.
   const [started, setStarted] = useState(false)
@@ -108,19 +163,12 @@ function MainWindow() {
     }
   }, [ready, settings, started, voice])
 
-  // Tool cards finishing refresh the permissions and the audit log.
-  useEffect(
-    () =>
-      voice.transcript.watch((entry) => {
-        if (entry.kind === 'tool' && entry.state !== 'running' && entry.state !== 'waiting') setToolsRefresh((n) => n + 1)
-      }),
-    [voice],
-  )
-
   const onAction = useCallback(
     (action: ErrorAction) => {
-      if (action === 'key') focusById(KEY_INPUT_ID)
-      else if (action === 'microphone') focusById(MIC_SELECT_ID)
+      if (action === 'key') {
+        if (document.getElementById(KEY_INPUT_ID)) focusById(KEY_INPUT_ID)
+        else openSettings('provider')
+      } else if (action === 'microphone') openSettings('audio')
       else if (action === 'mic-settings') void window.earshot.desktop.openMicrophoneSettings().catch(() => {})
       else if (action === 'retry') voice.retry()
     },
@@ -139,6 +187,7 @@ function MainWindow() {
     [onAction, voice],
   )
   const speech = useDemoSpeech(voice, ready && settings?.provider === 'demo')
+  const hotkey = settings ? <kbd aria-label={spokenAccelerator(settings.hotkey.accelerator, os)}>{formatAccelerator(settings.hotkey.accelerator, os)}</kbd> : null
   const talkDown = useCallback(() => voice.talkDown(), [voice])
   const talkUp = useCallback(() => voice.talkUp(), [voice])
 
@@ -170,18 +219,23 @@ function MainWindow() {
             {state.alwaysListening ? (
               'always listening'
             ) : settings.hotkey.mode === 'toggle' ? (
-              <>
-                press <kbd>{settings.hotkey.accelerator}</kbd> to start and again to stop
-              </>
+              <>press {hotkey} to start and again to stop</>
             ) : (
               <>
-                hold <kbd>{settings.hotkey.accelerator}</kbd>
+                hold {hotkey}
                 {settings.hotkey.mode === 'auto' ? ' (a tap keeps listening)' : ''} or the button below
               </>
             )}
           </p>
         </div>
-        <StatusPill status={state.status} capturing={state.capturing} />
+        <div className="row top-tail">
+          <StatusPill status={state.status} capturing={state.capturing} error={lastError} />
+          {!onboarding && (
+            <button type="button" className="secondary" data-testid="open-settings" onClick={() => openSettings()} aria-keyshortcuts={os === 'darwin' ? 'Meta+,' : 'Control+,'}>
+              Settings
+            </button>
+          )}
+        </div>
       </header>
 
       {notices.length > 0 && (
@@ -207,7 +261,7 @@ function MainWindow() {
             <button type="button" onClick={() => voice.retry()}>
               Try again
             </button>
-            <button type="button" className="secondary" onClick={() => focusById(MIC_SELECT_ID)}>
+            <button type="button" className="secondary" onClick={() => openSettings('audio')}>
               Pick another microphone
             </button>
             {mic.action === 'mic-settings' && (
@@ -235,13 +289,19 @@ function MainWindow() {
                   {keys.encryptionAvailable ? 'encrypted by your system keyring' : 'only for this run (your system has no keyring)'} and never leaves Earshot&apos;s background
                   process.
                 </p>
-                <p>
-                  No account yet?{' '}
-                  <button type="button" className="link" onClick={() => void window.earshot.settings.update({ patch: { provider: 'demo' } })}>
+                <div className="row demo-offer">
+                  <button
+                    type="button"
+                    data-testid="try-demo"
+                    onClick={() => {
+                      demoChosen.current = true
+                      void window.earshot.settings.update({ patch: { provider: 'demo' } })
+                    }}
+                  >
                     Try Demo mode
                   </button>
-                  : a local simulator that needs no key.
-                </p>
+                  <span className="muted">No account yet? A local simulator that needs no key.</span>
+                </div>
               </section>
               <ProviderCard settings={settings} keys={keys} />
             </>
@@ -285,9 +345,6 @@ function MainWindow() {
             </>
           )}
         </main>
-        <aside className="side" aria-label="Settings">
-          <SettingsPanel settings={settings} keys={keys} desktop={desktop} voice={voice} platform={platform} showProvider={!onboarding} refreshKey={toolsRefresh} />
-        </aside>
       </div>
     </div>
   )

@@ -1,10 +1,21 @@
-import { useCallback, useEffect, useId, useState, type KeyboardEvent } from 'react'
+/**
+ * Settings: a window of its own (route #settings/<section>, same origin and bridge as the voice
+ * window), with one section at a time: Provider, Voice, Audio, Push-to-talk, Tools, Privacy,
+ * About. Everything here talks to main through window.earshot; the voice window follows the
+ * changes through settings:changed and desktop:status (it owns the microphone and the session).
+ * The key card (ProviderCard) is also the voice window's onboarding.
+ */
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react'
+import { SETTINGS_SECTIONS, type AppInfo, type SettingsSection } from '../../shared/ipc/channels/app'
 import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
 import type { KeyStatus } from '../../shared/ipc/channels/keys'
 import type { ToolSettingsView } from '../../shared/ipc/channels/tools'
+import { acceleratorFromKeyPress } from '../../shared/ptt/accelerator'
+import { formatAccelerator, formatHotkeysIn, hotkeyPlatform, spokenAccelerator } from '../../shared/ptt/format'
+import { modelsFor, voicesFor, type CatalogEntry } from '../../shared/settings/catalog'
 import { KEYED_PROVIDERS, PROVIDER_IDS, PROVIDER_LABELS, type KeyedProvider, type ProviderId, type Settings } from '../../shared/settings/schema'
-import type { AuditEntry } from '../../shared/tools/types'
-import type { VoiceController } from './voice'
+import type { AuditEntry, ToolDescriptor, ToolRisk } from '../../shared/tools/types'
+import { Earcons } from '../audio/earcons'
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
@@ -31,6 +42,25 @@ async function update(path: readonly string[], value: unknown): Promise<string |
 
 export const KEY_INPUT_ID = 'api-key'
 export const MIC_SELECT_ID = 'mic-select'
+
+export const SECTION_LABELS: Record<SettingsSection, string> = {
+  provider: 'Provider',
+  voice: 'Voice',
+  audio: 'Audio',
+  ptt: 'Push-to-talk',
+  tools: 'Tools',
+  privacy: 'Privacy',
+  about: 'About',
+}
+
+/** The company whose key it is, for sentences ("An OpenAI key is set"). */
+const KEY_OWNER: Record<KeyedProvider, string> = { openai: 'OpenAI', assemblyai: 'AssemblyAI', speko: 'Speko' }
+
+/** "An OpenAI key", "An AssemblyAI key", "A Speko key". */
+export function aKey(provider: KeyedProvider): string {
+  const owner = KEY_OWNER[provider]
+  return `${/^[AEIOU]/i.test(owner) ? 'An' : 'A'} ${owner} key`
+}
 
 export function ProviderCard({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
   const provider = settings.provider
@@ -72,6 +102,7 @@ export function ProviderCard({ settings, keys }: { settings: Settings; keys: Key
   }
 
   const status = isKeyed(provider) ? keys.providers[provider] : null
+  const rejected = !!status?.set && !!status.rejected
   const storageText: Record<string, string> = {
     encrypted: 'stored encrypted',
     plaintext: 'stored in a plain file (you opted in)',
@@ -80,8 +111,8 @@ export function ProviderCard({ settings, keys }: { settings: Settings; keys: Key
   }
 
   return (
-    <section className="card" aria-labelledby="provider-heading">
-      <h2 id="provider-heading">Provider</h2>
+    <section className={`card key-card${rejected ? ' rejected' : ''}`} aria-labelledby="provider-heading" data-testid="key-card" data-rejected={rejected ? 'true' : 'false'}>
+      <h2 id="provider-heading">Provider and key</h2>
       <label className="field">
         <span>Speech-to-speech provider</span>
         <select value={provider} onChange={(event) => choose(event.target.value as ProviderId)} data-testid="provider-select">
@@ -93,11 +124,17 @@ export function ProviderCard({ settings, keys }: { settings: Settings; keys: Key
         </select>
       </label>
 
-      {status ? (
+      {status && isKeyed(provider) ? (
         <>
-          <p data-testid="key-status" className={status.set ? 'ok' : 'warn'}>
-            {status.set ? `A ${PROVIDER_LABELS[provider]} key is set (${storageText[status.storage]}).` : `No ${PROVIDER_LABELS[provider]} key is set.`}
-          </p>
+          {rejected ? (
+            <p data-testid="key-status" className="error-text" role="alert">
+              {KEY_OWNER[provider]} refused this key (it may be mistyped, revoked or out of credit). Paste a working key below.
+            </p>
+          ) : (
+            <p data-testid="key-status" className={status.set ? 'ok' : 'warn'}>
+              {status.set ? `${aKey(provider)} is set (${storageText[status.storage]}).` : `No ${KEY_OWNER[provider]} key is set.`}
+            </p>
+          )}
           <form
             className="key-form"
             onSubmit={(event) => {
@@ -106,13 +143,14 @@ export function ProviderCard({ settings, keys }: { settings: Settings; keys: Key
             }}
           >
             <label className="field">
-              <span>{status.set ? 'Replace the API key' : 'API key'}</span>
+              <span>{status.set ? 'Replace the API key' : `${aKey(provider).replace(/ key$/, ' API key')}`}</span>
               <input
                 id={KEY_INPUT_ID}
                 type="password"
                 autoComplete="off"
                 spellCheck={false}
                 value={draft}
+                aria-invalid={rejected ? true : undefined}
                 onChange={(event) => setDraft(event.target.value)}
                 placeholder="Paste your key"
                 data-testid="key-input"
@@ -205,36 +243,115 @@ function TextSetting({ label, path, value, multiline, hint }: { label: string; p
   )
 }
 
-function VoiceSettings({ settings }: { settings: Settings }) {
+const OTHER = '__other__'
+
+/**
+ * A list of the provider's current names, with free text behind "Other…" (and the current value
+ * kept when it is not in the list).
+ */
+function CatalogSetting({ label, path, value, entries, hint }: { label: string; path: readonly string[]; value: string; entries: readonly CatalogEntry[]; hint?: string }) {
+  const listed = entries.some((e) => e.id === value)
+  const [other, setOther] = useState(!listed)
+  const [error, setError] = useState<string | null>(null)
+  const id = useId()
+  useEffect(() => {
+    if (!entries.some((e) => e.id === value)) setOther(true)
+  }, [value, entries])
+  return (
+    <div className="catalog-setting">
+      <div className="field">
+        <label htmlFor={id}>{label}</label>
+        <select
+          id={id}
+          value={other ? OTHER : value}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+          onChange={(e) => {
+            const next = e.target.value
+            if (next === OTHER) {
+              setOther(true)
+              return
+            }
+            setOther(false)
+            void update(path, next).then(setError)
+          }}
+        >
+          {entries.map((e) => (
+            <option key={e.id} value={e.id}>
+              {e.note ? `${e.id} (${e.note})` : e.id}
+            </option>
+          ))}
+          <option value={OTHER}>Other…</option>
+        </select>
+        {hint && (
+          <span id={`${id}-hint`} className="muted small">
+            {hint}
+          </span>
+        )}
+        {error && (
+          <span className="error-text small" role="alert">
+            {error}
+          </span>
+        )}
+      </div>
+      {other && <TextSetting label={`${label} name`} path={path} value={value} hint="As the provider spells it." />}
+    </div>
+  )
+}
+
+function ProviderSection({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
   const p = settings.provider
   const s = settings.providers
+  const models = p === 'speko' ? modelsFor('speko', s.speko.upstream) : modelsFor(p)
   return (
-    <section className="card" aria-labelledby="voice-heading">
-      <h2 id="voice-heading">Assistant</h2>
-      {p === 'openai' && (
-        <>
-          <TextSetting label="Model" path={['providers', 'openai', 'model']} value={s.openai.model} />
-          <TextSetting label="Voice" path={['providers', 'openai', 'voice']} value={s.openai.voice} hint="For example marin, cedar, alloy." />
-          <TextSetting label="Instructions" path={['providers', 'openai', 'instructions']} value={s.openai.instructions} multiline hint="Empty: Earshot's default personality." />
-          <TextSetting label="Greeting" path={['providers', 'openai', 'greeting']} value={s.openai.greeting} hint="Spoken first when a conversation starts; empty: the assistant waits for you." />
-        </>
+    <>
+      <ProviderCard settings={settings} keys={keys} />
+      {(p === 'openai' || p === 'speko') && (
+        <section className="card" aria-labelledby="model-heading">
+          <h2 id="model-heading">Model</h2>
+          {models ? (
+            <CatalogSetting label="Model" path={['providers', p, 'model']} value={s[p].model} entries={models} hint="Takes effect from the next conversation." />
+          ) : (
+            <TextSetting label="Model" path={['providers', p, 'model']} value={s[p].model} />
+          )}
+        </section>
       )}
-      {p === 'assemblyai' && (
-        <>
-          <TextSetting label="Voice" path={['providers', 'assemblyai', 'voice']} value={s.assemblyai.voice} />
-          <TextSetting label="Instructions" path={['providers', 'assemblyai', 'instructions']} value={s.assemblyai.instructions} multiline />
-          <TextSetting label="Greeting" path={['providers', 'assemblyai', 'greeting']} value={s.assemblyai.greeting} />
-        </>
+    </>
+  )
+}
+
+function VoiceSection({ settings }: { settings: Settings }) {
+  const p = settings.provider
+  const s = settings.providers
+  const voices = p === 'speko' ? voicesFor('speko', s.speko.upstream) : voicesFor(p)
+  return (
+    <section className="card" aria-labelledby="assistant-heading">
+      <h2 id="assistant-heading">How {PROVIDER_LABELS[p].replace(/ \(.*\)$/, '')} sounds</h2>
+      {p !== 'demo' &&
+        (voices ? (
+          <CatalogSetting label="Voice" path={['providers', p, 'voice']} value={s[p].voice} entries={voices} hint="Used from the next conversation (a provider cannot change the voice mid-conversation)." />
+        ) : (
+          <TextSetting label="Voice" path={['providers', p, 'voice']} value={s[p].voice} />
+        ))}
+      {p !== 'demo' && (
+        <p className="muted small" data-testid="voice-preview-note">
+          No preview: {KEY_OWNER[p]} offers no voice samples Earshot can play without starting a paid conversation. You hear the voice when you next talk.
+        </p>
       )}
-      {p === 'speko' && (
-        <>
-          <TextSetting label="Model" path={['providers', 'speko', 'model']} value={s.speko.model} />
-          <TextSetting label="Voice" path={['providers', 'speko', 'voice']} value={s.speko.voice} />
-          <TextSetting label="Instructions" path={['providers', 'speko', 'instructions']} value={s.speko.instructions} multiline />
-          <TextSetting label="Greeting" path={['providers', 'speko', 'greeting']} value={s.speko.greeting} />
-        </>
+      {p !== 'demo' && <TextSetting label="Instructions" path={['providers', p, 'instructions']} value={s[p].instructions} multiline hint="Empty: Earshot's default personality." />}
+      {p === 'demo' ? (
+        <TextSetting label="Greeting" path={['providers', 'demo', 'greeting']} value={s.demo.greeting} hint="The demo speaks a fixed greeting when this is empty." />
+      ) : (
+        <TextSetting
+          label="Greeting"
+          path={['providers', p, 'greeting']}
+          value={s[p].greeting}
+          hint={
+            p === 'speko'
+              ? "Spoken first on Speko's direct xAI sessions; Speko's older proxied sessions cannot speak one and start silent."
+              : 'Spoken first when a conversation starts; empty: the assistant waits for you.'
+          }
+        />
       )}
-      {p === 'demo' && <TextSetting label="Greeting" path={['providers', 'demo', 'greeting']} value={s.demo.greeting} hint="The demo speaks a fixed greeting when this is empty." />}
     </section>
   )
 }
@@ -277,126 +394,118 @@ function useDevices(kind: 'audioinput' | 'audiooutput'): DeviceOption[] {
   return devices
 }
 
-function AudioSettings({ settings, voice }: { settings: Settings; voice: VoiceController }) {
+function Switch({ checked, onChange, label, testId, describedBy }: { checked: boolean; onChange: (next: boolean) => void; label: string; testId?: string; describedBy?: string }) {
+  return (
+    <button type="button" role="switch" aria-checked={checked} aria-describedby={describedBy} className={`switch${checked ? ' on' : ''}`} data-testid={testId} onClick={() => onChange(!checked)}>
+      <span className="switch-track" aria-hidden="true" />
+      {label}
+    </button>
+  )
+}
+
+let previewEarcons: { sink: string | null; earcons: Earcons } | null = null
+
+function AudioSection({ settings }: { settings: Settings }) {
   const inputs = useDevices('audioinput')
   const outputs = useDevices('audiooutput')
   const [error, setError] = useState<string | null>(null)
   const a = settings.audio
   const inputMissing = a.inputDeviceId !== null && inputs.length > 0 && !inputs.some((d) => d.deviceId === a.inputDeviceId)
+  const sounds = a.earcons
+  const preview = () => {
+    if (previewEarcons?.sink !== a.outputDeviceId) previewEarcons = { sink: a.outputDeviceId, earcons: Earcons.standalone(a.outputDeviceId) }
+    const { earcons } = previewEarcons
+    earcons.configure({ enabled: true, volume: sounds.volume * a.volume })
+    void earcons.play('tool-request').catch((err: unknown) => setError(errorText(err)))
+  }
   return (
-    <section className="card" aria-labelledby="audio-heading">
-      <h2 id="audio-heading">Microphone and speaker</h2>
-      <label className="field">
-        <span>Microphone</span>
-        <select
-          id={MIC_SELECT_ID}
-          data-testid="mic-select"
-          value={a.inputDeviceId ?? ''}
-          onChange={(e) => voice.setInputDevice(e.target.value || null).catch((err: unknown) => setError(errorText(err)))}
-        >
-          <option value="">System default</option>
-          {inputs.map((d) => (
-            <option key={d.deviceId} value={d.deviceId}>
-              {d.label}
-            </option>
-          ))}
-          {inputMissing && <option value={a.inputDeviceId ?? ''}>Unavailable microphone (using the default)</option>}
-        </select>
-      </label>
-      <label className="field">
-        <span>Speaker</span>
-        <select value={a.outputDeviceId ?? ''} onChange={(e) => void update(['audio', 'outputDeviceId'], e.target.value || null).then(setError)}>
-          <option value="">System default</option>
-          {outputs.map((d) => (
-            <option key={d.deviceId} value={d.deviceId}>
-              {d.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span>Volume ({Math.round(a.volume * 100)}%)</span>
-        <input type="range" min={0} max={1} step={0.05} value={a.volume} onChange={(e) => void update(['audio', 'volume'], Number(e.target.value)).then(setError)} />
-      </label>
-      {(
-        [
-          ['echoCancellation', 'Echo cancellation'],
-          ['noiseSuppression', 'Noise suppression'],
-          ['autoGainControl', 'Automatic gain'],
-        ] as const
-      ).map(([key, label]) => (
-        <label className="check" key={key}>
-          <input type="checkbox" checked={a[key]} onChange={(e) => void update(['audio', key], e.target.checked).then(setError)} />
-          <span>
-            {label}
-            {key !== 'autoGainControl' && settings.alwaysListening ? ' (always on while always-listening)' : ''}
-          </span>
+    <>
+      <section className="card" aria-labelledby="devices-heading">
+        <h2 id="devices-heading">Microphone and speaker</h2>
+        <label className="field">
+          <span>Microphone</span>
+          <select id={MIC_SELECT_ID} data-testid="mic-select" value={a.inputDeviceId ?? ''} onChange={(e) => void update(['audio', 'inputDeviceId'], e.target.value || null).then(setError)}>
+            <option value="">System default</option>
+            {inputs.map((d) => (
+              <option key={d.deviceId} value={d.deviceId}>
+                {d.label}
+              </option>
+            ))}
+            {inputMissing && <option value={a.inputDeviceId ?? ''}>Unavailable microphone (using the default)</option>}
+          </select>
         </label>
-      ))}
+        <label className="field">
+          <span>Speaker</span>
+          <select value={a.outputDeviceId ?? ''} onChange={(e) => void update(['audio', 'outputDeviceId'], e.target.value || null).then(setError)}>
+            <option value="">System default</option>
+            {outputs.map((d) => (
+              <option key={d.deviceId} value={d.deviceId}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Volume ({Math.round(a.volume * 100)}%)</span>
+          <input type="range" min={0} max={1} step={0.05} value={a.volume} onChange={(e) => void update(['audio', 'volume'], Number(e.target.value)).then(setError)} />
+        </label>
+        {(
+          [
+            ['echoCancellation', 'Echo cancellation'],
+            ['noiseSuppression', 'Noise suppression'],
+            ['autoGainControl', 'Automatic gain'],
+          ] as const
+        ).map(([key, label]) => (
+          <label className="check" key={key}>
+            <input type="checkbox" checked={a[key]} onChange={(e) => void update(['audio', key], e.target.checked).then(setError)} />
+            <span>
+              {label}
+              {key !== 'autoGainControl' && settings.alwaysListening ? ' (always on while always-listening)' : ''}
+            </span>
+          </label>
+        ))}
+      </section>
+      <section className="card" aria-labelledby="sounds-heading">
+        <h2 id="sounds-heading">Sounds</h2>
+        <p className="muted small" id="sounds-hint">
+          Short sounds when Earshot starts and stops listening, when a tool asks for your permission, and when something goes wrong, so you know without looking, even
+          from another app.
+        </p>
+        <Switch checked={sounds.enabled} onChange={(on) => void update(['audio', 'earcons', 'enabled'], on).then(setError)} label="Play sounds" testId="earcons-switch" describedBy="sounds-hint" />
+        <label className="field">
+          <span>Sound volume ({Math.round(sounds.volume * 100)}%)</span>
+          <input
+            type="range"
+            data-testid="earcons-volume"
+            min={0}
+            max={1}
+            step={0.05}
+            value={sounds.volume}
+            disabled={!sounds.enabled}
+            onChange={(e) => void update(['audio', 'earcons', 'volume'], Number(e.target.value)).then(setError)}
+          />
+        </label>
+        <button type="button" className="secondary" disabled={!sounds.enabled} onClick={preview}>
+          Play a sample
+        </button>
+      </section>
       {error && (
         <p className="error-text" role="alert">
           {error}
         </p>
       )}
-    </section>
+    </>
   )
 }
 
-const CODE_KEYS: Record<string, string> = {
-  Space: 'Space',
-  Enter: 'Enter',
-  Tab: 'Tab',
-  Backspace: 'Backspace',
-  Delete: 'Delete',
-  Insert: 'Insert',
-  Home: 'Home',
-  End: 'End',
-  PageUp: 'PageUp',
-  PageDown: 'PageDown',
-  ArrowUp: 'Up',
-  ArrowDown: 'Down',
-  ArrowLeft: 'Left',
-  ArrowRight: 'Right',
-  Minus: '-',
-  Equal: '=',
-  BracketLeft: '[',
-  BracketRight: ']',
-  Backslash: '\\',
-  Semicolon: ';',
-  Quote: "'",
-  Comma: ',',
-  Period: '.',
-  Slash: '/',
-  Backquote: '`',
-  Pause: 'Pause',
-  ScrollLock: 'Scrolllock',
-  PrintScreen: 'PrintScreen',
-}
-
-/** An Electron accelerator from a key press, or null while only modifiers are down. */
-export function acceleratorFrom(e: { code: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }, platform: string): string | null {
-  let key: string | null = null
-  const code = e.code
-  if (/^Key[A-Z]$/.test(code)) key = code.slice(3)
-  else if (/^Digit[0-9]$/.test(code)) key = code.slice(5)
-  else if (/^F([1-9]|1[0-9]|2[0-4])$/.test(code)) key = code
-  else if (/^Numpad[0-9]$/.test(code)) key = `num${code.slice(6)}`
-  else key = CODE_KEYS[code] ?? null
-  if (!key) return null
-  const parts: string[] = []
-  if (e.ctrlKey) parts.push(platform === 'darwin' ? 'Control' : 'CommandOrControl')
-  if (e.metaKey) parts.push(platform === 'darwin' ? 'CommandOrControl' : 'Super')
-  if (e.altKey) parts.push('Alt')
-  if (e.shiftKey) parts.push('Shift')
-  parts.push(key)
-  return parts.join('+')
-}
-
-function HotkeySettings({ settings, desktop, platform }: { settings: Settings; desktop: DesktopStatus | null; platform: string }) {
+function PttSection({ settings, desktop, platform }: { settings: Settings; desktop: DesktopStatus | null; platform: AppInfo['platform'] }) {
+  const os = hotkeyPlatform(platform)
   const [capturing, setCapturing] = useState(false)
   const [candidate, setCandidate] = useState<string | null>(null)
   const [check, setCheck] = useState<{ ok: boolean; reason: string | null; warnings: string[] } | null>(null)
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const alwaysListening = desktop?.alwaysListening.enabled ?? settings.alwaysListening
   const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
     if (!capturing) return
     if (e.key === 'Tab') return
@@ -405,7 +514,7 @@ function HotkeySettings({ settings, desktop, platform }: { settings: Settings; d
       setCapturing(false)
       return
     }
-    const accelerator = acceleratorFrom(e, platform)
+    const accelerator = acceleratorFromKeyPress(e, os)
     if (!accelerator) return
     setCandidate(accelerator)
     setCapturing(false)
@@ -418,112 +527,227 @@ function HotkeySettings({ settings, desktop, platform }: { settings: Settings; d
   const apply = async (accelerator: string, mode = settings.hotkey.mode) => {
     try {
       const r = await window.earshot.desktop.setHotkey({ accelerator, mode })
-      setResult(r.ok ? { ok: true, text: `Saved: ${accelerator}` } : { ok: false, text: r.reason ?? 'The hotkey was refused.' })
+      setResult(r.ok ? { ok: true, text: `Saved: ${formatAccelerator(accelerator, os)}` } : { ok: false, text: formatHotkeysIn(r.reason ?? 'The hotkey was refused.', os) })
       if (r.ok) setCandidate(null)
     } catch (err) {
-      setResult({ ok: false, text: errorText(err) })
+      setResult({ ok: false, text: formatHotkeysIn(errorText(err), os) })
     }
   }
   const hk = desktop?.hotkey
+  const current = settings.hotkey.accelerator
   return (
-    <section className="card" aria-labelledby="ptt-heading">
-      <h2 id="ptt-heading">Push to talk</h2>
-      <label className="field">
-        <span>Mode</span>
-        <select value={settings.hotkey.mode} onChange={(e) => void apply(settings.hotkey.accelerator, e.target.value as Settings['hotkey']['mode'])} data-testid="ptt-mode">
-          <option value="auto">Auto: hold to talk, tap to start and stop</option>
-          <option value="hold">Hold: talk while the key is down</option>
-          <option value="toggle">Toggle: press to start, press again to stop</option>
-        </select>
-      </label>
-      <div className="field">
-        <span id="hotkey-label">Hotkey</span>
-        <div className="row">
-          <kbd data-testid="hotkey-current">{settings.hotkey.accelerator}</kbd>
-          <button
-            type="button"
-            className="secondary"
-            aria-describedby="hotkey-label"
-            data-testid="hotkey-capture"
-            onClick={() => {
-              setCapturing(true)
-              setCheck(null)
-              setCandidate(null)
-            }}
-            onKeyDown={onKeyDown}
-            onBlur={() => setCapturing(false)}
-          >
-            {capturing ? 'Press the new hotkey… (Esc cancels)' : 'Change hotkey'}
-          </button>
-        </div>
-        {candidate && (
-          <div className="hotkey-check" data-testid="hotkey-check">
-            <p>
-              <kbd>{candidate}</kbd>{' '}
-              {check ? (check.ok ? <span className="ok">can be used</span> : <span className="error-text">{check.reason}</span>) : <span className="muted">checking…</span>}
-            </p>
-            {check?.warnings.map((w) => (
-              <p key={w} className="warn small">
-                {w}
-              </p>
-            ))}
-            {check?.ok && (
-              <button type="button" onClick={() => void apply(candidate)}>
-                Use this hotkey
-              </button>
-            )}
-          </div>
-        )}
-        {result && (
-          <p className={result.ok ? 'ok' : 'error-text'} role={result.ok ? 'status' : 'alert'}>
-            {result.text}
+    <>
+      <section className="card" aria-labelledby="listening-heading">
+        <h2 id="listening-heading">How Earshot listens</h2>
+        <Switch
+          checked={alwaysListening}
+          onChange={(on) => void window.earshot.desktop.setAlwaysListening({ enabled: on }).catch((err: unknown) => setError(errorText(err)))}
+          label="Always listening"
+          testId="always-listening"
+          describedBy="always-hint"
+        />
+        <p className="muted small" id="always-hint">
+          Off: Earshot listens only while you use the hotkey. On: it listens all the time, with echo cancellation on, and sends what it hears to{' '}
+          {PROVIDER_LABELS[settings.provider].replace(/ \(.*\)$/, '')}.
+        </p>
+        {desktop?.alwaysListening.offReason && <p className="warn small">{desktop.alwaysListening.offReason}</p>}
+        {error && (
+          <p className="error-text" role="alert">
+            {error}
           </p>
         )}
-        {hk && hk.problems.length > 0 && (
-          <div className="warn small">
-            {hk.problems.map((p) => (
-              <p key={p.code}>{p.message}</p>
-            ))}
-            {!hk.holdAvailable && (
-              <p>
-                Bind <code>{hk.commands.toggle}</code> in your desktop&apos;s keyboard settings to toggle talking.
-              </p>
-            )}
+      </section>
+      <section className="card" aria-labelledby="ptt-heading">
+        <h2 id="ptt-heading">The hotkey</h2>
+        <label className="field">
+          <span>Mode</span>
+          <select value={settings.hotkey.mode} onChange={(e) => void apply(current, e.target.value as Settings['hotkey']['mode'])} data-testid="ptt-mode">
+            <option value="auto">Auto: hold to talk, tap to start and stop</option>
+            <option value="hold">Hold: talk while the key is down</option>
+            <option value="toggle">Toggle: press to start, press again to stop</option>
+          </select>
+        </label>
+        <div className="field">
+          <span id="hotkey-label">Hotkey</span>
+          <div className="row">
+            <kbd data-testid="hotkey-current" aria-label={spokenAccelerator(current, os)}>
+              {formatAccelerator(current, os)}
+            </kbd>
+            <button
+              type="button"
+              className="secondary"
+              aria-describedby="hotkey-label"
+              data-testid="hotkey-capture"
+              onClick={() => {
+                setCapturing(true)
+                setCheck(null)
+                setCandidate(null)
+              }}
+              onKeyDown={onKeyDown}
+              onBlur={() => setCapturing(false)}
+            >
+              {capturing ? 'Press the new hotkey… (Esc cancels)' : 'Change hotkey'}
+            </button>
           </div>
-        )}
-      </div>
-    </section>
+          {candidate && (
+            <div className="hotkey-check" data-testid="hotkey-check">
+              <p>
+                <kbd aria-label={spokenAccelerator(candidate, os)}>{formatAccelerator(candidate, os)}</kbd>{' '}
+                {check ? check.ok ? <span className="ok">can be used</span> : <span className="error-text">{formatHotkeysIn(check.reason ?? '', os)}</span> : <span className="muted">checking…</span>}
+              </p>
+              {check?.warnings.map((w) => (
+                <p key={w} className="warn small">
+                  {formatHotkeysIn(w, os)}
+                </p>
+              ))}
+              {check?.ok && (
+                <button type="button" onClick={() => void apply(candidate)}>
+                  Use this hotkey
+                </button>
+              )}
+            </div>
+          )}
+          {result && (
+            <p className={result.ok ? 'ok' : 'error-text'} role={result.ok ? 'status' : 'alert'} data-testid="hotkey-result">
+              {result.text}
+            </p>
+          )}
+          {hk && hk.problems.length > 0 && (
+            <div className="warn small">
+              {hk.problems.map((p) => (
+                <p key={p.code}>
+                  <CommandText text={formatHotkeysIn(p.message, os)} />
+                </p>
+              ))}
+              {!hk.holdAvailable && (
+                <p>
+                  Bind <code className="command">{hk.commands.toggle}</code> in your desktop&apos;s keyboard settings to toggle talking.
+                </p>
+              )}
+            </div>
+          )}
+        </div>
+      </section>
+    </>
   )
 }
 
-function GeneralSettings({ settings, desktop, voice }: { settings: Settings; desktop: DesktopStatus | null; voice: VoiceController }) {
-  const [error, setError] = useState<string | null>(null)
-  const login = desktop?.launchAtLogin
+const COMMAND_IN_TEXT = /("?)((?:[^\s"]*earshot[^\s"]*\s)?--(?:toggle|ptt-down|ptt-up|show))\1/gi
+
+/**
+ * Help text with the commands a user types (`earshot --toggle`) kept whole: each one is a <code>
+ * that never breaks across lines (and scrolls rather than being cut off in a narrow window).
+ */
+export function CommandText({ text }: { text: string }) {
+  const parts: Array<string | { command: string }> = []
+  let last = 0
+  for (const match of text.matchAll(COMMAND_IN_TEXT)) {
+    const at = match.index ?? 0
+    if (at > last) parts.push(text.slice(last, at))
+    parts.push({ command: match[2] as string })
+    last = at + match[0].length
+  }
+  if (last < text.length) parts.push(text.slice(last))
   return (
-    <section className="card" aria-labelledby="general-heading">
-      <h2 id="general-heading">General</h2>
-      <label className="check">
-        <input type="checkbox" checked={settings.alwaysListening} onChange={(e) => voice.setAlwaysListening(e.target.checked).catch((err: unknown) => setError(errorText(err)))} />
-        <span>Always listening (no hotkey needed; echo cancellation stays on)</span>
-      </label>
-      <label className="check">
-        <input type="checkbox" checked={settings.launchAtLogin} disabled={login ? !login.supported : false} onChange={(e) => void update(['launchAtLogin'], e.target.checked).then(setError)} />
-        <span>Launch Earshot when I log in{login && !login.supported ? ' (not available on this system)' : ''}</span>
-      </label>
-      {login?.error && <p className="warn small">{login.error}</p>}
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
+    <>
+      {parts.map((part, i) =>
+        typeof part === 'string' ? (
+          part
+        ) : (
+          <code key={i} className="command">
+            {part.command}
+          </code>
+        ),
       )}
-    </section>
+    </>
   )
 }
 
-function ToolSettings({ refreshKey }: { refreshKey: number }) {
+const RISK_LABEL: Record<ToolRisk, string> = {
+  read: 'Reads only',
+  write: 'Changes your computer',
+  external: 'Reaches outside your computer',
+}
+
+/** Names people read, for the built-in tools; other tools (MCP servers) show their own name. */
+const TOOL_TITLE: Record<string, string> = {
+  get_current_time: 'Tell the time',
+  set_timer: 'Set a timer',
+  cancel_timer: 'Cancel a timer',
+  list_timers: 'List timers',
+  take_note: 'Take a note',
+  list_notes: 'List notes',
+  read_note: 'Read a note',
+  search_files: 'Search files',
+  open_url: 'Open a web page',
+  launch_application: 'Open an app',
+  read_clipboard: 'Read the clipboard',
+  write_clipboard: 'Copy to the clipboard',
+  get_system_info: 'Describe this computer',
+}
+
+export function toolTitle(name: string): string {
+  return TOOL_TITLE[name] ?? name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase())
+}
+
+type Permission = 'ask' | 'always' | 'off'
+
+function ToolPermissions({ view, tools, run }: { view: ToolSettingsView; tools: ToolDescriptor[]; run: (p: Promise<ToolSettingsView>) => void }) {
+  return (
+    <ul className="plain tool-list" data-testid="tool-permissions">
+      {tools.map((tool) => {
+        const value: Permission = view.disabled.includes(tool.name) ? 'off' : view.alwaysAllow.includes(tool.name) ? 'always' : 'ask'
+        const id = `perm-${tool.name}`
+        const askLabel = tool.risk === 'read' ? 'Allowed' : 'Ask every time'
+        const hint =
+          value === 'always'
+            ? 'Runs without asking (you chose "Always allow" on a request). "Ask every time" withdraws it.'
+            : tool.risk === 'read'
+              ? 'Runs without asking: it only reads.'
+              : tool.risk === 'external'
+                ? 'Always asks: it reaches outside your computer.'
+                : '"Always allow" is chosen on a request, not here.'
+        return (
+          <li key={tool.name} className="tool-row" data-tool={tool.name}>
+            <div className="tool-row-text">
+              <label htmlFor={id} className="tool-title">
+                {toolTitle(tool.name)}
+              </label>
+              <span className={`badge risk-${tool.risk}`}>{RISK_LABEL[tool.risk]}</span>
+              <span className="muted small" id={`${id}-hint`}>
+                {hint}
+              </span>
+            </div>
+            <select
+              id={id}
+              value={value}
+              aria-describedby={`${id}-hint`}
+              data-testid="tool-permission"
+              onChange={(e) => {
+                const next = e.target.value as Permission
+                if (next === 'ask' || next === 'off') run(window.earshot.tools.setPermission({ name: tool.name, permission: next }))
+              }}
+            >
+              <option value="ask">{askLabel}</option>
+              {(tool.risk === 'write' || value === 'always') && (
+                <option value="always" disabled={value !== 'always'}>
+                  Always allow
+                </option>
+              )}
+              <option value="off">Off</option>
+            </select>
+          </li>
+        )
+      })}
+    </ul>
+  )
+}
+
+function ToolsSection({ settings }: { settings: Settings }) {
   const [view, setView] = useState<ToolSettingsView | null>(null)
+  const [tools, setTools] = useState<ToolDescriptor[]>([])
   const [error, setError] = useState<string | null>(null)
-  const run = (p: Promise<ToolSettingsView>) =>
+  const run = useCallback((p: Promise<ToolSettingsView>) => {
     p.then(
       (v) => {
         setView(v)
@@ -531,74 +755,74 @@ function ToolSettings({ refreshKey }: { refreshKey: number }) {
       },
       (err: unknown) => setError(errorText(err)),
     )
+  }, [])
+  // The permissions live in settings, so a change from anywhere (a card's "Always allow") shows here.
+  useEffect(() => run(window.earshot.tools.settings()), [run, settings.tools])
   useEffect(() => {
-    void run(window.earshot.tools.settings())
-  }, [refreshKey])
+    window.earshot.tools.list().then(setTools, (err: unknown) => setError(errorText(err)))
+  }, [])
   if (!view) return null
   return (
-    <section className="card" aria-labelledby="tools-heading">
-      <h2 id="tools-heading">Tool permissions</h2>
-      <h3>Always allowed</h3>
-      {view.alwaysAllow.length === 0 ? (
-        <p className="muted small">None. Earshot asks before anything that changes your computer or leaves it.</p>
-      ) : (
-        <ul className="plain" data-testid="always-allowed">
-          {view.alwaysAllow.map((name) => (
-            <li key={name} className="row">
-              <code>{name}</code>
-              <button type="button" className="secondary" onClick={() => void run(window.earshot.tools.revokeAlwaysAllow({ name }))}>
-                Revoke
+    <>
+      <section className="card" aria-labelledby="tools-heading">
+        <h2 id="tools-heading">What Earshot may do</h2>
+        <p className="muted small">Requests you do not answer are denied after {view.confirmTimeoutSeconds} seconds.</p>
+        <ToolPermissions view={view} tools={tools} run={run} />
+      </section>
+      {/*
+        SLOT (MCP servers): the mcp helper's <McpServers /> from ./settings/McpServers.tsx mounts
+        here, inside this element, as its own <section className="card">. Nothing renders here
+        until it lands.
+      */}
+      <div data-slot="mcp-servers" />
+      <section className="card" aria-labelledby="folders-heading">
+        <h2 id="folders-heading">Folders Earshot may search</h2>
+        {view.searchFolders.length === 0 && <p className="muted small">None yet.</p>}
+        <ul className="plain">
+          {view.searchFolders.map((path) => (
+            <li key={path} className="row">
+              <code className="path">{path}</code>
+              <button type="button" className="secondary" aria-label={`Remove ${path}`} onClick={() => run(window.earshot.tools.removeSearchFolder({ path }))}>
+                Remove
               </button>
             </li>
           ))}
         </ul>
-      )}
-      <h3>Folders Earshot may search</h3>
-      {view.searchFolders.length === 0 && <p className="muted small">None yet.</p>}
-      <ul className="plain">
-        {view.searchFolders.map((path) => (
-          <li key={path} className="row">
-            <code className="path">{path}</code>
-            <button type="button" className="secondary" aria-label={`Remove ${path}`} onClick={() => void run(window.earshot.tools.removeSearchFolder({ path }))}>
-              Remove
-            </button>
-          </li>
-        ))}
-      </ul>
-      <button type="button" className="secondary" onClick={() => void run(window.earshot.tools.addSearchFolder())}>
-        Add a folder…
-      </button>
-      <h3>Notes folder</h3>
-      <p>
-        <code className="path">{view.notesFolderInUse}</code>
-      </p>
-      <div className="row">
-        <button type="button" className="secondary" onClick={() => void run(window.earshot.tools.chooseNotesFolder())}>
-          Choose…
+        <button type="button" className="secondary" onClick={() => run(window.earshot.tools.addSearchFolder())}>
+          Add a folder…
         </button>
-        {view.notesFolder !== null && (
-          <button type="button" className="secondary" onClick={() => void run(window.earshot.tools.resetNotesFolder())}>
-            Use the default
+        <h3>Notes folder</h3>
+        <p>
+          <code className="path">{view.notesFolderInUse}</code>
+        </p>
+        <div className="row">
+          <button type="button" className="secondary" onClick={() => run(window.earshot.tools.chooseNotesFolder())}>
+            Choose…
           </button>
-        )}
-      </div>
-      <p className="muted small">Requests you do not answer are denied after {view.confirmTimeoutSeconds} seconds.</p>
+          {view.notesFolder !== null && (
+            <button type="button" className="secondary" onClick={() => run(window.earshot.tools.resetNotesFolder())}>
+              Use the default
+            </button>
+          )}
+        </div>
+      </section>
       {error && (
         <p className="error-text" role="alert">
           {error}
         </p>
       )}
-    </section>
+    </>
   )
 }
 
-function AuditLog({ refreshKey }: { refreshKey: number }) {
+function AuditLog() {
   const [entries, setEntries] = useState<AuditEntry[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const load = useCallback(() => {
     window.earshot.tools.audit({ limit: 50 }).then(setEntries, (err: unknown) => setError(errorText(err)))
   }, [])
-  useEffect(() => load(), [load, refreshKey])
+  useEffect(() => load(), [load])
+  useEffect(() => window.earshot.on('tools:pending', () => load()), [load])
   return (
     <section className="card" aria-labelledby="audit-heading">
       <div className="row spread">
@@ -627,32 +851,157 @@ function AuditLog({ refreshKey }: { refreshKey: number }) {
   )
 }
 
-export function SettingsPanel({
-  settings,
-  keys,
-  desktop,
-  voice,
-  platform,
-  showProvider,
-  refreshKey,
-}: {
-  settings: Settings
-  keys: KeyStatus
-  desktop: DesktopStatus | null
-  voice: VoiceController
-  platform: string
-  showProvider: boolean
-  refreshKey: number
-}) {
+function PrivacySection({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
   return (
-    <div className="settings" data-testid="settings">
-      {showProvider && <ProviderCard settings={settings} keys={keys} />}
-      <VoiceSettings settings={settings} />
-      <AudioSettings settings={settings} voice={voice} />
-      <HotkeySettings settings={settings} desktop={desktop} platform={platform} />
-      <GeneralSettings settings={settings} desktop={desktop} voice={voice} />
-      <ToolSettings refreshKey={refreshKey} />
-      <AuditLog refreshKey={refreshKey} />
+    <>
+      <section className="card" aria-labelledby="leaves-heading">
+        <h2 id="leaves-heading">What leaves this computer</h2>
+        <ul className="bullets">
+          <li>
+            Your voice goes to {PROVIDER_LABELS[settings.provider].replace(/ \(.*\)$/, '')}
+            {settings.provider === 'demo' ? ' (a simulator on this computer: nothing leaves it)' : ''}, and only while Earshot listens:{' '}
+            {settings.alwaysListening ? 'always listening is on' : 'while you use the hotkey or the talk button'}.
+          </li>
+          <li>
+            API keys stay in Earshot&apos;s background process, {keys.encryptionAvailable ? 'encrypted by your system keyring' : 'in memory (your system has no keyring)'}; the windows never
+            see them.
+          </li>
+          <li>Tools that change your computer or reach outside it ask you first; every tool call is kept in the activity log below, on this computer.</li>
+        </ul>
+      </section>
+      {/*
+        SLOT (history): the history helper's conversation-history settings mount here, inside
+        this element, as their own <section className="card">. Nothing renders here until then.
+      */}
+      <div data-slot="history-settings" />
+      <AuditLog />
+    </>
+  )
+}
+
+function AboutSection({ settings, desktop, info }: { settings: Settings; desktop: DesktopStatus | null; info: AppInfo | null }) {
+  const [error, setError] = useState<string | null>(null)
+  const login = desktop?.launchAtLogin
+  return (
+    <section className="card" aria-labelledby="app-heading">
+      <h2 id="app-heading">Earshot {info ? info.version : ''}</h2>
+      <p className="muted">A voice assistant for your desktop: hold a hotkey in any app, talk, and it answers aloud and acts on your computer when you allow it.</p>
+      <label className="check">
+        <input type="checkbox" checked={settings.launchAtLogin} disabled={login ? !login.supported : false} onChange={(e) => void update(['launchAtLogin'], e.target.checked).then(setError)} />
+        <span>Launch Earshot when I log in{login && !login.supported ? ' (not available on this system)' : ''}</span>
+      </label>
+      {login?.error && <p className="warn small">{login.error}</p>}
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  )
+}
+
+/** The control that fixes what a section is opened for. */
+const SECTION_FOCUS: Partial<Record<SettingsSection, string>> = { provider: KEY_INPUT_ID, audio: MIC_SELECT_ID }
+
+/** The section a #settings/<section> route names (Provider when it names none). */
+export function sectionFromHash(hash: string): SettingsSection {
+  const name = hash.replace(/^#settings\/?/, '')
+  return (SETTINGS_SECTIONS as readonly string[]).includes(name) ? (name as SettingsSection) : 'provider'
+}
+
+/** The settings window (route #settings). */
+export function SettingsWindow() {
+  const [settings, setSettings] = useState<Settings | null>(null)
+  const [keys, setKeys] = useState<KeyStatus | null>(null)
+  const [desktop, setDesktop] = useState<DesktopStatus | null>(null)
+  const [info, setInfo] = useState<AppInfo | null>(null)
+  const [loadError, setLoadError] = useState<string | null>(null)
+  const [section, setSection] = useState<SettingsSection>(() => sectionFromHash(location.hash))
+  // Opened at a named section (a fix from the voice window: "Re-enter the API key", "Pick another
+  // microphone"): focus goes to the control that fixes it, or else the section's heading.
+  const [focusRequest, setFocusRequest] = useState(() => (/^#settings\/./.test(location.hash) ? 1 : 0))
+  const heading = useRef<HTMLHeadingElement>(null)
+
+  useEffect(() => {
+    const api = window.earshot
+    let live = true
+    document.title = 'Earshot Settings'
+    Promise.all([api.settings.get(), api.keys.status()])
+      .then(([s, k]) => {
+        if (!live) return
+        setSettings(s)
+        setKeys(k)
+      })
+      .catch((error: unknown) => live && setLoadError(errorText(error)))
+    api.app.info().then((i) => live && setInfo(i), () => {})
+    api.desktop.status().then((d) => live && setDesktop(d), () => {})
+    const offs = [
+      api.on('settings:changed', setSettings),
+      api.on('keys:changed', setKeys),
+      api.on('desktop:status', setDesktop),
+      api.on('app:settingsSection', ({ section: next }) => {
+        setSection(next)
+        setFocusRequest((n) => n + 1)
+      }),
+    ]
+    return () => {
+      live = false
+      offs.forEach((off) => off())
+    }
+  }, [])
+
+  useEffect(() => history.replaceState(null, '', `#settings/${section}`), [section])
+  const loaded = settings !== null && keys !== null
+  useEffect(() => {
+    if (!loaded || focusRequest === 0) return
+    const target = SECTION_FOCUS[section]
+    ;(document.getElementById(target ?? '') ?? heading.current)?.focus()
+    // Only a new request moves focus (not every change of section from the sidebar).
+  }, [loaded, focusRequest])
+
+  if (loadError) {
+    return (
+      <main className="shell">
+        <p role="alert" className="notice error">
+          Earshot could not open its settings: {loadError}
+        </p>
+      </main>
+    )
+  }
+  if (!settings || !keys) {
+    return (
+      <main className="shell" aria-busy="true">
+        <p className="muted">Opening settings…</p>
+      </main>
+    )
+  }
+  const platform = info?.platform ?? 'other'
+  return (
+    <div className="settings-window" data-testid="settings-window">
+      <nav className="settings-nav" aria-label="Settings sections">
+        <ul className="plain">
+          {SETTINGS_SECTIONS.map((id) => (
+            <li key={id}>
+              <button type="button" className={`nav-item${id === section ? ' current' : ''}`} aria-current={id === section ? 'page' : undefined} data-section={id} onClick={() => setSection(id)}>
+                {SECTION_LABELS[id]}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="settings-main" aria-labelledby="section-heading" data-testid="settings" data-section={section}>
+        <h1 id="section-heading" ref={heading} tabIndex={-1}>
+          {SECTION_LABELS[section]}
+        </h1>
+        {section === 'provider' && <ProviderSection settings={settings} keys={keys} />}
+        {section === 'voice' && <VoiceSection settings={settings} />}
+        {section === 'audio' && <AudioSection settings={settings} />}
+        {section === 'ptt' && <PttSection settings={settings} desktop={desktop} platform={platform} />}
+        {section === 'tools' && <ToolsSection settings={settings} />}
+        {section === 'privacy' && <PrivacySection settings={settings} keys={keys} />}
+        {section === 'about' && <AboutSection settings={settings} desktop={desktop} info={info} />}
+      </main>
     </div>
   )
 }
+

@@ -141,19 +141,72 @@ export class TranscriptStore {
   }
 }
 
-/** The conversation as Markdown (export). */
-export function toMarkdown(entries: readonly Entry[], title = 'Earshot conversation', at = new Date()): string {
-  const lines = [`# ${title}`, '', `_Exported ${at.toISOString()}_`, '']
-  for (const e of entries) {
-    if (e.kind === 'user') lines.push(`**You:** ${e.text}${e.final ? '' : ' …'}`, '')
-    else if (e.kind === 'agent') lines.push(`**Earshot:** ${e.text}${e.interrupted ? ' _(interrupted)_' : ''}`, '')
-    else if (e.kind === 'tool') {
-      lines.push(`> Tool \`${e.name}\` (${TOOL_STATE_LABEL[e.state]})${e.args && e.args !== '{}' ? `: \`${e.args.replaceAll('`', "'")}\`` : ''}`)
-      if (e.output) lines.push(`> Result: ${oneLine(e.output, 400)}`)
-      lines.push('')
-    } else lines.push(`> Error: ${e.message}`, '')
+/** "searchFolders" / "search_folders" -> "search folders". */
+function words(key: string): string {
+  return key
+    .replace(/_/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+}
+
+function valueInWords(value: unknown, depth = 0): string {
+  if (value === null || value === undefined) return 'none'
+  if (typeof value === 'boolean') return value ? 'yes' : 'no'
+  if (typeof value === 'number' || typeof value === 'string') return String(value)
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'none'
+    const shown = value.slice(0, 5).map((v) => valueInWords(v, depth + 1))
+    return `${shown.join(', ')}${value.length > 5 ? ` and ${value.length - 5} more` : ''}`
   }
-  return lines.join('\n')
+  if (typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>).filter(([k, v]) => !(k === 'ok' && v === true))
+    if (depth > 1) return parts.map(([, v]) => valueInWords(v, depth + 1)).join(', ')
+    return parts.map(([k, v]) => `${words(k)} ${valueInWords(v, depth + 1)}`).join(', ')
+  }
+  return String(value)
+}
+
+/**
+ * A tool's result in words for people ("opened https://example.com/", "Failed: no such folder"),
+ * from the JSON the model received. Text that is not JSON is kept as it is.
+ */
+export function resultInWords(output: string, state: ToolState): string {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(output)
+  } catch {
+    return oneLine(output, 400)
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && typeof (parsed as { error?: unknown }).error === 'string') {
+    const reason = (parsed as { error: string }).error
+    return `${state === 'denied' ? 'Denied' : 'Failed'}: ${oneLine(reason, 400)}`
+  }
+  const text = valueInWords(parsed)
+  return oneLine(text ? text.charAt(0).toUpperCase() + text.slice(1) : 'Done', 400)
+}
+
+/** The conversation as Markdown (export): one blank line between entries, none at the end. */
+export function toMarkdown(entries: readonly Entry[], title = 'Earshot conversation', at = new Date()): string {
+  const blocks = [`# ${title}`, `_Exported ${at.toISOString()}_`]
+  for (const e of entries) {
+    if (e.kind === 'user') blocks.push(`**You:** ${e.text}${e.final ? '' : ' …'}`)
+    else if (e.kind === 'agent') blocks.push(`**Earshot:** ${e.text}${e.interrupted ? ' _(interrupted)_' : ''}`)
+    else if (e.kind === 'tool') {
+      const what = e.summary ? oneLine(e.summary, 300) : `${e.name}${e.args && e.args !== '{}' ? ` with ${valueInWords(safeJson(e.args))}` : ''}`
+      const lines = [`> **Tool (${TOOL_STATE_LABEL[e.state]}):** ${what}`]
+      if (e.output) lines.push(`> **Result:** ${resultInWords(e.output, e.state)}`)
+      blocks.push(lines.join('\n'))
+    } else blocks.push(`> **Error:** ${e.message}`)
+  }
+  return `${blocks.map((b) => b.trimEnd()).join('\n\n')}\n`
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
 export const TOOL_STATE_LABEL: Record<ToolState, string> = {

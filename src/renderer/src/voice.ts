@@ -1,23 +1,24 @@
 /**
- * The voice window's session wiring (no React): the audio engine, the speech-to-speech session on
- * the browser WebSocket, push-to-talk commands from main, always-listening, tool calls forwarded to
- * main, and the transcript. React reads it through subscribe()/getState().
- *
- * Turn taking: push-to-talk starts capture at once (the engine's pre-roll ring holds the half
- * second before the press, and frames wait in the engine while the session connects). On release
- * the engine sends its ~300 ms tail; then we send END_PAD_MS of silence so the provider's server
- * VAD closes the turn (no provider needs a special "end of turn" message that way). In
- * always-listening mode capture never stops and the provider's VAD does all the work.
+ * The voice window's wiring (no React): the AudioWorklet engine and window.earshot plugged into a
+ * Conversation (src/shared/conversation), which holds the conversation's logic. This file only
+ * translates: engine <-> AudioPort, window.earshot <-> ToolsPort / SessionPort, main's push-to-talk
+ * edges <-> press/release/cancel, always-listening <-> the provider-vad policy, and the
+ * Conversation's transcript changes <-> the block store React renders. React reads it through
+ * subscribe()/getState().
  */
-import { AudioEngine, MicrophoneError } from '../audio'
+import { AudioEngine, MicrophoneError, type CaptureSink, type FrameInfo } from '../audio'
+import { convertFrames } from '../audio/capture-core'
+import { SpeechGate, SpeechGateError, type WakePhraseId } from '../audio/vad'
 import type { EarshotApi } from '../../shared/ipc/api'
-import type { DesktopStatus } from '../../shared/ipc/channels/desktop'
-import type { SessionStart } from '../../shared/ipc/channels/session'
-import { createAdapter, S2SSession } from '../../shared/s2s'
-import type { S2SError, S2SEvent, SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/types'
+import type { DesktopStatus, PttCommand } from '../../shared/ipc/channels/desktop'
+import { Conversation, ConversationStartError, type AudioPort, type ConversationEvent, type SessionPort, type ToolsPort } from '../../shared/conversation'
+import { createAdapter, SpekoTelemetry } from '../../shared/s2s'
+import type { SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/types'
 import type { Settings } from '../../shared/settings/schema'
 import type { PendingConfirmation } from '../../shared/tools/types'
 import { TranscriptStore, type ErrorAction } from './transcript'
+
+export { IDLE_CLOSE_MS, actionFor } from '../../shared/conversation'
 
 export type UiStatus = SessionStatus
 
@@ -37,11 +38,6 @@ export interface VoiceState {
   pending: PendingConfirmation[]
 }
 
-/** Silence sent after a push-to-talk turn so the provider's VAD ends the turn. */
-export const END_PAD_MS = 700
-/** A session nobody talked to for this long is closed (reopened on the next press). */
-export const IDLE_CLOSE_MS = 5 * 60_000
-
 const browserSocket: SocketFactory = (url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike
 
 export interface VoiceOptions {
@@ -50,18 +46,15 @@ export interface VoiceOptions {
   log?: (line: string) => void
 }
 
-/** Maps a session error to the action that fixes it. */
-export function actionFor(code: string): ErrorAction {
-  if (code === 'auth_failed') return 'key'
-  if (code === 'microphone') return 'microphone'
-  return 'retry'
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error && 'code' in error ? String((error as { code: unknown }).code) : 'internal'
 }
 
 export class VoiceController {
   readonly transcript: TranscriptStore
+  readonly conversation: Conversation
   private readonly api: EarshotApi
   private readonly engine: AudioEngine
-  private readonly socketFactory: SocketFactory
   private readonly log: (line: string) => void
   private state: VoiceState = {
     status: 'idle',
@@ -76,42 +69,127 @@ export class VoiceController {
   private readonly listeners = new Set<() => void>()
   private readonly levelListeners = new Set<(level: number) => void>()
   private settings: Settings | null = null
-  private session: S2SSession | null = null
-  private starting: Promise<S2SSession | null> | null = null
-  private sessionReady = false
-  private connection = 0
   private micOpen: Promise<boolean> | null = null
   private offs: Array<() => void> = []
-  private disposed = false
-  // transcript bookkeeping
-  private userEntryFor = new Map<string, string>()
-  private pendingUserEntry: string | null = null
-  private seq = 0
-  private lastAgentEntry: string | null = null
-  private toolEntries = new Map<string, string>()
-  private idleTimer: ReturnType<typeof setTimeout> | null = null
-  private padNext = false
+  /** The last error the session had (reported to main with the 'error' status, for the tray). */
+  private lastError: string | null = null
   /** Main says the always-listening microphone is open (enabled, not muted, not paused). */
   private alwaysActive = false
+  /** A press is waiting for the microphone to open (a cold first press). */
+  private pressWaiting = false
+  /** Always-listening's local speech gate: nothing leaves the machine while it is closed. */
+  private gate: SpeechGate | null = null
+  private gateOffs: Array<() => void> = []
+  private gateOpen = false
+  /** Frames the gate let through while the provider was not ready yet (with the rate they were captured at). */
+  private gateHeld: { pcm: Int16Array; rate: number }[] = []
+  private readonly conversationSink: CaptureSink
 
   constructor(api: EarshotApi, transcript = new TranscriptStore(), options: VoiceOptions = {}) {
     this.api = api
     this.transcript = transcript
-    this.socketFactory = options.socketFactory ?? browserSocket
     this.log = options.log ?? (() => {})
-    this.engine = options.engine ?? new AudioEngine({ maxBufferedMs: 30_000 })
-    this.engine.setSink({
-      isReady: () => this.sessionReady && this.session !== null,
-      send: (pcm) => this.session?.sendAudio(pcm),
+    const engine = options.engine ?? new AudioEngine({ maxBufferedMs: 30_000 })
+    this.engine = engine
+    this.conversation = new Conversation({
+      audio: this.audioPort(),
+      tools: this.toolsPort(),
+      session: this.sessionPort(options.socketFactory ?? browserSocket),
+      policy: 'push-to-talk',
+      // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
+      telemetry: new SpekoTelemetry({ fetch: (url, init) => fetch(url, init), log: this.log }),
+      log: this.log,
     })
+    this.conversationSink = {
+      isReady: () => this.conversation.acceptsAudio,
+      send: (pcm) => this.conversation.sendAudio(pcm),
+    }
+    engine.setSink(this.conversationSink)
     this.offs.push(
-      this.engine.on('level', (l) => {
+      this.conversation.on((event) => this.onConversation(event)),
+      engine.on('level', (l) => {
         for (const listener of this.levelListeners) listener(l.rms)
       }),
-      this.engine.on('error', (e) => this.micFailed(e)),
-      this.engine.on('device', (d) => this.set({ micFallback: d.fallback })),
-      this.engine.on('stopped', () => this.afterCaptureTail()),
+      engine.on('error', (e) => void this.micFailed(e)),
+      engine.on('device', (d) => this.set({ micFallback: d.fallback })),
+      engine.on('stopped', () => this.conversation.captureEnded()),
     )
+  }
+
+  private audioPort(): AudioPort {
+    const engine = this.engine
+    return {
+      startCapture: () => engine.startCapture(),
+      stopCapture: () => engine.stopCapture(),
+      setRates: (input, output) => {
+        engine.setInputRate(input)
+        engine.setOutputRate(output)
+      },
+      ready: () => engine.flushBuffered(),
+      discard: () => engine.discardBuffered(),
+      play: (event) => engine.play(event.itemId, event.pcm),
+      endReply: (_responseId, itemId) => {
+        if (itemId) engine.endItem(itemId)
+      },
+      flush: () => engine.flushPlayback().then(() => undefined),
+      get isPlaying() {
+        return engine.isPlaying
+      },
+      reporter: engine.reporter,
+    }
+  }
+
+  private toolsPort(): ToolsPort {
+    const api = this.api
+    return {
+      run: async ({ callId, name, arguments: args, rawArguments }) => {
+        try {
+          return await api.tools.execute({ callId, name, arguments: args ?? rawArguments })
+        } catch (error) {
+          return { output: JSON.stringify({ error: error instanceof Error ? error.message : String(error), code: 'failed' }), status: 'error' }
+        }
+      },
+      onPending: (listener) => {
+        api.tools
+          .pending()
+          .then(listener)
+          .catch(() => {})
+        return api.on('tools:pending', listener)
+      },
+    }
+  }
+
+  private sessionPort(socketFactory: SocketFactory): SessionPort {
+    const api = this.api
+    const engine = this.engine
+    return {
+      socketFactory,
+      createAdapter,
+      open: async () => {
+        let start
+        try {
+          start = await api.session.start()
+        } catch (error) {
+          throw new ConversationStartError(errorCode(error), error instanceof Error ? error.message : String(error))
+        }
+        let first: typeof start.credential | null = start.credential
+        engine.setInputRate(start.credential.inputSampleRate)
+        engine.setOutputRate(start.credential.outputSampleRate)
+        return {
+          config: start.config,
+          provider: start.provider,
+          model: start.config.model,
+          mint: async () => {
+            if (first) {
+              const c = first
+              first = null
+              return c
+            }
+            return (await api.session.start({ provider: start.provider })).credential
+          },
+        }
+      },
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -135,11 +213,50 @@ export class VoiceController {
     for (const listener of [...this.listeners]) listener()
   }
 
+  private onConversation(event: ConversationEvent): void {
+    switch (event.type) {
+      case 'transcript':
+        for (const change of event.changes) {
+          if (change.type === 'put') this.transcript.append(change.entry)
+          else this.transcript.announce(change.text)
+        }
+        return
+      case 'ready':
+        this.flushGateHeld()
+        return
+      case 'reply.done':
+        // With a wake phrase: a short follow-up accepts speech without it, as after any reply.
+        if (this.gate && this.wakePhrase()) this.gate.armFollowUp()
+        return
+      case 'state': {
+        const { status, capturing, pending } = event.state
+        const statusChanged = status !== this.state.status
+        this.set({ status, capturing: capturing || this.gateOpen, pending })
+        if (statusChanged) this.reportStatus(status)
+        return
+      }
+      case 'start-failed':
+        this.lastError = event.message
+        return
+      case 'error':
+        if (event.error.fatal) this.lastError = event.error.message
+        return
+      default:
+        return
+    }
+  }
+
+  private reportStatus(status: UiStatus): void {
+    const error = status === 'error' ? (this.lastError ?? 'the session failed') : null
+    if (status !== 'error') this.lastError = null
+    this.api.desktop.reportSession({ status, error: error ? error.slice(0, 500) : null }).catch(() => {})
+  }
+
   // ------------------------------------------------------------------------------------------
   // Lifecycle
   // ------------------------------------------------------------------------------------------
 
-  /** Listens to main (push-to-talk, always-listening, confirmations, settings) and opens the microphone. */
+  /** Listens to main (push-to-talk, always-listening, settings) and opens the microphone. */
   start(settings: Settings): void {
     this.settings = settings
     const api = this.api
@@ -148,13 +265,8 @@ export class VoiceController {
         for (const command of commands) this.pttCommand(command)
       }),
       api.on('desktop:status', (status) => this.desktopStatus(status)),
-      api.on('tools:pending', (pending) => this.pendingChanged(pending)),
       api.on('settings:changed', (next) => this.settingsChanged(next)),
     )
-    api.tools
-      .pending()
-      .then((p) => this.pendingChanged(p))
-      .catch(() => {})
     api.desktop
       .status()
       .then((s) => this.desktopStatus(s))
@@ -163,10 +275,11 @@ export class VoiceController {
   }
 
   async dispose(): Promise<void> {
-    this.disposed = true
     for (const off of this.offs.splice(0)) off()
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    await this.session?.close().catch(() => {})
+    for (const off of this.gateOffs.splice(0)) off()
+    this.gate?.dispose()
+    this.gate = null
+    await this.conversation.dispose()
     await this.engine.close()
   }
 
@@ -221,7 +334,8 @@ export class VoiceController {
       /* main's help is optional; the engine's message stands */
     }
     if (code === 'denied' && action !== 'mic-settings') action = 'retry'
-    this.set({ micError: { message, fix, action }, capturing: false })
+    this.conversation.cancel()
+    this.set({ micError: { message, fix, action } })
   }
 
   async setInputDevice(deviceId: string | null): Promise<void> {
@@ -239,17 +353,29 @@ export class VoiceController {
   // Talking
   // ------------------------------------------------------------------------------------------
 
+  /** A press: with the microphone open, the conversation takes it at once. No microphone, no session. */
+  private press(): void {
+    this.pressWaiting = true
+    void this.openMic().then((ok) => {
+      if (!this.pressWaiting) {
+        // Released before the microphone opened: a press too short to capture anything.
+        return
+      }
+      this.pressWaiting = false
+      if (ok) this.conversation.press()
+      else this.api.desktop.talk({ action: 'cancel' }).catch(() => {})
+    })
+  }
+
+  private release(): void {
+    this.pressWaiting = false
+    this.conversation.release()
+  }
+
   /** The on-screen button went down: capture starts here at once, main's machine decides the rest. */
   talkDown(): void {
-    if (this.state.muted) {
-      this.api.desktop.talk({ action: 'down' }).catch(() => {})
-      return
-    }
     // A press while capturing (toggle mode, or a latched auto tap) is the "stop" press: main decides.
-    if (!this.state.capturing) {
-      this.bargeIn()
-      void this.beginCapture()
-    }
+    if (!this.state.muted && !this.state.capturing) this.press()
     this.api.desktop.talk({ action: 'down' }).catch((e: unknown) => this.log(`talk down: ${String(e)}`))
   }
 
@@ -257,86 +383,24 @@ export class VoiceController {
     this.api.desktop.talk({ action: 'up' }).catch((e: unknown) => this.log(`talk up: ${String(e)}`))
   }
 
-  /** The user starts talking while the agent speaks: stop the reply now. */
-  private bargeIn(): void {
-    const s = this.session
-    const playing = this.engine.isPlaying
-    // A provider that already finished sending the reply may not emit 'bargein': flush anyway.
-    const interrupt = s !== null && (playing || s.status === 'speaking' || s.status === 'thinking')
-    if (!playing) {
-      if (interrupt) s.interrupt()
-      return
-    }
-    // Silence first, then tell the provider: the adapter's truncation reads how much of the reply
-    // was really played, which is only final once the playback worklet has stopped rendering it.
-    // (The engine drops late audio of the flushed reply meanwhile.)
-    const flushed = this.engine.flushPlayback()
-    if (interrupt) {
-      void flushed.then(() => {
-        if (this.session === s) s.interrupt()
-      })
-    }
-    const id = this.lastAgentEntry
-    const entry = id ? this.transcript.get(id) : undefined
-    if (id && entry?.kind === 'agent' && !entry.interrupted) this.transcript.update(id, 'agent', { interrupted: true })
-  }
-
-  private async beginCapture(): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.padNext = false
-    const micOk = await this.openMic()
-    if (!micOk) return
-    this.engine.startCapture()
-    this.set({ capturing: true })
-    void this.ensureSession()
-  }
-
-  private endCapture(): void {
-    if (!this.state.capturing) return
-    this.engine.stopCapture()
-    this.padNext = !this.state.alwaysListening
-    this.set({ capturing: false })
-  }
-
-  /** The tail after a push-to-talk release went out: pad with silence so the provider's VAD ends the turn. */
-  private afterCaptureTail(): void {
-    if (!this.padNext) return
-    this.padNext = false
-    const session = this.session
-    if (!session) return
-    const rate = this.engine.currentInputRate
-    const frame = Math.round(rate / 50)
-    for (let ms = 0; ms < END_PAD_MS; ms += 20) session.sendAudio(new Int16Array(frame))
-    this.armIdleClose()
-  }
-
-  private pttCommand(command: { type: string; buffer?: boolean; reason?: string }): void {
+  /** Main's push-to-talk machine reports capture edges only. */
+  private pttCommand(command: PttCommand): void {
     switch (command.type) {
-      case 'connect':
-        // No session without a microphone: the press is cancelled and the problem stays on screen.
-        void this.openMic().then((ok) => {
-          if (ok) void this.ensureSession()
-          else this.api.desktop.talk({ action: 'cancel' }).catch(() => {})
-        })
-        return
       case 'start-capture':
-        if (!this.state.capturing) {
-          this.bargeIn()
-          void this.beginCapture()
-        }
+        if (!this.state.capturing) this.press()
         return
       case 'stop-capture':
-        this.endCapture()
-        return
-      case 'flush-buffer':
-        this.engine.flushBuffered()
-        return
-      case 'discard-buffer':
-        this.engine.discardBuffered()
+        if (command.reason === 'muted' || command.reason === 'cancel' || command.reason === 'session-ended') {
+          this.pressWaiting = false
+          this.conversation.cancel()
+        } else {
+          this.release()
+        }
         return
       case 'blocked':
-        this.endCapture()
-        this.transcript.append(this.errorEntry('The microphone is muted. Unmute it to talk.', 'none'))
+        this.pressWaiting = false
+        this.conversation.cancel()
+        this.conversation.showError('The microphone is muted. Unmute it to talk.', 'none')
         return
     }
   }
@@ -347,14 +411,105 @@ export class VoiceController {
     this.alwaysActive = active
     this.set({ alwaysListening: status.alwaysListening.enabled, muted: status.muted })
     this.engine.setMuted(status.muted)
-    if (active && (!wasActive || !this.state.capturing)) {
-      void this.engine.setAlwaysListening(true).then(() => {
-        if (this.alwaysActive) void this.beginCapture()
-      })
-    } else if (!active && wasActive) {
-      this.endCapture()
-      this.padNext = false
-      void this.engine.setAlwaysListening(false)
+    if (active && !wasActive) void this.startAlwaysListening()
+    else if (!active && wasActive) this.stopAlwaysListening()
+  }
+
+  /**
+   * Always-listening: the microphone stays open, but audio leaves the machine only while the local
+   * speech gate (Silero VAD, optionally a wake phrase) hears someone speak to Earshot: the gate's
+   * pre-roll first, then the speech, then its short hangover. The session opens when the gate
+   * does and closes after the idle time; the provider's VAD ends each turn.
+   */
+  private async startAlwaysListening(): Promise<void> {
+    await this.engine.setAlwaysListening(true)
+    if (!this.alwaysActive || !(await this.openMic())) return
+    let gate = this.gate
+    if (!gate) {
+      try {
+        gate = await SpeechGate.create({ wakePhrase: this.wakePhrase() })
+      } catch (error) {
+        this.alwaysListeningFailed(error)
+        return
+      }
+      if (!this.alwaysActive) {
+        gate.dispose()
+        return
+      }
+      this.gate = gate
+      this.gateOffs.push(
+        gate.on('frame', ({ pcm, info }) => this.gateFrame(pcm, info)),
+        gate.on('open', () => {
+          this.gateOpen = true
+          this.set({ capturing: true })
+          this.conversation.activity()
+          void this.conversation.ensureSession()
+        }),
+        gate.on('close', () => {
+          this.gateOpen = false
+          this.set({ capturing: this.conversation.state.capturing })
+          this.conversation.activity()
+        }),
+        gate.on('error', (e) => this.alwaysListeningFailed(e)),
+      )
+    }
+    gate.reset()
+    this.conversation.setPolicy('provider-vad')
+    this.engine.setSink(gate.sink)
+    this.engine.startCapture()
+  }
+
+  private stopAlwaysListening(): void {
+    this.engine.stopCapture()
+    this.engine.setSink(this.conversationSink)
+    this.gate?.close()
+    this.gateOpen = false
+    this.gateHeld = []
+    this.conversation.setPolicy('push-to-talk')
+    this.set({ capturing: this.conversation.state.capturing })
+    void this.engine.setAlwaysListening(false)
+  }
+
+  /** The speech detector could not load or failed: say so, offer push-to-talk, never stream everything instead. */
+  private alwaysListeningFailed(error: unknown): void {
+    const message = error instanceof SpeechGateError ? error.message : `Always-listening is off: the speech detector failed (${error instanceof Error ? error.message : String(error)}). Hold the talk button or your hotkey to talk instead.`
+    for (const off of this.gateOffs.splice(0)) off()
+    this.gate?.dispose()
+    this.gate = null
+    this.gateOpen = false
+    this.stopAlwaysListening()
+    this.conversation.showError(message, 'none')
+    this.api.desktop.setAlwaysListening({ enabled: false }).then((s) => this.desktopStatus(s)).catch(() => {})
+  }
+
+  private wakePhrase(): WakePhraseId | null {
+    return this.settings?.wakePhrase ?? null
+  }
+
+  /** Audio the gate let through: to the provider, or held (bounded) until it is ready. */
+  private gateFrame(pcm: Int16Array, info: FrameInfo): void {
+    if (this.conversation.acceptsAudio && this.gateHeld.length === 0 && info.rate === this.engine.currentInputRate) {
+      this.conversation.sendAudio(pcm)
+      return
+    }
+    this.gateHeld.push({ pcm, rate: info.rate })
+    if (this.gateHeld.length > 1500) this.gateHeld.shift() // 30 s of 20 ms frames
+    if (this.conversation.acceptsAudio) this.flushGateHeld()
+  }
+
+  private flushGateHeld(): void {
+    if (!this.conversation.acceptsAudio || this.gateHeld.length === 0) return
+    const held = this.gateHeld
+    this.gateHeld = []
+    const target = this.engine.currentInputRate
+    let i = 0
+    while (i < held.length) {
+      const rate = held[i]!.rate
+      let j = i
+      while (j < held.length && held[j]!.rate === rate) j++
+      const run = held.slice(i, j).map((h) => h.pcm)
+      for (const pcm of rate === target ? run : convertFrames(run, rate, target)) this.conversation.sendAudio(pcm)
+      i = j
     }
   }
 
@@ -363,279 +518,30 @@ export class VoiceController {
     this.desktopStatus(status)
   }
 
-  // ------------------------------------------------------------------------------------------
-  // The session
-  // ------------------------------------------------------------------------------------------
-
-  /** Starts a session unless one is up or starting. Resolves null when it could not start. */
-  ensureSession(): Promise<S2SSession | null> {
-    if (this.session) return Promise.resolve(this.session)
-    if (this.starting) return this.starting
-    this.starting = this.startSession().finally(() => {
-      this.starting = null
-    })
-    return this.starting
-  }
-
   /** Retry after an error. */
   retry(): void {
     this.set({ micError: null })
     void this.openMic(true).then((ok) => {
-      if (ok) void this.ensureSession()
+      if (ok) void this.conversation.ensureSession()
     })
   }
 
   /** Ends the conversation's connection (the transcript stays). */
   async hangUp(): Promise<void> {
-    this.endCapture()
-    this.padNext = false
-    await this.session?.close()
-  }
-
-  private async startSession(): Promise<S2SSession | null> {
-    this.setStatus('connecting')
-    let start: SessionStart
-    try {
-      start = await this.api.session.start()
-    } catch (error) {
-      const code = typeof error === 'object' && error && 'code' in error ? String((error as { code: unknown }).code) : 'internal'
-      const message = error instanceof Error ? error.message : String(error)
-      this.showError(message, actionFor(code))
-      this.engine.discardBuffered()
-      this.endCapture()
-      this.padNext = false
-      this.setStatus('error', message)
-      return null
-    }
-    let first: SessionStart['credential'] | null = start.credential
-    this.engine.setInputRate(start.credential.inputSampleRate)
-    this.engine.setOutputRate(start.credential.outputSampleRate)
-    const session = new S2SSession({
-      mint: async () => {
-        if (first) {
-          const c = first
-          first = null
-          return c
-        }
-        return (await this.api.session.start({ provider: start.provider })).credential
-      },
-      socketFactory: this.socketFactory,
-      config: start.config,
-      playback: this.engine.reporter,
-      createAdapter,
-      log: this.log,
-    })
-    this.session = session
-    this.sessionReady = false
-    session.on((event) => this.onEvent(session, event))
-    await session.connect().catch(() => undefined)
-    return this.session === session ? session : null
-  }
-
-  private setStatus(status: UiStatus, error: string | null = null): void {
-    if (this.state.status !== status) this.set({ status })
-    this.api.desktop.reportSession({ status, error: error ? error.slice(0, 500) : null }).catch(() => {})
-  }
-
-  private onEvent(session: S2SSession, event: S2SEvent): void {
-    if (session !== this.session) return
-    switch (event.type) {
-      case 'status':
-        if (event.status === 'reconnecting') this.sessionReady = false
-        this.setStatus(event.status)
-        if (event.status === 'listening' || event.status === 'ready') this.armIdleClose()
-        return
-      case 'ready':
-        this.connection++
-        this.sessionReady = true
-        this.engine.handleEvent(event)
-        this.engine.flushBuffered()
-        return
-      case 'user.speech.started':
-        if (!this.pendingUserEntry) {
-          const id = `u${++this.seq}`
-          this.pendingUserEntry = id
-          this.transcript.append({ kind: 'user', id, text: '', final: false, interrupted: false, at: Date.now() })
-        }
-        return
-      case 'user.delta':
-      case 'user.final': {
-        const id = this.userEntry(event.itemId)
-        const current = this.transcript.get(id)
-        const final = event.type === 'user.final'
-        const text = final ? event.text : `${current && current.kind === 'user' ? current.text : ''}${event.text}`
-        this.transcript.update(id, 'user', { text: final && !text.trim() ? '(no words recognised)' : text, final })
-        if (final) {
-          if (this.pendingUserEntry === id) this.pendingUserEntry = null
-          if (event.itemId) this.userEntryFor.delete(`${this.connection}:${event.itemId}`)
-          if (text.trim()) this.transcript.announce(`You said: ${text}`)
-        }
-        return
-      }
-      case 'agent.delta': {
-        const id = this.agentEntry(event.itemId ?? event.responseId)
-        const current = this.transcript.get(id)
-        if (current && current.kind === 'agent' && !current.final) this.transcript.update(id, 'agent', { text: current.text + event.text })
-        return
-      }
-      case 'agent.final': {
-        const id = this.agentEntry(event.itemId ?? event.responseId)
-        const current = this.transcript.get(id)
-        const interrupted = event.interrupted || (current?.kind === 'agent' && current.interrupted)
-        this.transcript.update(id, 'agent', { text: event.text || (current?.kind === 'agent' ? current.text : ''), final: true, interrupted })
-        if (event.text.trim()) this.transcript.announce(`Earshot said: ${event.text}${interrupted ? ' (interrupted)' : ''}`)
-        return
-      }
-      case 'audio':
-        this.engine.handleEvent(event)
-        return
-      case 'bargein': {
-        const playing = this.engine.isPlaying
-        this.engine.handleEvent(event)
-        const key = event.itemId ?? event.responseId
-        const id = key ? this.agentIdFor(key) : this.lastAgentEntry
-        const entry = id ? this.transcript.get(id) : undefined
-        if (id && entry?.kind === 'agent' && (playing || !entry.final)) this.transcript.update(id, 'agent', { interrupted: true })
-        return
-      }
-      case 'reply.done':
-        this.engine.endItem(this.lastAgentKey ?? '')
-        if (event.status === 'interrupted' || event.status === 'cancelled') {
-          const id = this.lastAgentEntry
-          const entry = id ? this.transcript.get(id) : undefined
-          if (id && entry?.kind === 'agent' && !entry.interrupted && (!entry.final || this.engine.isPlaying)) this.transcript.update(id, 'agent', { interrupted: true })
-        }
-        return
-      case 'tool.call':
-        void this.runTool(session, event.callId, event.name, event.arguments, event.rawArguments)
-        return
-      case 'error':
-        this.sessionError(event.error)
-        return
-      case 'closed':
-        this.session = null
-        this.sessionReady = false
-        this.pendingUserEntry = null
-        if (this.idleTimer) clearTimeout(this.idleTimer)
-        if (event.reason !== 'error') this.setStatus('idle')
-        return
-      default:
-        return
-    }
-  }
-
-  private lastAgentKey: string | null = null
-
-  private agentIdFor(key: string): string {
-    return `a${this.connection}:${key}`
-  }
-
-  private agentEntry(key: string | undefined): string {
-    const id = this.agentIdFor(key ?? `r${this.seq}`)
-    if (!this.transcript.has(id)) {
-      this.transcript.append({ kind: 'agent', id, text: '', final: false, interrupted: false, at: Date.now() })
-    }
-    this.lastAgentEntry = id
-    this.lastAgentKey = key ?? null
-    return id
-  }
-
-  private userEntry(itemId: string | undefined): string {
-    const key = itemId ? `${this.connection}:${itemId}` : null
-    const known = key ? this.userEntryFor.get(key) : undefined
-    if (known) return known
-    let id = this.pendingUserEntry
-    if (!id) {
-      id = `u${++this.seq}`
-      this.transcript.append({ kind: 'user', id, text: '', final: false, interrupted: false, at: Date.now() })
-      this.pendingUserEntry = id
-    }
-    if (key) this.userEntryFor.set(key, id)
-    return id
-  }
-
-  private errorEntry(message: string, action: ErrorAction) {
-    return { kind: 'error' as const, id: `e${++this.seq}`, message, action, at: Date.now() }
-  }
-
-  private showError(message: string, action: ErrorAction): void {
-    this.transcript.append(this.errorEntry(message, action))
-    this.transcript.announce(`Error: ${message}`)
-  }
-
-  private sessionError(error: S2SError): void {
-    // A dropped connection that the runtime is reconnecting is shown as the status, not an error.
-    if (!error.fatal && (error.code === 'connection_lost' || error.code === 'session_expired')) return
-    const wait = error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} s.` : ''
-    this.showError(`${error.message}${wait}`, error.fatal ? actionFor(error.code) : 'none')
-    if (error.fatal) {
-      this.endCapture()
-      this.padNext = false
-      this.setStatus('error', error.message)
-    }
-  }
-
-  private armIdleClose(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    if (this.state.alwaysListening) return
-    this.idleTimer = setTimeout(() => {
-      if (!this.state.capturing && !this.engine.isPlaying && this.state.pending.length === 0) void this.session?.close()
-    }, IDLE_CLOSE_MS)
+    this.pressWaiting = false
+    await this.conversation.hangUp()
   }
 
   // ------------------------------------------------------------------------------------------
   // Tools
   // ------------------------------------------------------------------------------------------
 
-  private async runTool(session: S2SSession, callId: string, name: string, args: unknown, raw: string): Promise<void> {
-    const id = `t:${callId}`
-    this.toolEntries.set(callId, id)
-    const shown = raw || JSON.stringify(args ?? {})
-    this.transcript.append({ kind: 'tool', id, callId, name, args: shown, state: 'running', summary: null, output: null, expiresAt: null, at: Date.now() })
-    const pending = this.state.pending.find((p) => p.callId === callId)
-    if (pending) this.markWaiting(pending)
-    let output: string
-    let status: 'ok' | 'error' | 'denied'
-    try {
-      const result = await this.api.tools.execute({ callId, name, arguments: args ?? raw })
-      output = result.output
-      status = result.status
-    } catch (error) {
-      output = JSON.stringify({ error: error instanceof Error ? error.message : String(error), code: 'failed' })
-      status = 'error'
-    }
-    this.transcript.update(id, 'tool', { state: status === 'ok' ? 'done' : status === 'denied' ? 'denied' : 'failed', output, expiresAt: null })
-    session.submitToolResult(callId, output, status)
-  }
-
-  private markWaiting(p: PendingConfirmation): void {
-    const id = this.toolEntries.get(p.callId)
-    if (!id) return
-    const entry = this.transcript.get(id)
-    if (entry?.kind === 'tool' && (entry.state === 'running' || entry.state === 'waiting')) {
-      this.transcript.update(id, 'tool', { state: 'waiting', summary: p.summary, expiresAt: p.expiresAt })
-    }
-  }
-
-  private pendingChanged(pending: PendingConfirmation[]): void {
-    const before = this.state.pending
-    this.set({ pending })
-    for (const p of pending) this.markWaiting(p)
-    for (const old of before) {
-      if (pending.some((p) => p.callId === old.callId)) continue
-      const id = this.toolEntries.get(old.callId)
-      const entry = id ? this.transcript.get(id) : undefined
-      if (id && entry?.kind === 'tool' && entry.state === 'waiting') this.transcript.update(id, 'tool', { state: 'running' })
-    }
-  }
-
   /** The user's answer on a card. */
   async decide(callId: string, choice: 'allow_once' | 'always_allow' | 'deny'): Promise<void> {
     try {
-      const pending = await this.api.tools.decide({ callId, choice })
-      this.pendingChanged(pending)
+      this.conversation.setPending(await this.api.tools.decide({ callId, choice }))
     } catch (error) {
-      this.showError(error instanceof Error ? error.message : String(error), 'none')
+      this.conversation.showError(error instanceof Error ? error.message : String(error), 'none')
     }
   }
 
@@ -655,6 +561,9 @@ export class VoiceController {
       void this.engine.setProcessing({ echoCancellation: n.echoCancellation, noiseSuppression: n.noiseSuppression, autoGainControl: n.autoGainControl })
     }
     if (p.inputDeviceId !== n.inputDeviceId) void this.openMic(true)
-    if (prev.provider !== next.provider && this.session) void this.session.close()
+    if (prev.provider !== next.provider) void this.conversation.session?.close()
+    if (prev.wakePhrase !== next.wakePhrase && this.gate) {
+      this.gate.setWakePhrase(next.wakePhrase).catch((error: unknown) => this.alwaysListeningFailed(error))
+    }
   }
 }

@@ -8,7 +8,7 @@ import {
   type PttInput,
   type PttMode,
   type PttOptions,
-  type PttSessionState,
+
   type PttState,
 } from './machine'
 
@@ -71,8 +71,9 @@ export class PushToTalk {
   setMode(mode: PttMode): PttCommand[] {
     return this.send({ type: 'set-mode', mode, at: this.clock.now() })
   }
-  setSession(state: PttSessionState): PttCommand[] {
-    return this.send({ type: 'session', state, at: this.clock.now() })
+  /** The session failed: a capture in progress is dropped. */
+  sessionEnded(): PttCommand[] {
+    return this.send({ type: 'session-ended', at: this.clock.now() })
   }
   setMuted(muted: boolean): PttCommand[] {
     return this.send({ type: 'set-muted', muted, at: this.clock.now() })

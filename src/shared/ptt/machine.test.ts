@@ -8,7 +8,6 @@ import {
   type PttCommand,
   type PttInput,
   type PttMode,
-  type PttSessionState,
   type PttState,
 } from './machine'
 import { PushToTalk, type PttClock } from './controller'
@@ -21,13 +20,13 @@ const down = (at: number): Step => ({ type: 'key-down', at })
 const up = (at: number): Step => ({ type: 'key-up', at })
 const toggle = (at: number): Step => ({ type: 'toggle', at })
 const tick = (at: number): Step => ({ type: 'tick', at })
-const session = (state: PttSessionState, at: number): Step => ({ type: 'session', state, at })
+const ended = (at: number): Step => ({ type: 'session-ended', at })
 const mode = (m: PttMode, at: number): Step => ({ type: 'set-mode', mode: m, at })
 const muted = (value: boolean, at: number): Step => ({ type: 'set-muted', muted: value, at })
 
-/** Runs inputs from a ready session; returns every command (in order) and the final state. */
-function run(m: PttMode, steps: Step[], start: PttSessionState = 'ready'): { commands: PttCommand[]; state: PttState; trace: PttCommand[][] } {
-  let state = initialPttState(m, start)
+/** Runs inputs; returns every command (in order) and the final state. */
+function run(m: PttMode, steps: Step[]): { commands: PttCommand[]; state: PttState; trace: PttCommand[][] } {
+  let state = initialPttState(m)
   const commands: PttCommand[] = []
   const trace: PttCommand[][] = []
   for (const step of steps) {
@@ -39,7 +38,7 @@ function run(m: PttMode, steps: Step[], start: PttSessionState = 'ready'): { com
   return { commands, state, trace }
 }
 
-const startLive: PttCommand = { type: 'start-capture', buffer: false }
+const startLive: PttCommand = { type: 'start-capture' }
 const stopBy = (reason: Extract<PttCommand, { type: 'stop-capture' }>['reason']): PttCommand => ({ type: 'stop-capture', reason })
 
 /** Auto-repeat key-downs every 33 ms from `from` to `to` (exclusive), after a 500 ms delay. */
@@ -182,36 +181,21 @@ describe('mode switches while talking', () => {
   })
 })
 
-describe('pressed while the session is connecting', () => {
-  it('with no session: connect, start capturing at once into a buffer, flush when ready', () => {
-    const { trace, state } = run('hold', [down(0), session('ready', 800), up(2000)], 'disconnected')
-    expect(trace[0]).toEqual([{ type: 'connect' }, { type: 'start-capture', buffer: true }])
-    expect(trace[1]).toEqual([{ type: 'flush-buffer' }])
-    expect(trace[2]).toEqual([stopBy('key-up')])
-    expect(state.buffered).toBe(false)
-  })
-
-  it('while connecting: no second connect, still buffered', () => {
-    const { trace } = run('hold', [session('connecting', 0), down(10)], 'disconnected')
-    expect(trace[1]).toEqual([{ type: 'start-capture', buffer: true }])
-  })
-
-  it('a short utterance finished before the session is ready is still sent when it becomes ready', () => {
-    const { trace } = run('hold', [down(0), up(700), session('ready', 1500)], 'disconnected')
-    expect(trace[1]).toEqual([stopBy('key-up')])
-    expect(trace[2]).toEqual([{ type: 'flush-buffer' }])
-  })
-
-  it('if the session fails before it is ready, the capture stops and the buffer is dropped', () => {
-    const { trace, state } = run('hold', [down(0), session('disconnected', 900), ...repeats(0, 1500), up(1500)], 'disconnected')
-    expect(trace[1]).toEqual([stopBy('session-ended'), { type: 'discard-buffer' }])
+describe('the session ends', () => {
+  it('a held press is dropped (session-ended), and its auto-repeats and key-up start nothing', () => {
+    const { trace, state } = run('hold', [down(0), ended(900), ...repeats(0, 1500), up(1500)])
+    expect(trace[1]).toEqual([stopBy('session-ended')])
     expect(trace.slice(2).flat()).toEqual([])
     expect(state.phase).toBe('idle')
   })
 
-  it('a session that drops while streaming live stops the capture without a discard', () => {
-    const { trace } = run('toggle', [toggle(0), session('disconnected', 100)])
-    expect(trace[1]).toEqual([stopBy('session-ended')])
+  it('a latched capture is dropped; with nothing captured it means nothing', () => {
+    expect(run('toggle', [toggle(0), ended(100)]).trace[1]).toEqual([stopBy('session-ended')])
+    expect(run('toggle', [ended(0)]).commands).toEqual([])
+  })
+
+  it('a press always starts capture at once: main does not wait for, or track, the session', () => {
+    expect(run('hold', [down(0)]).commands).toEqual([startLive])
   })
 })
 
@@ -234,17 +218,16 @@ describe('invariants over random key sequences', () => {
     fc.constant('toggle' as const),
     fc.constant('tick' as const),
     fc.constantFrom('hold', 'toggle', 'auto').map((m) => ({ mode: m as PttMode })),
-    fc.constantFrom('disconnected', 'connecting', 'ready').map((s) => ({ session: s as PttSessionState })),
+    fc.constant({ ended: true as const }),
     fc.boolean().map((m) => ({ muted: m })),
   )
 
-  it('start and stop alternate, the state agrees with them, and a buffer is flushed or dropped at most once', () => {
+  it('start and stop alternate and the state agrees with them', () => {
     fc.assert(
       fc.property(fc.constantFrom<PttMode>('hold', 'toggle', 'auto'), fc.array(fc.tuple(input, fc.integer({ min: 0, max: 200_000 })), { maxLength: 60 }), (m, ops) => {
         let state = initialPttState(m)
         let at = 0
         let capturing = false
-        let pendingBuffer = false
         for (const [op, gap] of ops) {
           at += gap
           const step: PttInput =
@@ -253,7 +236,7 @@ describe('invariants over random key sequences', () => {
             : op === 'toggle' ? toggle(at)
             : op === 'tick' ? tick(at)
             : 'mode' in op ? mode(op.mode, at)
-            : 'session' in op ? session(op.session, at)
+            : 'ended' in op ? ended(at)
             : muted(op.muted, at)
           const next = pttStep(state, step)
           for (const c of next.commands) {
@@ -261,18 +244,13 @@ describe('invariants over random key sequences', () => {
               expect(capturing).toBe(false)
               expect(state.muted).toBe(false)
               capturing = true
-              if (c.buffer) pendingBuffer = true
             } else if (c.type === 'stop-capture') {
               expect(capturing).toBe(true)
               capturing = false
-            } else if (c.type === 'flush-buffer' || c.type === 'discard-buffer') {
-              expect(pendingBuffer).toBe(true)
-              pendingBuffer = false
             }
           }
           state = next.state
           expect(isCapturing(state)).toBe(capturing)
-          expect(state.buffered).toBe(pendingBuffer)
           if (state.muted) expect(capturing).toBe(false)
           // a held key never outlives the watchdog by more than one tick
           if (state.phase === 'pressed') expect(state.downAt).not.toBeNull()
@@ -314,7 +292,6 @@ describe('PushToTalk (with a clock)', () => {
     const ptt = new PushToTalk('hold', clock)
     const seen: PttCommand[] = []
     ptt.onCommands((commands) => seen.push(...commands))
-    ptt.setSession('ready')
     ptt.keyDown()
     expect(live()).toBe(1)
     advance(MAX - 1)
@@ -328,7 +305,6 @@ describe('PushToTalk (with a clock)', () => {
   it('a normal key-up disarms the watchdog', () => {
     const { clock, advance, live } = fakeClock()
     const ptt = new PushToTalk('hold', clock)
-    ptt.setSession('ready')
     ptt.keyDown()
     advance(1000)
     ptt.keyUp()
@@ -340,7 +316,6 @@ describe('PushToTalk (with a clock)', () => {
   it('auto mode measures taps with the clock', () => {
     const { clock, advance } = fakeClock()
     const ptt = new PushToTalk('auto', clock)
-    ptt.setSession('ready')
     ptt.keyDown()
     advance(T - 50)
     ptt.keyUp()

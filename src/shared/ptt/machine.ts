@@ -1,8 +1,9 @@
 /**
  * The push-to-talk state machine. Pure: every input carries its own time, and the machine answers
- * with a new state and a list of commands for whoever wires it (the renderer's capture pipeline,
- * the session runtime, the tray). No timers, no I/O; `PushToTalk` (./controller) adds the one timer
- * the watchdog needs.
+ * with a new state and the capture edges it decided (start, stop with a reason, blocked) for
+ * whoever wires it: main sends them to the voice window, whose Conversation opens the session,
+ * buffers while it connects and ends the turn. No timers, no I/O; `PushToTalk` (./controller) adds
+ * the one timer the watchdog needs.
  *
  * Modes:
  *  - hold:   talk while the key is down.
@@ -15,14 +16,10 @@
  *    maxHoldMs is ended by the watchdog, and a stray key-up after that is ignored. A key-down
  *    after a gap longer than any auto-repeat delay is a new press, whatever the machine believed.
  *  - A press keeps the mode it began with; switching to Hold while latched stops the capture.
- *  - Capture starts the moment the key goes down, even when the session is still connecting: the
- *    capture pipeline buffers until the machine says `flush-buffer`.
+ *  - Capture starts the moment the key goes down, whatever the session is doing.
  */
 
 export type PttMode = 'hold' | 'toggle' | 'auto'
-
-/** What the session is doing, as far as push-to-talk cares. */
-export type PttSessionState = 'disconnected' | 'connecting' | 'ready'
 
 export type PttPhase =
   /** Not capturing. */
@@ -37,16 +34,13 @@ export type PttPhase =
 export type StopReason = 'key-up' | 'toggle' | 'watchdog' | 'mode-change' | 'muted' | 'session-ended' | 'cancel'
 
 export type PttCommand =
-  /** Open the session: a capture began while no session was up. */
-  | { type: 'connect' }
-  /** Start the microphone now. `buffer`: hold frames locally until `flush-buffer` (session not ready). */
-  | { type: 'start-capture'; buffer: boolean }
-  /** Stop the microphone (the capture pipeline keeps its short tail so the last word is not lost). */
+  /** A press began: capture now (the voice window opens the session if none is up). */
+  | { type: 'start-capture' }
+  /**
+   * The press ended. key-up, toggle, watchdog and mode-change end the user's turn (after the
+   * capture tail); muted, session-ended and cancel drop it.
+   */
   | { type: 'stop-capture'; reason: StopReason }
-  /** The session is ready: send what was buffered, then stream live. */
-  | { type: 'flush-buffer' }
-  /** The session ended before the buffered audio could be sent: drop it. */
-  | { type: 'discard-buffer' }
   /** A press was refused (for example while the microphone is muted). */
   | { type: 'blocked'; reason: 'muted' }
 
@@ -58,7 +52,8 @@ export type PttInput =
   /** Time passes; the watchdog looks at held keys. */
   | { type: 'tick'; at: number }
   | { type: 'set-mode'; mode: PttMode; at: number }
-  | { type: 'session'; state: PttSessionState; at: number }
+  /** The session failed or closed: a capture in progress is dropped. */
+  | { type: 'session-ended'; at: number }
   | { type: 'set-muted'; muted: boolean; at: number }
   /** Stop whatever is going on (window closed, quit, always-listening took over). */
   | { type: 'cancel'; at: number }
@@ -82,7 +77,6 @@ export const DEFAULT_PTT_OPTIONS: PttOptions = { tapMs: 300, maxHoldMs: 120_000,
 export interface PttState {
   mode: PttMode
   phase: PttPhase
-  session: PttSessionState
   muted: boolean
   /** When the current press went down (phase 'pressed'), else null. */
   downAt: number | null
@@ -90,12 +84,10 @@ export interface PttState {
   pressMode: PttMode | null
   /** The last key-down seen, auto-repeats included (to tell a repeat from a new press). */
   lastDownAt: number | null
-  /** The capture pipeline holds audio the session has not received yet. */
-  buffered: boolean
 }
 
-export function initialPttState(mode: PttMode = 'auto', session: PttSessionState = 'disconnected'): PttState {
-  return { mode, phase: 'idle', session, muted: false, downAt: null, pressMode: null, lastDownAt: null, buffered: false }
+export function initialPttState(mode: PttMode = 'auto'): PttState {
+  return { mode, phase: 'idle', muted: false, downAt: null, pressMode: null, lastDownAt: null }
 }
 
 export interface PttStep {
@@ -115,19 +107,8 @@ export function watchdogDeadline(state: PttState, options: PttOptions = DEFAULT_
 
 function start(state: PttState, phase: 'pressed' | 'latched', at: number, pressMode: PttMode | null): PttStep {
   if (state.muted) return { state: { ...state, phase: pressMode ? 'releasing' : 'idle', downAt: null, pressMode: null }, commands: [{ type: 'blocked', reason: 'muted' }] }
-  const commands: PttCommand[] = []
-  if (state.session === 'disconnected') commands.push({ type: 'connect' })
-  const buffer = state.session !== 'ready'
-  commands.push({ type: 'start-capture', buffer })
-  const next: PttState = {
-    ...state,
-    session: state.session === 'disconnected' ? 'connecting' : state.session,
-    phase,
-    downAt: phase === 'pressed' ? at : null,
-    pressMode,
-    buffered: state.buffered || buffer,
-  }
-  return { state: next, commands }
+  const next: PttState = { ...state, phase, downAt: phase === 'pressed' ? at : null, pressMode }
+  return { state: next, commands: [{ type: 'start-capture' }] }
 }
 
 function stop(state: PttState, reason: StopReason, phase: 'idle' | 'releasing' = 'idle'): PttStep {
@@ -187,24 +168,9 @@ export function pttStep(state: PttState, input: PttInput, options: PttOptions = 
       if (state.phase === 'latched' && input.mode === 'hold') return stop(next, 'mode-change')
       return same(next)
     }
-    case 'session': {
-      if (input.state === state.session) return same(state)
-      const next: PttState = { ...state, session: input.state }
-      if (input.state === 'ready') {
-        if (state.buffered) return { state: { ...next, buffered: false }, commands: [{ type: 'flush-buffer' }] }
-        return same(next)
-      }
-      if (input.state === 'disconnected') {
-        const commands: PttCommand[] = []
-        let phase = state.phase
-        if (isCapturing(state)) {
-          commands.push({ type: 'stop-capture', reason: 'session-ended' })
-          phase = state.phase === 'pressed' ? 'releasing' : 'idle'
-        }
-        if (state.buffered) commands.push({ type: 'discard-buffer' })
-        return { state: { ...next, phase, downAt: null, pressMode: null, buffered: false }, commands }
-      }
-      return same(next) // connecting (or reconnecting): a capture keeps buffering
+    case 'session-ended': {
+      if (!isCapturing(state)) return same(state)
+      return stop(state, 'session-ended', state.phase === 'pressed' ? 'releasing' : 'idle')
     }
     case 'set-muted': {
       if (input.muted === state.muted) return same(state)

@@ -5,6 +5,7 @@
 import { createAssemblyAIAdapter } from './adapters/assemblyai'
 import { createOpenAIAdapter } from './adapters/openai'
 import { createSpekoAdapter } from './adapters/speko'
+import { createXaiAdapter } from './adapters/xai'
 import type { ProtocolId, ProviderAdapter } from './types'
 
 export * from './types'
@@ -13,6 +14,9 @@ export * from './pcm'
 export { S2SSession } from './session'
 export type { S2SListener, S2SSessionOptions, TimerLike } from './session'
 export { OpenAIAdapter, createOpenAIAdapter, OPENAI_SAMPLE_RATE, OPENAI_RENEW_AFTER_MS } from './adapters/openai'
+export { XaiAdapter, createXaiAdapter, XAI_SUBPROTOCOL_PREFIX } from './adapters/xai'
+export { SpekoTelemetry } from './speko-telemetry'
+export type { SpekoTelemetryOptions, TelemetryFetch } from './speko-telemetry'
 
 /** A fresh adapter for one connection (the runtime makes a new one for every reconnect). */
 export function createAdapter(protocol: ProtocolId): ProviderAdapter {
@@ -23,6 +27,8 @@ export function createAdapter(protocol: ProtocolId): ProviderAdapter {
       return createAssemblyAIAdapter()
     case 'speko':
       return createSpekoAdapter()
+    case 'xai':
+      return createXaiAdapter()
     default:
       throw new Error(`Unknown speech-to-speech protocol: ${String(protocol)}`)
   }

@@ -25,6 +25,7 @@ import type {
   SocketFactory,
   SocketLike,
   ToolResultStatus,
+  TurnTaking,
 } from './types'
 
 /** Timer functions (injectable so tests drive time with a fake clock). */
@@ -106,7 +107,6 @@ export class S2SSession {
   private opened = false
   private everReady = false
   private readyNow = false
-  private started = false
   private closing = false
   private ended = false
   private agentEnded = false
@@ -132,11 +132,20 @@ export class S2SSession {
   private closePromise: Promise<void> | null = null
   private closeResolve: (() => void) | null = null
   private rates = { input: 24000, output: 24000 }
+  private turnTakingMode: TurnTaking
+  /** Manual turn taking: a user turn that ended while the provider was not ready yet is ended once it is. */
+  private turnEndPending: 'end' | 'cancel' | null = null
 
   constructor(options: S2SSessionOptions) {
     this.options = options
     this.timers = options.timers ?? defaultTimers
     this.now = options.now ?? (() => Date.now())
+    this.turnTakingMode = options.config.turnTaking ?? 'auto'
+  }
+
+  /** How user turns end now (the config's turnTaking until setTurnTaking changes it). */
+  get turnTaking(): TurnTaking {
+    return this.turnTakingMode
   }
 
   /** Current status (also reported as 'status' events). */
@@ -169,7 +178,6 @@ export class S2SSession {
   connect(): Promise<void> {
     if (this.connectPromise) return this.connectPromise
     if (this.ended) return Promise.reject(new S2SSessionError(makeError('internal', 'This session has ended; create a new one.', { fatal: true })))
-    this.started = true
     this.connectPromise = new Promise<void>((resolve, reject) => {
       this.connectSettle = { resolve, reject }
     })
@@ -244,6 +252,63 @@ export class S2SSession {
     this.flushAudio()
     this.guard(() => adapter.commit?.(), 'commit')
     return true
+  }
+
+  /**
+   * Switches between push-to-talk ('manual') and the provider's turn detection ('auto'). Takes
+   * effect at once on a ready connection and is the mode of every later connection.
+   */
+  setTurnTaking(mode: TurnTaking): void {
+    if (mode === this.turnTakingMode) return
+    this.turnTakingMode = mode
+    const adapter = this.adapter
+    if (adapter && this.readyNow && typeof adapter.setTurnTaking === 'function') this.guard(() => adapter.setTurnTaking?.(mode), 'setTurnTaking')
+  }
+
+  /** Push-to-talk press: a user turn starts (before its audio). Nothing to do while not ready. */
+  beginTurn(): void {
+    if (this.ended) return
+    this.turnEndPending = null
+    const adapter = this.adapter
+    if (adapter && this.readyNow && typeof adapter.beginTurn === 'function') this.guard(() => adapter.beginTurn?.(), 'beginTurn')
+  }
+
+  /**
+   * Push-to-talk release, once the tail has been handed to sendAudio: every buffered frame goes
+   * out, then the adapter ends the turn. While the provider is not ready (still connecting, or
+   * reconnecting) the end waits for it, after the buffered audio. Emits 'turn.ended'.
+   */
+  endTurn(): void {
+    this.settleTurn('end')
+  }
+
+  /** Push-to-talk: drop the turn in progress (a press too short to mean anything). */
+  cancelTurn(): void {
+    this.settleTurn('cancel')
+  }
+
+  private settleTurn(how: 'end' | 'cancel'): void {
+    if (this.ended || this.closing) return
+    const adapter = this.adapter
+    if (!adapter || !this.readyNow) {
+      this.turnEndPending = how
+      return
+    }
+    this.turnEndPending = null
+    this.flushAudio()
+    if (how === 'cancel') {
+      if (typeof adapter.cancelTurn === 'function') this.guard(() => adapter.cancelTurn?.(), 'cancelTurn')
+      this.emit({ type: 'turn.ended', committed: false })
+      return
+    }
+    let committed = false
+    if (typeof adapter.endTurn === 'function') {
+      this.guard(() => {
+        committed = adapter.endTurn?.() === true
+      }, 'endTurn')
+    }
+    this.emit({ type: 'turn.ended', committed })
+    if (committed && this.statusValue === 'listening') this.setStatus('thinking')
   }
 
   /** Clean end: the adapter's end message, then a normal close. Resolves when the socket closed. */
@@ -348,7 +413,7 @@ export class S2SSession {
       this.guard(
         () =>
           adapter.start(host, {
-            config: this.options.config,
+            config: { ...this.options.config, turnTaking: this.turnTakingMode },
             credential,
             ...(resume ? { resume } : {}),
             ...(history ? { history } : {}),
@@ -522,6 +587,7 @@ export class S2SSession {
         this.flushToolResults()
         this.flushAudio()
         this.setStatus(this.hasSentAudio ? 'listening' : 'ready')
+        if (this.turnEndPending) this.settleTurn(this.turnEndPending)
         this.scheduleRenewal()
         if (firstReady && this.connectSettle) {
           const settle = this.connectSettle
@@ -728,8 +794,4 @@ export class S2SSession {
     }
   }
 
-  /** True once connect() was called (for callers that share a session object). */
-  get isStarted(): boolean {
-    return this.started
-  }
 }

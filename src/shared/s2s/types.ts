@@ -4,8 +4,11 @@
  * Pure TypeScript: runs in the renderer (browser WebSocket) and in Node (`ws`) alike.
  */
 
-/** Wire protocols Earshot speaks. Demo mode speaks one of them to a local simulator. */
-export type ProtocolId = 'openai' | 'assemblyai' | 'speko'
+/**
+ * Wire protocols Earshot speaks. Demo mode speaks one of them to a local simulator. 'xai' is the
+ * xAI realtime protocol, reached through a Speko provider_direct session (adapter xai.realtime.v1).
+ */
+export type ProtocolId = 'openai' | 'assemblyai' | 'speko' | 'xai'
 
 export type SessionStatus =
   | 'idle'
@@ -61,6 +64,29 @@ export interface SessionCredential {
   outputSampleRate: number
   /** Provider session id where the mint returns one (Speko). */
   sessionId?: string
+  /**
+   * Speko provider_direct sessions: where and how the client reports usage (see
+   * shared/s2s/speko-telemetry.ts). Absent for every other credential.
+   */
+  telemetry?: SessionTelemetry
+  /**
+   * Speko provider_direct sessions: what Speko resolved for the upstream session (voice,
+   * instructions, tools). The adapter configures the upstream with these where present.
+   */
+  upstreamSession?: { voice?: string; instructions?: string; tools?: ToolDeclaration[] }
+}
+
+/** Usage reporting for a Speko provider_direct session (the mint reply's telemetry + ids). */
+export interface SessionTelemetry {
+  /** http(s) URL the reports are POSTed to. */
+  url: string
+  /** Bearer token for the reports (not the API key). */
+  token: string
+  flushIntervalMs: number
+  sessionId: string
+  attemptId: string
+  /** The reservation's authorizedDurationSeconds, in ms: reported duration never exceeds it. */
+  authorizedDurationMs: number
 }
 
 /** A tool as declared to the model (JSON Schema parameters, generated from zod in main). */
@@ -69,6 +95,13 @@ export interface ToolDeclaration {
   description: string
   parameters: Record<string, unknown>
 }
+
+/**
+ * How a user turn ends. 'auto': the provider's own turn detection (always-listening, or an open
+ * microphone). 'manual': the client ends each turn itself (push-to-talk): the provider's turn
+ * detection is off or held open, and the adapter ends the turn explicitly on endTurn().
+ */
+export type TurnTaking = 'auto' | 'manual'
 
 /** What the session asks the provider for. Adapters map it to each provider's session config. */
 export interface SessionConfig {
@@ -82,6 +115,8 @@ export interface SessionConfig {
   turnDetection: 'server_vad' | 'semantic_vad'
   /** OpenAI input transcription model. */
   transcriptionModel: string
+  /** How user turns end at the start of the session (default 'auto'); setTurnTaking() changes it. */
+  turnTaking?: TurnTaking
 }
 
 export type ToolResultStatus = 'ok' | 'error' | 'denied'
@@ -118,6 +153,11 @@ export type S2SEvent =
    * user heard only part of it (the playback owner knows how much).
    */
   | { type: 'bargein'; responseId?: string; itemId?: string }
+  /**
+   * Manual turn taking: the runtime ended the user's turn (committed: true) or dropped a turn too
+   * short to be one (committed: false). Emitted by the session runtime, not by adapters.
+   */
+  | { type: 'turn.ended'; committed: boolean }
   | { type: 'reply.done'; responseId: string; status: 'completed' | 'interrupted' | 'cancelled' | 'failed' | 'incomplete' }
   | { type: 'tool.call'; callId: string; name: string; arguments: unknown; rawArguments: string; responseId?: string }
   | { type: 'tool.result'; callId: string; name: string; output: string; status: ToolResultStatus; sent: boolean }
@@ -219,6 +259,19 @@ export interface ProviderAdapter {
   requestReply?(): void
   /** Commit the audio sent so far as a user turn (manual turn taking); absent when unsupported. */
   commit?(): void
+  /** Switches how user turns end, mid-session (OpenAI and AssemblyAI send session.update). */
+  setTurnTaking?(mode: TurnTaking): void
+  /** Manual turn taking: a push-to-talk press starts a user turn (before its first audio). */
+  beginTurn?(): void
+  /**
+   * Manual turn taking: the user's turn is over and its audio (tail included) has been sent. The
+   * adapter ends it the provider's way (OpenAI commit + response.create, Speko commit, AssemblyAI
+   * its shortest pacing plus the trailing silence that pacing needs). Returns false when the turn
+   * held too little audio to be one and was dropped instead (OpenAI's 100 ms minimum).
+   */
+  endTurn?(): boolean
+  /** Manual turn taking: drop the audio of the turn in progress (a press too short to mean anything). */
+  cancelTurn?(): void
   /**
    * The provider's hard session cap minus a margin: the runtime renews the session proactively
    * after this many ms from ready (OpenAI: 55 min). Absent or null: no proactive renewal.

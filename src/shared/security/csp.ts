@@ -2,6 +2,9 @@
  * The renderer's Content-Security-Policy. Scripts, styles and workers come only from the app's own
  * origin; the WebSocket may reach only the provider hosts the user configured (plus the local
  * Demo simulator when it runs). No eval, no inline script, no plugins, no framing.
+ * 'wasm-unsafe-eval' lets the page and its workers compile WebAssembly (the speech gate's
+ * onnxruntime, from our own origin only: src/renderer/audio/vad) and allows nothing else: no
+ * eval(), no new Function().
  */
 export interface CspOptions {
   /** ws:/wss: origins the renderer may open a socket to. */
@@ -23,7 +26,7 @@ export function buildCsp(options: CspOptions): string {
   const self = ["'self'", ...dev].join(' ')
   return [
     "default-src 'none'",
-    `script-src ${self}`,
+    `script-src ${self} 'wasm-unsafe-eval'`,
     `style-src ${self}`,
     `img-src ${self} data:`,
     `font-src ${self}`,

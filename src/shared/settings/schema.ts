@@ -94,6 +94,13 @@ export const SettingsSchema = z.strictObject({
       noiseSuppression: z.boolean().default(true),
       autoGainControl: z.boolean().default(true),
       volume: z.number().min(0).max(1).default(1),
+      /** Short sounds for capture start and end, a tool request and an error (resources/earcons). */
+      earcons: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          volume: z.number().min(0).max(1).default(0.6),
+        })
+        .prefault({}),
     })
     .prefault({}),
   hotkey: z
@@ -103,6 +110,11 @@ export const SettingsSchema = z.strictObject({
     })
     .prefault({}),
   alwaysListening: z.boolean().default(false),
+  /**
+   * Always-listening: a turn starts only after this phrase (openWakeWord models; null = any speech
+   * to the local speech detector). After a reply, a few seconds accept speech without it.
+   */
+  wakePhrase: z.enum(['hey_jarvis', 'hey_mycroft']).nullable().default(null),
   launchAtLogin: z.boolean().default(false),
   tools: z
     .strictObject({
@@ -112,6 +124,11 @@ export const SettingsSchema = z.strictObject({
       searchFolders: z.array(z.string().min(1).max(4096)).max(50).default([]),
       /** Where notes are kept; null = <Documents>/Earshot Notes. Changed only through main's folder picker. */
       notesFolder: z.string().min(1).max(4096).nullable().default(null),
+      /**
+       * Tools the user turned off in Settings: the model is not told about them and a call is
+       * refused. Turning a tool off only ever lowers trust, so the renderer may change it.
+       */
+      disabled: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).max(200).default([]),
       /** Seconds a confirmation waits before it counts as "denied". */
       confirmTimeoutSeconds: z.number().int().min(5).max(600).default(60),
     })

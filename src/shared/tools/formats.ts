@@ -43,6 +43,7 @@ export function toSpekoTools(tools: readonly ToolDeclaration[]): SpekoTool[] {
 export function toProviderTools(protocol: ProtocolId, tools: readonly ToolDeclaration[]): FlatFunctionTool[] | SpekoTool[] {
   switch (protocol) {
     case 'openai':
+    case 'xai': // xAI realtime takes the same flat function tools (session.tools)
       return toOpenAITools(tools)
     case 'assemblyai':
       return toAssemblyAITools(tools)

@@ -4,7 +4,7 @@
  * Exposes `window.audioProbe` for page.evaluate().
  */
 import tapWorkletUrl from './tap-worklet.ts?worker&url'
-import { AudioEngine, type AudioEngineOptions, type FrameInfo, type MicrophoneOptions, type PlaybackEvent } from '../index'
+import { AudioEngine, Earcons, type AudioEngineOptions, type EarconName, type FrameInfo, type MicrophoneOptions, type PlaybackEvent } from '../index'
 
 interface SentFrame {
   pcm: Int16Array
@@ -26,6 +26,7 @@ class Probe {
   devices: unknown[] = []
   errors: string[] = []
   tap: TapChunk[] = []
+  earcons: Earcons | null = null
   private tapNode: AudioWorkletNode | null = null
 
   /** Closes the engine and forgets everything (the next test on the same page starts clean). */
@@ -40,6 +41,7 @@ class Probe {
     this.errors = []
     this.tap = []
     this.tapNode = null
+    this.earcons = null
     this.constraints = []
     this.target = new EventTarget()
   }
@@ -160,6 +162,15 @@ class Probe {
     const pcm = this.sine(ms, rate, opts.freq ?? 440, opts.amp ?? 0.5)
     const chunk = Math.round((rate * (opts.chunkMs ?? 100)) / 1000)
     for (let i = 0; i < pcm.length; i += chunk) this.engine?.play(itemId, pcm.subarray(i, i + chunk), rate)
+  }
+
+  /** Plays an earcon through the engine's output (as the voice window does); its length in ms. */
+  async playEarcon(name: EarconName, volume = 0.6): Promise<number> {
+    if (!this.engine) throw new Error('no engine')
+    this.earcons ??= new Earcons(this.engine)
+    this.earcons.configure({ enabled: true, volume })
+    if (!(await this.earcons.play(name))) throw new Error(`${name} did not play`)
+    return (this.earcons.last?.duration ?? 0) * 1000
   }
 
   sleep(ms: number): Promise<void> {

@@ -12,14 +12,13 @@ export type TrayState = z.infer<typeof TrayStateSchema>
 
 export const PttPhaseSchema = z.enum(['idle', 'pressed', 'latched', 'releasing'])
 
+/** Main's push-to-talk machine reports capture edges only; the renderer's Conversation does the rest. */
 export const PttCommandSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('connect') }),
-  z.object({ type: z.literal('start-capture'), buffer: z.boolean() }),
+  z.object({ type: z.literal('start-capture') }),
   z.object({ type: z.literal('stop-capture'), reason: z.enum(['key-up', 'toggle', 'watchdog', 'mode-change', 'muted', 'session-ended', 'cancel']) }),
-  z.object({ type: z.literal('flush-buffer') }),
-  z.object({ type: z.literal('discard-buffer') }),
   z.object({ type: z.literal('blocked'), reason: z.literal('muted') }),
 ])
+export type PttCommand = z.infer<typeof PttCommandSchema>
 
 export const PttStatusSchema = z.object({
   phase: PttPhaseSchema,

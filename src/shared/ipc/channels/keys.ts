@@ -14,9 +14,9 @@ export const KeyStatusSchema = z.object({
   /** Keys are kept in a plain file because the user opted in (only when encryption is unavailable). */
   plaintextAllowed: z.boolean(),
   providers: z.object({
-    openai: z.object({ set: z.boolean(), storage: KeyStorageSchema }),
-    assemblyai: z.object({ set: z.boolean(), storage: KeyStorageSchema }),
-    speko: z.object({ set: z.boolean(), storage: KeyStorageSchema }),
+    openai: z.object({ set: z.boolean(), storage: KeyStorageSchema, rejected: z.boolean().default(false) }),
+    assemblyai: z.object({ set: z.boolean(), storage: KeyStorageSchema, rejected: z.boolean().default(false) }),
+    speko: z.object({ set: z.boolean(), storage: KeyStorageSchema, rejected: z.boolean().default(false) }),
   }),
 })
 export type KeyStatus = z.infer<typeof KeyStatusSchema>

@@ -8,8 +8,14 @@ import { ProviderIdSchema } from '../../settings/schema'
  * for every (re)connection: credentials are short-lived and AssemblyAI tokens are one-time.
  */
 
+export const ToolDeclarationSchema = z.object({
+  name: z.string().max(64),
+  description: z.string().max(4000),
+  parameters: z.record(z.string(), z.unknown()),
+})
+
 export const SessionCredentialSchema = z.object({
-  protocol: z.enum(['openai', 'assemblyai', 'speko']),
+  protocol: z.enum(['openai', 'assemblyai', 'speko', 'xai']),
   url: z.string().max(8192).regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL'),
   protocols: z.array(z.string().max(4096)).max(4),
   /** Epoch ms after which the credential can no longer open a socket; null if unknown. */
@@ -17,12 +23,21 @@ export const SessionCredentialSchema = z.object({
   inputSampleRate: z.number().int().positive(),
   outputSampleRate: z.number().int().positive(),
   sessionId: z.string().max(500).optional(),
-})
-
-export const ToolDeclarationSchema = z.object({
-  name: z.string().max(64),
-  description: z.string().max(4000),
-  parameters: z.record(z.string(), z.unknown()),
+  /** Speko provider_direct: usage reporting (a short-lived telemetry token, never the API key). */
+  telemetry: z
+    .object({
+      url: z.string().max(2048).regex(/^https?:\/\//, 'must be an http:// or https:// URL'),
+      token: z.string().max(4096),
+      flushIntervalMs: z.number().int().min(1000).max(3_600_000),
+      sessionId: z.string().max(500),
+      attemptId: z.string().max(500),
+      authorizedDurationMs: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** Speko provider_direct: what Speko resolved for the upstream session. */
+  upstreamSession: z
+    .object({ voice: z.string().max(200).optional(), instructions: z.string().max(100_000).optional(), tools: z.array(ToolDeclarationSchema).max(128).optional() })
+    .optional(),
 })
 
 export const SessionConfigSchema = z.object({

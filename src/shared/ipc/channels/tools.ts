@@ -17,6 +17,8 @@ export const ToolSettingsViewSchema = z.object({
   /** The folder notes go to right now (the default when notesFolder is null). */
   notesFolderInUse: z.string(),
   confirmTimeoutSeconds: z.number(),
+  /** Tools turned off in Settings (the model is not told about them). */
+  disabled: z.array(z.string()).default([]),
 })
 export type ToolSettingsView = z.infer<typeof ToolSettingsViewSchema>
 
@@ -40,6 +42,12 @@ export const toolsChannels = {
   'tools:audit': { input: z.object({ limit: z.number().int().min(1).max(1000) }), output: z.array(AuditEntrySchema) },
   'tools:settings': { input: z.undefined(), output: ToolSettingsViewSchema },
   'tools:revokeAlwaysAllow': { input: z.object({ name: toolName }), output: ToolSettingsViewSchema },
+  /**
+   * A tool's permission from the settings window: "ask" (the default; also withdraws an
+   * always-allow) or "off". Both only ever lower trust. "Always allow" is not reachable here: it is
+   * granted on a confirmation (main-owned), never for tools that reach outside the computer.
+   */
+  'tools:setPermission': { input: z.object({ name: toolName, permission: z.enum(['ask', 'off']) }), output: ToolSettingsViewSchema },
   /** Opens a native folder picker; the chosen folder becomes searchable. Unchanged if cancelled. */
   'tools:addSearchFolder': { input: z.undefined(), output: ToolSettingsViewSchema },
   'tools:removeSearchFolder': { input: z.object({ path: z.string().min(1).max(4096) }), output: ToolSettingsViewSchema },

@@ -2,7 +2,7 @@
  * AssemblyAI Voice Agent adapter (protocol 'assemblyai'): translates the wire protocol of
  * wss://agents.assemblyai.com/v1/ws to and from the normalised S2S model. Pure TypeScript.
  *
- * Protocol facts: /work/shared/protocols/assemblyai-and-speko.md Part A. In short:
+ * Protocol facts: docs/protocols/assemblyai.md. In short:
  *   - the socket URL already carries ?token= (one-time token, minted per connection);
  *   - `session.update` is the very first message (or `session.resume` on a reconnect);
  *   - audio (`input.audio`, base64 PCM16 24 kHz in `audio`) only after `session.ready`;
@@ -22,6 +22,7 @@ import type {
   S2SErrorCode,
   SessionConfig,
   ToolResultStatus,
+  TurnTaking,
 } from '../types'
 import { base64ToInt16, int16ToBase64 } from '../pcm'
 import {
@@ -42,12 +43,29 @@ import {
 export const ASSEMBLYAI_SAMPLE_RATE = 24_000
 /** The server keeps a dropped session this long for `session.resume`. */
 export const ASSEMBLYAI_RESUME_WINDOW_MS = 30_000
+
+/**
+ * Push-to-talk on a protocol with no end-of-turn message: the turn pacing (`input.turn_detection`
+ * `min_silence` / `max_silence`, mutable with session.update after session.ready) is held long
+ * while the key is down, so a pause does not end the turn, and switched to the shortest pacing
+ * AssemblyAI documents (its "aggressive" turn-detection preset) at release, followed by exactly
+ * `max_silence` of trailing silence, which ends the turn whatever the model thinks of it.
+ */
+export const ASSEMBLYAI_HOLD_PACING = { min_silence: 3000, max_silence: 6000 } as const
+export const ASSEMBLYAI_RELEASE_PACING = { min_silence: 160, max_silence: 400 } as const
+
+type Pacing = 'adaptive' | 'hold' | 'release'
+
+function turnDetection(pacing: Pacing): Json {
+  if (pacing === 'adaptive') return { interrupt_response: true }
+  return { interrupt_response: true, ...(pacing === 'hold' ? ASSEMBLYAI_HOLD_PACING : ASSEMBLYAI_RELEASE_PACING) }
+}
 /** Upper bound of conversation text carried into a fresh session when a resume fails. */
 const MAX_CARRIED_CONTEXT_CHARS = 4_000
 /** An unasked session.ended after at least this long is treated as the duration cap (renew). */
 const MIN_SESSION_MS_BEFORE_RENEW = 60_000
 
-/** Old event names (A11) mapped to the current ones. Input only. */
+/** Old event names (docs/protocols/assemblyai.md §A11) mapped to the current ones. Input only. */
 const LEGACY_EVENT_NAMES: Record<string, string> = {
   'speech.started': 'input.speech.started',
   'speech.stopped': 'input.speech.stopped',
@@ -129,6 +147,9 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   /** Conversation handed over by the runtime on a reconnect/renewal (preferred over our own). */
   private runtimeHistory: ConversationTurn[] | null = null
   private readonly carryContext: boolean
+  private turnTaking: TurnTaking = 'auto'
+  /** The pacing the server was last told. */
+  private pacing: Pacing = 'adaptive'
 
   constructor(options: AssemblyAIAdapterOptions = {}) {
     this.carryContext = options.carryContextOnFallback ?? true
@@ -141,6 +162,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   start(host: AdapterHost, options: AdapterStartOptions): void {
     this.host = host
     this.config = options.config
+    this.turnTaking = options.config.turnTaking ?? 'auto'
     // Per-connection state starts over; the session id and history survive for resume.
     this.activeReplyId = null
     this.lastAudioReplyId = null
@@ -165,12 +187,14 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.sessionId = null
     this.droppedAt = null
     this.phase = 'configuring'
+    this.pacing = this.turnTaking === 'manual' ? 'hold' : 'adaptive'
+    const config = { ...options.config, turnTaking: this.turnTaking }
     if (this.runtimeHistory && this.carryContext) {
       // A fresh session continuing an earlier conversation (renewal, or the resume window passed).
-      this.sendJson(buildSessionUpdate({ ...options.config, greeting: '' }, this.carriedContext()))
+      this.sendJson(buildSessionUpdate({ ...config, greeting: '' }, this.carriedContext()))
     } else {
       this.history.length = 0
-      this.sendJson(buildSessionUpdate(options.config))
+      this.sendJson(buildSessionUpdate(config))
     }
   }
 
@@ -228,6 +252,39 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     }
     this.flushedReplies.add(replyId)
     this.host?.emit({ type: 'bargein', responseId: replyId, itemId: replyId })
+  }
+
+  setTurnTaking(mode: TurnTaking): void {
+    if (mode === this.turnTaking) return
+    this.turnTaking = mode
+    this.setPacing(mode === 'manual' ? 'hold' : 'adaptive')
+  }
+
+  /** Push-to-talk press: hold the turn open (a pause while the key is down must not end it). */
+  beginTurn(): void {
+    if (this.turnTaking === 'manual') this.setPacing('hold')
+  }
+
+  /**
+   * Push-to-talk release, after the tail: the shortest pacing, then its max_silence of silence
+   * (the VAD needs audio to measure silence; between presses nothing is sent).
+   */
+  endTurn(): boolean {
+    if (this.phase !== 'ready') return false
+    this.setPacing('release')
+    const frame = Math.round((ASSEMBLYAI_SAMPLE_RATE * 20) / 1000)
+    const silence = new Int16Array(frame)
+    for (let ms = 0; ms < ASSEMBLYAI_RELEASE_PACING.max_silence; ms += 20) this.sendAudio(silence)
+    return true
+  }
+
+  /** No clear message exists: the next press's audio continues this turn. */
+  cancelTurn(): void {}
+
+  private setPacing(pacing: Pacing): void {
+    if (this.phase !== 'ready' || pacing === this.pacing) return
+    this.pacing = pacing
+    this.sendJson({ type: 'session.update', session: { input: { turn_detection: turnDetection(pacing) } } })
   }
 
   /** Asks the agent to reply now (`reply.create`, no one-shot instructions: that field is unconfirmed). */
@@ -358,6 +415,9 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       ...(this.sessionId ? { sessionId: this.sessionId } : {}),
     })
     if (wasResume) this.flushPending()
+    // The mode may have changed while the session was being configured.
+    const want: Pacing = this.turnTaking === 'manual' ? (this.pacing === 'release' ? 'release' : 'hold') : 'adaptive'
+    if (want !== this.pacing) this.setPacing(want)
   }
 
   private onSessionEnded(msg: Json): void {
@@ -702,7 +762,7 @@ export function buildSessionUpdate(config: SessionConfig, carriedContext = ''): 
   const session: Json = {}
   if (prompt !== '') session.system_prompt = prompt
   if (typeof config.greeting === 'string' && config.greeting.trim() !== '') session.greeting = config.greeting
-  session.input = { format, turn_detection: { interrupt_response: true } }
+  session.input = { format, turn_detection: turnDetection(config.turnTaking === 'manual' ? 'hold' : 'adaptive') }
   const output: Json = { format }
   if (typeof config.voice === 'string' && config.voice !== '') output.voice = config.voice
   session.output = output

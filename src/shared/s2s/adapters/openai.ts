@@ -1,5 +1,5 @@
 /**
- * OpenAI Realtime (GA) over WebSocket, as a ProviderAdapter. Protocol facts: shared/protocols/openai-realtime.md.
+ * OpenAI Realtime (GA) over WebSocket, as a ProviderAdapter. Protocol facts: docs/protocols/openai-realtime.md.
  *
  * The credential (minted in main) already carries the subprotocols `realtime` and
  * `openai-insecure-api-key.<ek_...>`; this adapter only speaks the protocol:
@@ -26,7 +26,7 @@
  * | conversation.created                                      | ignored (UNCONFIRMED in GA)                     |
  * | input_audio_buffer.speech_started                         | 'user.speech.started' + barge-in if playing     |
  * | input_audio_buffer.speech_stopped                         | 'user.speech.stopped'                           |
- * | input_audio_buffer.committed / .cleared                   | ignored (bookkeeping)                           |
+ * | input_audio_buffer.committed / .cleared                   | bookkeeping (server VAD's commit, auto mode)    |
  * | input_audio_buffer.timeout_triggered                      | ignored (a response follows as usual)           |
  * | input_audio_buffer.dtmf_event_received                    | ignored (SIP only)                              |
  * | conversation.item.added / .created / .done                | ignored (items arrive via response events)      |
@@ -51,6 +51,11 @@
  * | output_audio_buffer.started / .stopped / .cleared         | ignored (WebRTC/SIP only)                       |
  * | error                                                     | 'error' (routine codes only logged)             |
  * | anything else                                             | logged and ignored (forward compatibility)      |
+ *
+ * Push-to-talk (manual turn taking): the session has `turn_detection: null`, so the server never
+ * commits on its own; endTurn() sends `input_audio_buffer.commit` and then `response.create`
+ * (after the active response, if one is running). A buffer under 100 ms is cleared instead of
+ * committed. setTurnTaking() flips the session between that and server VAD with session.update.
  */
 import { errorFromProvider, isRoutineProviderError, makeError } from '../errors'
 import { Base64Error, base64ToInt16, int16ToBase64 } from '../pcm'
@@ -59,11 +64,13 @@ import type {
   AdapterHost,
   AdapterStartOptions,
   ConversationTurn,
+  ProtocolId,
   ProviderAdapter,
   ResumeState,
   S2SEvent,
   SessionConfig,
   ToolResultStatus,
+  TurnTaking,
 } from '../types'
 
 export const OPENAI_SAMPLE_RATE = 24_000
@@ -102,16 +109,21 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
 }
 
+/** Audio a commit needs at least: the server rejects a smaller buffer (input_audio_buffer_commit_empty). */
+export const OPENAI_MIN_COMMIT_MS = 100
+
+/** `audio.input.turn_detection` for a turn-taking mode: null (off) for push-to-talk, else the server's VAD. */
+export function turnDetectionFor(config: Pick<SessionConfig, 'turnDetection'>, mode: TurnTaking): Json | null {
+  if (mode === 'manual') return null
+  return { type: config.turnDetection === 'semantic_vad' ? 'semantic_vad' : 'server_vad', create_response: true, interrupt_response: true }
+}
+
 /** The GA session.update for a config. */
 export function buildSessionUpdate(config: SessionConfig): Json {
   const input: Json = {
     format: { type: 'audio/pcm', rate: OPENAI_SAMPLE_RATE },
     transcription: config.transcriptionModel ? { model: config.transcriptionModel } : null,
-    turn_detection: {
-      type: config.turnDetection === 'semantic_vad' ? 'semantic_vad' : 'server_vad',
-      create_response: true,
-      interrupt_response: true,
-    },
+    turn_detection: turnDetectionFor(config, config.turnTaking ?? 'auto'),
   }
   const output: Json = { format: { type: 'audio/pcm', rate: OPENAI_SAMPLE_RATE } }
   if (config.voice) output.voice = config.voice
@@ -140,14 +152,15 @@ export function trimHistory(history: readonly ConversationTurn[]): ConversationT
 }
 
 export class OpenAIAdapter implements ProviderAdapter {
-  readonly protocol = 'openai' as const
+  /** A subclass speaking an OpenAI-compatible dialect (xai.ts) names its own protocol. */
+  readonly protocol: ProtocolId = 'openai'
   readonly renewAfterMs: number | null
 
   private host: AdapterHost | null = null
   private started = false
   private readyEmitted = false
   /** The server cancels on speech itself (turn_detection.interrupt_response, our default). */
-  private serverInterrupts = true
+  protected serverInterrupts = true
   private activeResponseId: string | null = null
   /** We sent response.create and have not seen its response.created yet. */
   private createInFlight = false
@@ -155,6 +168,12 @@ export class OpenAIAdapter implements ProviderAdapter {
   private readonly emittedCalls = new Map<string, { name: string; responseId: string }>()
   private readonly answeredCalls = new Set<string>()
   private lastAudioItem: ItemState | null = null
+  private config: SessionConfig | null = null
+  private turnTaking: TurnTaking = 'auto'
+  /** Input samples appended since the last commit or clear (manual turn taking). */
+  private uncommittedSamples = 0
+  /** A committed push-to-talk turn waits for the active response to end before its response.create. */
+  private replyWanted = false
   private lastProtocolErrorAt = -Infinity
   private suppressedProtocolErrors = 0
 
@@ -170,7 +189,11 @@ export class OpenAIAdapter implements ProviderAdapter {
   start(host: AdapterHost, options: AdapterStartOptions): void {
     this.host = host
     const { config } = options
-    this.send(buildSessionUpdate(config))
+    this.config = config
+    this.turnTaking = config.turnTaking ?? 'auto'
+    this.uncommittedSamples = 0
+    this.replyWanted = false
+    this.send(this.sessionUpdate({ ...options, config: { ...config, turnTaking: this.turnTaking } }))
     const history = trimHistory(options.history ?? [])
     for (const turn of history) {
       this.send({
@@ -194,6 +217,7 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   sendAudio(pcm: Int16Array): void {
     if (!this.started || pcm.length === 0) return
+    this.uncommittedSamples += pcm.length
     this.host?.send(`{"type":"input_audio_buffer.append","audio":"${int16ToBase64(pcm)}"}`)
   }
 
@@ -222,12 +246,54 @@ export class OpenAIAdapter implements ProviderAdapter {
       this.log('reply requested while a response is active: not sent')
       return
     }
-    this.createInFlight = true
-    this.send({ type: 'response.create' })
+    this.createResponse()
   }
 
   commit(): void {
+    this.uncommittedSamples = 0
     this.send({ type: 'input_audio_buffer.commit' })
+  }
+
+  setTurnTaking(mode: TurnTaking): void {
+    if (mode === this.turnTaking) return
+    this.turnTaking = mode
+    if (!this.started || !this.config) return
+    this.send(this.turnTakingUpdate(this.config, mode))
+  }
+
+  /**
+   * Push-to-talk release, after the tail: commit the buffer, then ask for the reply (at once, or
+   * when the active response ends: one response at a time). A buffer under 100 ms is cleared
+   * instead, so a stray tap never gets a reply or an input_audio_buffer_commit_empty error.
+   */
+  endTurn(): boolean {
+    if (!this.started) return false
+    if (this.uncommittedSamples < (OPENAI_SAMPLE_RATE * OPENAI_MIN_COMMIT_MS) / 1000) {
+      this.cancelTurn()
+      return false
+    }
+    this.commit()
+    this.replyWanted = true
+    this.flushWantedReply()
+    return true
+  }
+
+  cancelTurn(): void {
+    if (!this.started) return
+    this.uncommittedSamples = 0
+    this.send({ type: 'input_audio_buffer.clear' })
+  }
+
+  private flushWantedReply(): void {
+    if (!this.replyWanted || this.activeResponseId || this.createInFlight || !this.started) return
+    this.createResponse()
+  }
+
+  /** One response.create covers everything in the conversation so far: tool outputs and a committed turn. */
+  private createResponse(): void {
+    this.replyWanted = false
+    this.createInFlight = true
+    this.send({ type: 'response.create' })
   }
 
   end(): void {
@@ -264,7 +330,17 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   // -------------------------------------------------------------------------------------------
 
-  private dispatch(type: string, ev: Json): void {
+  /** The first frame sent on open (a dialect overrides it with its own session shape). */
+  protected sessionUpdate(options: AdapterStartOptions): Json {
+    return buildSessionUpdate(options.config)
+  }
+
+  /** The session.update that switches turn taking mid-session (a dialect may place it elsewhere). */
+  protected turnTakingUpdate(config: SessionConfig, mode: TurnTaking): Json {
+    return { type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: turnDetectionFor(config, mode) } } } }
+  }
+
+  protected dispatch(type: string, ev: Json): void {
     switch (type) {
       case 'session.created':
       case 'session.updated':
@@ -318,9 +394,12 @@ export class OpenAIAdapter implements ProviderAdapter {
         return this.onResponseDone(ev)
       case 'error':
         return this.onError(ev)
-      case 'conversation.created':
       case 'input_audio_buffer.committed':
       case 'input_audio_buffer.cleared':
+        // The server's VAD committed (auto); in manual turn taking the count is ours to keep.
+        if (this.turnTaking === 'auto') this.uncommittedSamples = 0
+        return
+      case 'conversation.created':
       case 'input_audio_buffer.timeout_triggered':
       case 'input_audio_buffer.dtmf_event_received':
       case 'conversation.item.added':
@@ -508,12 +587,15 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.emit({ type: 'reply.done', responseId: id, status: doneStatus })
     this.pruneResponses()
     this.maybeCreateResponse()
+    this.flushWantedReply()
   }
 
   private onError(ev: Json): void {
     const err = isObject(ev.error) ? ev.error : {}
     const code = str(err.code)
     const message = str(err.message)
+    // A rejected commit has no turn to answer: its waiting response.create must not go out.
+    if (code === 'input_audio_buffer_commit_empty') this.replyWanted = false
     if (isRoutineProviderError(code, message)) {
       this.log(`routine error ${code ?? ''}: ${message ?? ''}`)
       return
@@ -546,8 +628,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     }
     if (waiting || ready.length === 0) return
     for (const rs of ready) rs.replyHandled = true
-    this.createInFlight = true
-    this.send({ type: 'response.create' })
+    this.createResponse()
   }
 
   private bargeIn(source: 'server' | 'local'): void {
@@ -619,7 +700,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.host?.send(JSON.stringify(frame))
   }
 
-  private emit(event: S2SEvent): void {
+  protected emit(event: S2SEvent): void {
     this.host?.emit(event)
   }
 

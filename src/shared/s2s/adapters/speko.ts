@@ -2,7 +2,7 @@
  * Speko S2S adapter (protocol 'speko'): the proxy WebSocket returned by POST /v1/sessions
  * (wsUrl + wsToken). Pure TypeScript.
  *
- * Protocol facts: /work/shared/protocols/assemblyai-and-speko.md Part B. In short:
+ * Protocol facts: docs/protocols/speko-proxy.md. In short:
  *   - the runtime opens the socket with the wsToken as the only subprotocol;
  *   - the client sends nothing until the server's `{"t":"ready"}` frame, whose
  *     inputSampleRate/outputSampleRate override the requested ones;
@@ -163,6 +163,30 @@ export class SpekoAdapter implements ProviderAdapter {
     this.sendJson({ t: 'control', action: 'commit' })
   }
 
+  /**
+   * Push-to-talk press: `{"t":"control","action":"clear"}` drops whatever input the server still
+   * holds, so the turn starts clean (and tells the server this client ends its own turns).
+   */
+  beginTurn(): void {
+    if (this.phase !== 'ready') return
+    this.framer.flush()
+    this.sendJson({ t: 'control', action: 'clear' })
+  }
+
+  /** Push-to-talk release, after the tail: commit (no silence padding). */
+  endTurn(): boolean {
+    if (this.phase !== 'ready') return false
+    this.commit()
+    return true
+  }
+
+  /** A press too short to be a turn: clear what it sent. */
+  cancelTurn(): void {
+    if (this.phase !== 'ready') return
+    this.framer.flush()
+    this.sendJson({ t: 'control', action: 'clear' })
+  }
+
   end(): void {
     // Speko has no end frame: the runtime closes the socket (1000 "client_stopped").
     if (this.phase === 'closed') return
@@ -184,7 +208,7 @@ export class SpekoAdapter implements ProviderAdapter {
     }
     this.reply = null
     this.host?.log(`speko: socket closed (${code}${reason ? ` ${reason}` : ''})`)
-    // §B6: a server close with 1000/1005 (or after its `end` frame) is the agent ending the
+    // docs/protocols/speko-proxy.md §B6: a server close with 1000/1005 (or after its `end` frame) is the agent ending the
     // session on purpose. Other closes are reported by the runtime (errorFromClose).
     const clean = code === 1000 || code === 1005
     if (previous === 'ready' && clean) this.agentEnded()
