@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PILL_SIZES, type CompanionWindowPort, type Rect } from '../../src/main/companion'
@@ -73,11 +74,16 @@ afterEach(async (ctx) => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Screenshots in light and dark, each with an axe-core pass: no serious or critical violation. */
 async function shoot(page: Page, name: string): Promise<void> {
   await page.mouse.move(0, 0) // no hover on a button
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), omitBackground: true })
+    const results = await new AxeBuilder({ page: page as never }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+    expect(results.passes.length).toBeGreaterThan(10) // axe really ran over the pill
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name} (${scheme}): ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
+    expect(bad).toEqual([])
   }
   await page.emulateMedia({ colorScheme: 'light' })
 }
