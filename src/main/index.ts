@@ -7,18 +7,17 @@ import { electronConfirm, electronPickFile } from './electron/mcp'
 import { app, BrowserWindow, shell } from 'electron'
 import { join } from 'node:path'
 import { createLogger } from './app/logger'
-import { createMainServices } from './app/services'
+import { createMainServices, type MainServices } from './app/services'
 import { createIpcRouter } from './ipc/router'
 import { APP_ORIGIN } from './security/policy'
 import { originOf } from '../shared/security/urls'
 import { registerIpc, sendToWindows } from './electron/ipc'
 import { safeStorageEncryptor } from './electron/safe-storage'
 import { applyDevCsp, cspFor, lockNavigation, lockPermissions, registerAppScheme, serveRenderer, session } from './electron/security'
-import { createMainWindow, createSettingsWindow, installAppMenu, settingsUrl } from './electron/window'
+import { createCompanionWindow, createMainWindow, createSettingsWindow, electronScreen, inFront, installAppMenu, settingsUrl } from './electron/window'
 import type { SettingsSection } from '../shared/ipc/channels/app'
 import { isOnboarding } from '../shared/settings/onboarding'
 import { electronConfirmWindow } from './electron/confirm-window'
-import type { MainServices } from './app/services'
 import { webrtcAllowed } from './security/webrtc'
 import { enableWaylandGlobalShortcuts, installDesktop, type InstalledDesktop } from './electron/desktop'
 import { electronPickFolder, electronToolHost } from './electron/tools'
@@ -69,7 +68,20 @@ if (!app.requestSingleInstanceLock()) {
       settingsWindow = createSettingsWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: settingsUrl(appUrl, section) })
       settingsWindow.on('closed', () => (settingsWindow = null))
     }
-    desktop = installDesktop({ preloadDir: join(import.meta.dirname, '../preload'), appUrl, showMainWindow: showMain, openSettings: () => openSettings(null) })
+    let pillService: MainServices['companion'] | null = null
+    desktop = installDesktop({
+      preloadDir: join(import.meta.dirname, '../preload'),
+      appUrl,
+      showMainWindow: showMain,
+      showCompanion: (show) => pillService?.request(show),
+      openSettings: () => openSettings(null),
+    })
+    // The companion pill: main shows, places and hides it (src/main/companion); this is its window.
+    const pill = createCompanionWindow({
+      preloadDir: join(import.meta.dirname, '../preload'),
+      url: appUrl,
+      onMoved: (bounds) => pillService?.moved(bounds),
+    })
     const rendererBase = devUrl ? devUrl.replace(/\/(index\.html)?(#.*)?$/, '') : APP_ORIGIN
     const confirmWindow = electronConfirmWindow({
       preloadDir: join(import.meta.dirname, '../preload'),
@@ -91,6 +103,15 @@ if (!app.requestSingleInstanceLock()) {
       desktop: desktop.deps,
       toolHost: electronToolHost(),
       pickFolder: electronPickFolder(),
+      companion: {
+        window: pill,
+        screen: electronScreen(),
+        mainWindowInFront: () => inFront(mainWindow),
+        showMainWindow: () => {
+          showMain()
+          mainWindow?.focus()
+        },
+      },
       openSettings,
       confirm: electronConfirm(),
       pickFile: electronPickFile(),
@@ -98,6 +119,7 @@ if (!app.requestSingleInstanceLock()) {
       reloadRenderer: () => mainWindow?.webContents.reload(),
     })
     services = running
+    pillService = running.companion
     installAppMenu(() => openSettings(null))
     const csp = () => cspFor(running.socketOrigins(), devOrigin ? [devOrigin, devOrigin.replace(/^http/, 'ws')] : [])
     const ses = session.defaultSession

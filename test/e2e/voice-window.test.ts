@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // The voice window's own behaviour in Chromium over the real main-process handlers: microphone
-// problems, an error whose action fixes it, the companion view, export and copy, the aria-live
+// problems, an error whose action fixes it, the companion pill's last line, export and copy, the aria-live
 // region, keyboard use, 200% zoom and the dark theme.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -132,9 +132,16 @@ describe('errors, companion, export, accessibility', () => {
     await expect.poll(() => error.count()).toBe(2)
   })
 
-  it('mirrors the conversation in the companion view, announces finals only, exports Markdown and copies a message', async () => {
+  it('shows the last line in the companion pill, announces finals only, exports Markdown and copies a message', async () => {
     sim = await startOpenAISim({ turns: [{ user: 'Hello Earshot', reply: 'Hi! Nice to hear from you today.', replyMs: 1200 }] })
-    harness = await withKey({ fakeMicrophone: speech, connectOrigins: [sim.wsUrl.replace(/\/v1.*$/, '')] }, sim.baseUrl, sim.apiKey)
+    // A pill window that is "on screen" as soon as main shows it (the page below is its content).
+    const pillWindow = { show: () => {}, setBounds: () => {}, hide: () => {} }
+    const screen = { cursor: () => ({ x: 10, y: 10 }), displays: () => [{ id: 1, workArea: { x: 0, y: 0, width: 1280, height: 800 } }] }
+    harness = await withKey(
+      { fakeMicrophone: speech, connectOrigins: [sim.wsUrl.replace(/\/v1.*$/, '')], deps: { companion: { window: pillWindow, screen, mainWindowInFront: () => true } } },
+      sim.baseUrl,
+      sim.apiKey,
+    )
     const { page, context } = harness
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: harness.origin })
     await expect.poll(() => page.getByTestId('live-region').count()).toBe(1)
@@ -145,17 +152,17 @@ describe('errors, companion, export, accessibility', () => {
       ;(globalThis as unknown as { __announced: string[] }).__announced = seen
       new MutationObserver(() => seen.push(region.textContent ?? '')).observe(region, { childList: true, characterData: true, subtree: true })
     })
-    const companion = await context.newPage()
-    await companion.setViewportSize({ width: 360, height: 420 })
-    await companion.goto(`${harness.origin}/index.html#companion`)
-    await expect.poll(() => companion.getByTestId('companion').count()).toBe(1)
+    // The companion pill, as one of our windows (main feeds it; see test/e2e/companion.test.ts for its window).
+    const companion = await harness.openWindow('#companion', { width: 400, height: 76 })
+    await expect.poll(() => companion.getByTestId('pill').count()).toBe(1)
 
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
     await hold(page, 1300)
     await expect.poll(() => page.locator('[data-testid="agent-entry"][data-final="true"]').count(), { timeout: 15_000 }).toBe(1)
-    // The companion shows both sides.
-    await expect.poll(() => companion.getByTestId('user-entry').allTextContents().then((t) => t.join(' ')), { timeout: 5_000 }).toContain('Hello Earshot')
-    await expect.poll(() => companion.getByTestId('agent-entry').allTextContents().then((t) => t.join(' '))).toContain('Nice to hear from you')
+    // The pill shows the last line, whoever said it.
+    await expect.poll(() => harness!.services.companion.view().line, { timeout: 5_000 }).toEqual({ speaker: 'agent', text: 'Hi! Nice to hear from you today.' })
+    harness.services.companion.request(true) // the window's "Companion" button
+    await expect.poll(() => companion.getByTestId('pill-line').textContent()).toBe('Earshot Hi! Nice to hear from you today.')
     await companion.screenshot({ path: join(SHOTS, 'voice-companion.png') })
 
     // aria-live: whole finals, never word-by-word deltas.

@@ -111,6 +111,11 @@ export interface Harness {
    * opened when main shows the surface. Resolves once it is open and has loaded.
    */
   confirmPage(): Promise<Page>
+  /**
+   * Opens another of our windows in the same browser (e.g. '#companion' for the pill) at a
+   * viewport size: it calls main through the same guard and receives every event.
+   */
+  openWindow(hash: string, size: { width: number; height: number }): Promise<Page>
   close(): Promise<void>
 }
 
@@ -134,6 +139,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let confirmPage: Page | null = null
   let confirmOpening: Promise<Page> | null = null
   let openConfirm: () => Promise<Page> = () => Promise.reject(new Error('the page is not served yet'))
+  // Our windows: the main page, and any opened with openWindow (the companion pill). Events go to all.
+  const ownPages = new Set<Page>()
   const send = (target: Page, event: string, payload: unknown) =>
     void target
       .evaluate(([e, p]) => (globalThis as unknown as { __earshotEmit?: (e: string, p: unknown) => void }).__earshotEmit?.(e, p), [event, payload] as [string, unknown])
@@ -144,9 +151,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (confirmPage && !confirmPage.isClosed()) send(confirmPage, event, payload)
     if (!page || page.isClosed()) {
       pending.push([event, payload])
-      return
     }
-    send(page, event, payload)
+    for (const target of ownPages) if (!target.isClosed()) send(target, event, payload)
   }
   // What src/main/index.ts does on app:openSettings: one settings window, at #settings/<section>.
   let openSettingsWindow: (section: SettingsSection | null) => Promise<Page> = () => Promise.reject(new Error('the harness is not started'))
@@ -193,6 +199,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await opened.goto(`${origin}/confirm.html`)
     return opened
   }
+  ownPages.add(page)
   const ipc: IpcRecord[] = []
   const consoleLines: string[] = []
   page.on('console', (message: ConsoleMessage) => consoleLines.push(`${message.type()}: ${message.text()}`))
@@ -204,7 +211,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       destroyed: source.page.isClosed() || frame.isDetached(),
       frameUrl: frame.isDetached() ? null : frame.url(),
       isMainFrame: frame === source.page.mainFrame(),
-      isOwnWindow: source.page === ownPage || (settings !== null && source.page === settings) || (confirmPage !== null && source.page === confirmPage),
+      isOwnWindow: ownPages.has(source.page) || (settings !== null && source.page === settings) || (confirmPage !== null && source.page === confirmPage),
       surface: confirmPage !== null && source.page === confirmPage ? 'confirm' : 'app',
     }
     const reply = await router.invoke(channel, sender, input)
@@ -258,6 +265,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const opened = await confirmOpening
       await opened.waitForLoadState('load')
       return opened
+    },
+    openWindow: async (hash, size) => {
+      const extra = await context.newPage()
+      extra.on('console', (message: ConsoleMessage) => consoleLines.push(`${hash} ${message.type()}: ${message.text()}`))
+      extra.on('pageerror', (error) => consoleLines.push(`${hash} pageerror: ${error.message}`))
+      await extra.setViewportSize(size)
+      ownPages.add(extra)
+      await extra.goto(`${origin}/index.html${hash}`)
+      return extra
     },
     close: async () => {
       await browser.close()

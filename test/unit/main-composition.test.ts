@@ -16,7 +16,7 @@ const fake = vi.hoisted(() => {
   const calls: Array<{ name: string; args: unknown[] }> = []
   const appHandlers = new Map<string, Fn[]>()
   const ipcHandlers = new Map<string, Fn>()
-  const windows: Array<{ options: Record<string, unknown>; url: string | null; contents: Record<string, unknown> }> = []
+  const windows: Array<{ options: Record<string, unknown>; url: string | null; contents: Record<string, unknown>; window: BrowserWindow }> = []
   const contentsHandlers: Array<Map<string, Fn>> = []
   const openHandlers: Fn[] = []
   const state = {
@@ -62,16 +62,21 @@ const fake = vi.hoisted(() => {
     static getAllWindows = () => BrowserWindow.all
     static getFocusedWindow = () => null
     webContents: Record<string, unknown>
-    private handlers = new Map<string, Fn>()
+    handlers = new Map<string, Fn>()
+    bounds = { x: 0, y: 0, width: 0, height: 0 }
+    shown = 0
+    hidden = 0
+    alwaysOnTop: unknown[] = []
     constructor(options: Record<string, unknown>) {
       this.webContents = makeContents(windows.length + 1)
-      windows.push({ options, url: null, contents: this.webContents })
+      this.bounds = { x: Number(options.x ?? 0), y: Number(options.y ?? 0), width: Number(options.width ?? 0), height: Number(options.height ?? 0) }
+      windows.push({ options, url: null, contents: this.webContents, window: this })
       BrowserWindow.all.push(this)
       // Electron emits web-contents-created for every new webContents.
       for (const listener of appHandlers.get('web-contents-created') ?? []) listener({}, this.webContents)
     }
     loadURL(url: string) {
-      windows[windows.length - 1]!.url = url
+      windows.find((w) => w.window === this)!.url = url
       return Promise.resolve()
     }
     on(event: string, listener: Fn) {
@@ -84,11 +89,15 @@ const fake = vi.hoisted(() => {
     isDestroyed = () => false
     isMinimized = () => false
     isVisible = () => true
+    isFocused = () => false
     show = () => {}
-    hide = () => {}
+    showInactive = () => void this.shown++
+    hide = () => void this.hidden++
     focus = () => {}
     restore = () => {}
-    setAlwaysOnTop = () => {}
+    getBounds = () => this.bounds
+    setBounds = (bounds: { x: number; y: number; width: number; height: number }) => void (this.bounds = bounds)
+    setAlwaysOnTop = (...args: unknown[]) => void (this.alwaysOnTop = args)
     setVisibleOnAllWorkspaces = () => {}
     setMenuBarVisibility = () => {}
   }
@@ -150,6 +159,13 @@ const fake = vi.hoisted(() => {
     systemPreferences: recorder('systemPreferences', { getMediaAccessStatus: () => 'granted', isTrustedAccessibilityClient: () => true }),
     globalShortcut: recorder('globalShortcut', { register: () => true, isRegistered: () => false }),
     clipboard: recorder('clipboard'),
+    screen: {
+      getCursorScreenPoint: () => ({ x: 2500, y: 600 }),
+      getAllDisplays: () => [
+        { id: 1, workArea: { x: 0, y: 25, width: 1440, height: 875 } },
+        { id: 2, workArea: { x: 1440, y: 0, width: 2560, height: 1400 } },
+      ],
+    },
     dialog: recorder('dialog'),
   }
   return { electron, calls, appHandlers, ipcHandlers, windows, contentsHandlers, openHandlers, state, readyResolve: () => readyResolve() }
@@ -285,5 +301,34 @@ describe('the composition root, wired against a stand-in Electron', () => {
     expect(item?.accelerator).toBe('CommandOrControl+,')
     item!.click!()
     expect(fake.windows.length).toBe(before + 1)
+  })
+
+  it('creates the companion pill on the first press while the main window is in the background: frameless, transparent, on top, sandboxed, ours', async () => {
+    const contents = fake.windows[0]!.contents
+    ;(contents as { mainFrame: unknown }).mainFrame = { url: 'app://earshot/index.html', isDestroyed: () => false, parent: null }
+    const event = { sender: contents, senderFrame: contents.mainFrame }
+    const before = fake.windows.length
+    // The main window is not focused (isFocused false): a hotkey press shows the pill.
+    expect(await fake.ipcHandlers.get(wireInvokeChannel('desktop:talk'))!(event, { action: 'down' })).toMatchObject({ ok: true })
+    await fake.ipcHandlers.get(wireInvokeChannel('desktop:talk'))!(event, { action: 'up' })
+    expect(fake.windows.length).toBe(before + 1)
+    const pill = fake.windows.at(-1)!
+    expect(pill.url).toBe('app://earshot/index.html#companion')
+    expect(pill.options).toMatchObject({ frame: false, transparent: true, alwaysOnTop: true, skipTaskbar: true, resizable: false, show: false })
+    expect(pill.options.webPreferences).toEqual(fake.windows[0]!.options.webPreferences)
+    // Top centre of the display with the cursor (the right one, x 1440..4000).
+    expect(pill.options).toMatchObject({ x: 1440 + (2560 - 400) / 2, y: 14, width: 400, height: 76 })
+    expect(pill.window.alwaysOnTop).toEqual([true, expect.stringMatching(/floating|screen-saver/)])
+    // It shows without taking focus once its page is ready.
+    pill.window.handlers.get('ready-to-show')!()
+    expect(pill.window.shown).toBe(1)
+    // Its page may call main (it is one of our windows) and reads what to show from main.
+    const own = { sender: pill.contents, senderFrame: pill.contents.mainFrame }
+    expect(await fake.ipcHandlers.get(wireInvokeChannel('companion:view'))!(own, undefined)).toMatchObject({ ok: true, value: { visible: true, size: 'compact' } })
+    // Dragging it is remembered; its close button hides it.
+    pill.window.bounds = { x: 1500, y: 300, width: 400, height: 76 }
+    pill.window.handlers.get(process.platform === 'linux' ? 'move' : 'moved')!()
+    expect(await fake.ipcHandlers.get(wireInvokeChannel('companion:action'))!(own, { action: 'hide' })).toMatchObject({ ok: true })
+    expect(pill.window.hidden).toBe(1)
   })
 })

@@ -20,6 +20,7 @@ import type { ToolHost } from '../tools/host'
 import { createHistoryDomain, type HistoryService } from '../history'
 import { ConfirmSurface, type ConfirmWindow } from '../security/confirm-surface'
 import { alwaysListeningQuestion, isHelpLink, openLinkQuestion, plaintextQuestion, replaceKeyQuestion, settingsQuestions } from '../security/intents'
+import { createCompanionDomain, type CompanionPlatformDeps, type CompanionService } from '../companion'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -61,6 +62,8 @@ export interface MainDeps {
    * Demo (the Demo server's port is in connect-src only while Demo is the provider).
    */
   reloadRenderer?: () => void
+  /** The companion pill's window, screen and main-window ports; without them there is no pill. */
+  companion?: CompanionPlatformDeps
 }
 
 export interface MainServices {
@@ -87,6 +90,7 @@ export interface MainServices {
   socketOrigins(): string[]
   /** Starts the Demo server if Demo is the provider, so its port is known before the page loads. */
   prepareDemo(): Promise<void>
+  companion: CompanionService
   /** Stops hotkeys, timers and the Demo server (app quit, end of a test). */
   dispose(): Promise<void>
 }
@@ -153,13 +157,19 @@ export function createMainServices(deps: MainDeps): MainServices {
     return true
   }
 
+  const companion = createCompanionDomain({ ...deps.companion, settings, emit: deps.emit, log: (line) => logger.info(line) })
+  const emit = deps.emit
   const tools = createToolsDomain({
     confirm,
     userDataDir: deps.userDataDir,
     settings,
     host: { openExternal: deps.openExternal, ...deps.toolHost },
     pickFolder: deps.pickFolder,
-    emit: deps.emit,
+    // The pill grows for the tool requests main holds (and never hides while one waits).
+    emit: (event, payload) => {
+      if (event === 'tools:pending') companion.service.pendingChanged(payload as EventPayload<'tools:pending'>)
+      emit(event, payload)
+    },
     log: (line) => logger.info(line),
   })
   const mcpTokens = new McpTokenStore({
@@ -210,6 +220,12 @@ export function createMainServices(deps: MainDeps): MainServices {
     },
   })
   const desktop = createDesktopDomain({ ...deps.desktop, settings, emit: deps.emit, notify, log: (line) => logger.info(line) })
+  // The pill follows push-to-talk (a press shows it when the main window is out of sight) and the
+  // microphone; the session status comes with desktop:reportSession below.
+  desktop.service.ptt.onCommands((commands) => {
+    if (commands.some((c) => c.type === 'start-capture')) companion.service.hotkeyPressed()
+  })
+  desktop.service.onChange((status) => companion.service.capture(status.ptt.capturing || status.alwaysListening.active))
 
   const handlers: Handlers = {
     'app:info': () => deps.appInfo,
@@ -282,13 +298,23 @@ export function createMainServices(deps: MainDeps): MainServices {
       }
       return desktop.handlers['desktop:setAlwaysListening'](input, context)
     },
-    ...tools.handlers,
     ...history.handlers,
     ...mcp.handlers,
+    'desktop:reportSession': (report, context) => {
+      companion.service.session(report.status, report.error)
+      return desktop.handlers['desktop:reportSession'](report, context)
+    },
+    'desktop:showCompanion': ({ show }) => {
+      companion.service.request(show)
+      return undefined
+    },
+    ...companion.handlers,
+    ...tools.handlers,
   }
 
   const dispose = async () => {
     desktop.service.stop()
+    companion.service.dispose()
     tools.service.dispose()
     confirm.dispose()
     history.dispose()
@@ -309,5 +335,5 @@ export function createMainServices(deps: MainDeps): MainServices {
     void prepareDemo().then(() => reload())
   })
 
-  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, mcp: mcp.service, confirm, openLink, socketOrigins, prepareDemo, dispose }
+  return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, mcp: mcp.service, companion: companion.service, confirm, openLink, socketOrigins, prepareDemo, dispose }
 }

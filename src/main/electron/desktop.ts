@@ -1,10 +1,10 @@
 /**
  * Thin Electron adapters for desktop integration: Tray + Menu (rendering the pure menu model),
- * globalShortcut, uiohook, powerMonitor, systemPreferences, login items, electron-updater, the
- * close-to-tray window behaviour and the always-on-top companion window. Every decision lives in
+ * globalShortcut, uiohook, powerMonitor, systemPreferences, login items, electron-updater and the
+ * close-to-tray window behaviour (the companion pill's window is in window.ts). Every decision lives in
  * src/main/desktop (tested under plain Node); this file only connects Electron objects to it.
  */
-import { app, BrowserWindow, globalShortcut, Menu, nativeImage, Notification, powerMonitor, shell, systemPreferences, Tray } from 'electron'
+import { app, type BrowserWindow, globalShortcut, Menu, nativeImage, Notification, powerMonitor, shell, systemPreferences, Tray } from 'electron'
 import type { MenuItemConstructorOptions } from 'electron'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -16,12 +16,13 @@ import { trayIconFile, type MenuAction, type MenuItemModel } from '../desktop/tr
 import { loadUiohook, UiohookSource } from '../desktop/uiohook-source'
 import type { UpdaterLike } from '../desktop/updates'
 import { probeXDisplay } from '../desktop/x-display'
-import { ownWebContents } from './ipc'
 
 export interface InstallDesktopOptions {
   preloadDir: string
-  /** The renderer's URL (the companion loads it with #companion). */
+  /** The renderer's URL. */
   appUrl: string
+  /** Shows or hides the companion pill (the tray's "Show companion"). */
+  showCompanion?: (show: boolean) => void
   /** Shows (creating if needed) the main window. */
   showMainWindow: () => void
   /** Opens the settings view (defaults to showing the main window). */
@@ -90,7 +91,6 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
   const platform = process.platform
   let services: MainServices | null = null
   let tray: Tray | null = null
-  let companion: BrowserWindow | null = null
   let quitting = false
   const log = (line: string) => services?.logger.info(line)
 
@@ -102,56 +102,7 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
     services?.desktop.stop()
   })
 
-  const showCompanion = (show: boolean) => {
-    if (!show) {
-      companion?.hide()
-      return
-    }
-    if (!companion || companion.isDestroyed()) {
-      // The same webPreferences as the main window (src/main/electron/window.ts), written out
-      // literally rather than shared through a function so electronegativity can read them.
-      companion = new BrowserWindow({
-        width: 380,
-        height: 220,
-        show: false,
-        alwaysOnTop: true,
-        skipTaskbar: true,
-        resizable: true,
-        minimizable: false,
-        fullscreenable: false,
-        title: 'Earshot transcript',
-        webPreferences: {
-          preload: join(options.preloadDir, 'index.cjs'),
-          contextIsolation: true,
-          sandbox: true,
-          nodeIntegration: false,
-          nodeIntegrationInWorker: false,
-          nodeIntegrationInSubFrames: false,
-          webSecurity: true,
-          allowRunningInsecureContent: false,
-          webviewTag: false,
-          experimentalFeatures: false,
-          navigateOnDragDrop: false,
-          spellcheck: false,
-          safeDialogs: true,
-          disableBlinkFeatures: 'Auxclick',
-          autoplayPolicy: 'no-user-gesture-required',
-        },
-      })
-      companion.setAlwaysOnTop(true, 'floating')
-      companion.setVisibleOnAllWorkspaces(true)
-      const contents = companion.webContents
-      ownWebContents.add(contents)
-      companion.on('closed', () => {
-        ownWebContents.delete(contents)
-        companion = null
-      })
-      companion.once('ready-to-show', () => companion?.showInactive())
-      void companion.loadURL(`${options.appUrl.split('#')[0]}#companion`)
-      return
-    }
-    companion.showInactive()
-  }
+  const showCompanion = (show: boolean) => options.showCompanion?.(show)
 
   const deps: DesktopPlatformDeps = {
     platform,
@@ -168,7 +119,6 @@ export function installDesktop(options: InstallDesktopOptions): InstalledDesktop
     loginItems: platform === 'darwin' || platform === 'win32' ? app : undefined,
     autostartExecutable: platform === 'linux' ? (process.env.APPIMAGE ?? process.execPath) : undefined,
     updater: loadUpdater((line) => console.warn(line)),
-    showCompanion,
     openSystemSettings: (url) => shell.openExternal(url),
   }
 

@@ -6,7 +6,7 @@ import type { ConversationTurn, ToolDeclaration } from '../../shared/s2s/types'
 import { toDeclaration } from '../../shared/tools/formats'
 import type { KeyedProvider, Settings } from '../../shared/settings/schema'
 import type { Logger } from '../app/logger'
-import { startDemoServer } from '../sim'
+import { APP_DEMO, startDemoServer } from '../sim'
 import { describeTools } from '../tools'
 import { createSessionHandlers } from './handlers'
 import type { FetchLike } from './mint'
@@ -33,9 +33,9 @@ export interface SessionDomainDeps {
   carriedTurns?: (conversationId: string) => ConversationTurn[] | null
 }
 
-/** The local Demo server (OpenAI protocol), started on first use. */
+/** The local Demo server (OpenAI protocol, words for the window to speak), started on first use. */
 export function defaultDemoLauncher(): ReturnType<typeof lazyDemoLauncher> {
-  return lazyDemoLauncher(() => startDemoServer({ protocol: 'openai' }))
+  return lazyDemoLauncher(() => startDemoServer(APP_DEMO))
 }
 
 export interface SessionDomain {

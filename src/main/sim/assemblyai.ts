@@ -22,6 +22,7 @@ import { AudioStreamer, Ids, isObj, playedFraction, randomId, retryAfterHeaders,
 import {
   DEFAULT_MALFORMED,
   renderReply,
+  replyDurationMs,
   resolveTurn,
   spokenPrefix,
   wordDeltas,
@@ -491,7 +492,7 @@ class AAISession {
       this.later(30, () => this.finishReply(reply))
       return
     }
-    const pcm = synthesizeVoice(text, ASSEMBLYAI_RATE, { durationMs: turn.replyMs ?? this.ctx.script.replyMs })
+    const pcm = synthesizeVoice(text, ASSEMBLYAI_RATE, { durationMs: replyDurationMs(this.ctx.script, turn, text) })
     const streamer = new AudioStreamer(
       pcm,
       ASSEMBLYAI_RATE,

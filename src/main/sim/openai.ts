@@ -24,6 +24,7 @@ import {
 import {
   DEFAULT_MALFORMED,
   renderReply,
+  replyDurationMs,
   resolveTurn,
   wordDeltas,
   type FaultPoint,
@@ -45,6 +46,14 @@ export interface OpenAISimOptions extends SimOptions {
   requireModel?: boolean
   /** Delay between a function_call response's last item and its response.done (default 200 ms, as measured live). */
   toolResponseDoneDelayMs?: number
+  /**
+   * What the reply audio carries: 'voice' (default) the synthetic voice-like tone; 'silence' the
+   * same length of silence, for a client that speaks the transcript itself (the app's Demo speaks
+   * it with the system's speech synthesis, and two voices at once would be noise).
+   */
+  replyAudio?: 'voice' | 'silence'
+  /** Send the whole reply transcript with the first audio chunk (real models' text runs ahead of their audio too). */
+  transcriptAhead?: boolean
   /**
    * 'xai': speak xAI's realtime dialect instead (docs/protocols/xai.md): conversation.created first
    * (no session.created), voice and turn_detection on the session itself, cumulative
@@ -880,7 +889,8 @@ export class OpenAISession {
     this.send({ type: 'response.output_item.added', response_id: r.id, output_index: 0, item: this.publicItem(item, false) })
     this.send({ type: 'conversation.item.added', item: this.publicItem(item, false), previous_item_id: previous })
     this.send({ type: 'response.content_part.added', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'audio', transcript: '' } })
-    const pcm = synthesizeVoice(text, OPENAI_RATE, { durationMs: turn.replyMs ?? this.script.replyMs })
+    const voice = synthesizeVoice(text, OPENAI_RATE, { durationMs: replyDurationMs(this.script, turn, text) })
+    const pcm = this.options.replyAudio === 'silence' ? new Int16Array(voice.length) : voice
     const words = wordDeltas(text)
     let wordsSent = 0
     const parts: Int16Array[] = []
@@ -893,7 +903,7 @@ export class OpenAISession {
         parts.push(chunk)
         this.audioProduced = true
         this.send({ type: 'response.output_audio.delta', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, delta: bytesToB64(pcm16ToBytes(chunk)) })
-        const upTo = Math.ceil(((index + 1) / total) * words.length)
+        const upTo = this.options.transcriptAhead ? words.length : Math.ceil(((index + 1) / total) * words.length)
         while (wordsSent < upTo) {
           const d = words[wordsSent++]!
           r.sentText += d

@@ -74,6 +74,8 @@ export interface SimScript {
   bargeIn?: boolean
   /** Default reply audio length in ms when a turn gives none. */
   replyMs?: number
+  /** Reply audio length for a reply's text when the turn gives none (wins over replyMs). */
+  replyMsFor?: (text: string) => number
   faults?: SimFault[]
 }
 
@@ -116,4 +118,9 @@ export function spokenPrefix(text: string, fraction: number): string {
   const words = wordDeltas(text)
   const n = Math.floor(words.length * Math.max(0, Math.min(1, fraction)))
   return words.slice(0, n).join('').trim()
+}
+
+/** How long a reply's audio lasts: the turn's replyMs, else the script's replyMsFor(text) or replyMs. */
+export function replyDurationMs(script: SimScript, turn: SimTurn, text: string): number | undefined {
+  return turn.replyMs ?? script.replyMsFor?.(text) ?? script.replyMs
 }

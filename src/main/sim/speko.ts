@@ -29,6 +29,7 @@ import { AudioStreamer, Ids, isObj, playedFraction, randomId, retryAfterHeaders,
 import {
   DEFAULT_MALFORMED,
   renderReply,
+  replyDurationMs,
   resolveTurn,
   spokenPrefix,
   wordDeltas,
@@ -561,7 +562,7 @@ class SpekoConnection {
 
   private speak(turn: SimTurn, ctx: TurnContext, isTurn: boolean): void {
     const text = renderReply(turn, ctx)
-    const pcm = synthesizeVoice(text, this.outRate, { durationMs: turn.replyMs ?? this.script.replyMs })
+    const pcm = synthesizeVoice(text, this.outRate, { durationMs: replyDurationMs(this.script, turn, text) })
     const words = wordDeltas(text)
     const r: Reply = { text, startedAt: performance.now(), durationMs: 0, streamer: null, isTurn, sentWords: 0 }
     this.active = r

@@ -5,7 +5,10 @@ import type { SettingsSection } from '../../shared/ipc/channels/app'
 import { formatAccelerator, hotkeyPlatform, spokenAccelerator } from '../../shared/ptt/format'
 import { isOnboarding } from '../../shared/settings/onboarding'
 import { PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
-import { publishToCompanion, subscribeToMain, type CompanionState } from './companion'
+import { reportToCompanion } from './companion'
+import { Pill } from './Pill'
+import { DemoIntro, useDemoSpeech } from './Demo'
+import { shownStatus } from './status'
 import { copyText, exportMarkdown, LevelMeter, STATUS_LABEL, TalkButton, Transcript, type EntryActions } from './Conversation'
 import { startEarconCues } from './earcon-cues'
 import { errorText, KEY_INPUT_ID, ProviderCard, SettingsWindow } from './Settings'
@@ -34,7 +37,7 @@ function useRoute(): string {
 
 export function App() {
   const route = useRoute()
-  if (route === '#companion') return <Companion />
+  if (route === '#companion') return <Pill />
   if (route.startsWith('#settings')) return <SettingsWindow />
   return <MainWindow />
 }
@@ -47,11 +50,8 @@ function focusById(id: string): void {
 }
 
 function StatusPill({ status, capturing, error }: { status: UiStatus; capturing: boolean; error?: string | null }) {
-  // "Listening" only while the microphone is really sending; an open session that waits for the
-  // user is "Connected". An error says what went wrong in a few words (the transcript has it all).
-  let shown: UiStatus = status
-  if (capturing && (status === 'ready' || status === 'idle')) shown = 'listening'
-  else if (!capturing && status === 'listening') shown = 'ready'
+  // An error says what went wrong in a few words (the transcript has it all).
+  const shown = shownStatus(status, capturing)
   const label = shown === 'error' ? shortError(error) : STATUS_LABEL[shown]
   return (
     <p className={`status status-${shown}`} data-testid="status" data-status={status} role="status" aria-live="off" title={shown === 'error' && error ? error : undefined}>
@@ -111,7 +111,7 @@ function MainWindow() {
       api.on('settings:changed', setSettings),
       api.on('keys:changed', setKeys),
       api.on('app:notice', (notice) => setNotices((list) => [...list.filter((n) => n.id !== notice.id), notice])),
-      publishToCompanion(voice),
+      reportToCompanion(voice, api),
     ]
     return () => {
       live = false
@@ -192,6 +192,7 @@ function MainWindow() {
     }),
     [onAction, voice],
   )
+  const speech = useDemoSpeech(voice, ready && settings?.provider === 'demo')
   const hotkey = settings ? <kbd aria-label={spokenAccelerator(settings.hotkey.accelerator, os)}>{formatAccelerator(settings.hotkey.accelerator, os)}</kbd> : null
   const talkDown = useCallback(() => voice.talkDown(), [voice])
   const talkUp = useCallback(() => voice.talkUp(), [voice])
@@ -319,6 +320,7 @@ function MainWindow() {
             <HistoryView settings={settings} sink={historySink} onClose={() => setShowHistory(false)} />
           ) : (
             <>
+              {settings.provider === 'demo' && <DemoIntro speech={speech} />}
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
               <div className="controls" aria-label="Talk controls" role="group">
                 <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} hands={state.alwaysListening && state.capturing} mode={settings.hotkey.mode} />
@@ -358,33 +360,6 @@ function MainWindow() {
           )}
         </main>
       </div>
-    </div>
-  )
-}
-
-const companionStore = new TranscriptStore()
-
-function Companion() {
-  const [state, setState] = useState<CompanionState>({ status: 'idle', capturing: false, connected: false })
-  useEffect(() => subscribeToMain(companionStore, setState), [])
-  const actions = useMemo<EntryActions>(
-    () => ({
-      onAction: () => void window.earshot.desktop.showCompanion({ show: false }).catch(() => {}),
-      // Like the voice window's card: deny here, allow only in main's confirmation window.
-      onDecide: (callId, choice) => void (choice === 'deny' ? window.earshot.tools.deny({ callId }) : window.earshot.tools.review({ callId })).catch(() => {}),
-      onCopy: (entry) => void copyText(entryText(entry)),
-    }),
-    [],
-  )
-  const down = useCallback(() => void window.earshot.desktop.talk({ action: 'down' }).catch(() => {}), [])
-  const up = useCallback(() => void window.earshot.desktop.talk({ action: 'up' }).catch(() => {}), [])
-  return (
-    <div className="companion" data-testid="companion">
-      <header className="row spread">
-        <StatusPill status={state.status} capturing={state.capturing} />
-        <TalkButton onDown={down} onUp={up} capturing={state.capturing} disabled={!state.connected} />
-      </header>
-      <Transcript store={companionStore} actions={actions} emptyText={state.connected ? 'Nothing said yet.' : 'Open the main Earshot window to start talking.'} />
     </div>
   )
 }

@@ -1,75 +1,61 @@
 /**
- * The companion window (a small always-on-top view) mirrors the main window's status and
- * transcript over a BroadcastChannel: both windows load the same origin in the same session, so
- * nothing passes through main and no new IPC channel is needed. The main window owns the session;
- * the companion only shows it (its talk button goes through main's push-to-talk like the hotkey).
+ * The main window's half of the companion pill. The session (microphone, socket, transcript) runs
+ * in the main window; main owns the pill and shows it. This reports to main what only the main
+ * window knows: the input level (while the pill is on screen and the microphone sends) and the
+ * newest transcript line. The pill itself has no microphone and no socket.
  */
-import { TranscriptStore, type Entry } from './transcript'
-import type { UiStatus, VoiceController } from './voice'
+import type { EarshotApi } from '../../shared/ipc/api'
+import type { CompanionLine } from '../../shared/ipc/channels/companion'
+import type { Entry } from './transcript'
+import type { VoiceController } from './voice'
 
-export const CHANNEL = 'earshot-voice'
-/** The companion shows the recent part of the conversation. */
-export const COMPANION_HISTORY = 200
+/** At most this many level reports a second (the pill's meter is small). */
+export const LEVEL_INTERVAL_MS = 80
+/** The pill shows one line: its tail, at most this long. */
+export const LINE_MAX = 200
 
-type Message =
-  | { type: 'hello' }
-  | { type: 'state'; status: UiStatus; capturing: boolean }
-  | { type: 'entry'; entry: Entry }
-  | { type: 'sync'; entries: Entry[]; status: UiStatus; capturing: boolean }
-
-/** In the main window: answers companions and streams changes to them. */
-export function publishToCompanion(voice: VoiceController): () => void {
-  if (typeof BroadcastChannel === 'undefined') return () => {}
-  const channel = new BroadcastChannel(CHANNEL)
-  let last = ''
-  const state = () => {
-    const s = voice.getState()
-    return { status: s.status, capturing: s.capturing }
-  }
-  channel.onmessage = (e: MessageEvent<Message>) => {
-    if (e.data?.type === 'hello') {
-      const entries = voice.transcript.entries().slice(-COMPANION_HISTORY)
-      channel.postMessage({ type: 'sync', entries, ...state() } satisfies Message)
-    }
-  }
-  const offEntry = voice.transcript.watch((entry) => channel.postMessage({ type: 'entry', entry } satisfies Message))
-  const offState = voice.subscribe(() => {
-    const s = state()
-    const key = `${s.status}:${s.capturing}`
-    if (key === last) return
-    last = key
-    channel.postMessage({ type: 'state', ...s } satisfies Message)
-  })
-  return () => {
-    offEntry()
-    offState()
-    channel.close()
-  }
+/** The meter's shape: the same curve as the main window's LevelMeter. */
+export function meterLevel(rms: number): number {
+  return Math.min(1, Math.sqrt(Math.max(0, rms)) * 2.2)
 }
 
-export interface CompanionState {
-  status: UiStatus
-  capturing: boolean
-  connected: boolean
+/** The pill's line for a transcript entry, or null when the entry is not a line of words. */
+export function lineFor(entry: Entry): CompanionLine | null {
+  if (entry.kind !== 'user' && entry.kind !== 'agent') return null
+  const text = entry.text.replace(/\s+/g, ' ').trim()
+  if (!text) return null
+  return { speaker: entry.kind, text: text.length > LINE_MAX ? `…${text.slice(-(LINE_MAX - 1))}` : text }
 }
 
-/** In the companion: a transcript store and status fed by the main window. */
-export function subscribeToMain(store: TranscriptStore, onState: (s: CompanionState) => void): () => void {
-  if (typeof BroadcastChannel === 'undefined') return () => {}
-  const channel = new BroadcastChannel(CHANNEL)
-  channel.onmessage = (e: MessageEvent<Message>) => {
-    const m = e.data
-    if (!m || typeof m !== 'object') return
-    if (m.type === 'sync') {
-      store.clear()
-      for (const entry of m.entries) store.append(entry)
-      onState({ status: m.status, capturing: m.capturing, connected: true })
-    } else if (m.type === 'entry') {
-      store.append(m.entry)
-    } else if (m.type === 'state') {
-      onState({ status: m.status, capturing: m.capturing, connected: true })
-    }
-  }
-  channel.postMessage({ type: 'hello' } satisfies Message)
-  return () => channel.close()
+export function reportToCompanion(voice: VoiceController, api: Pick<EarshotApi, 'companion' | 'on'>, now: () => number = () => performance.now()): () => void {
+  let pillVisible = false
+  let lastLevelAt = -Infinity
+  let lastLevel = -1
+  let lastLine = ''
+  const send = (report: Parameters<EarshotApi['companion']['report']>[0]) => void api.companion.report(report).catch(() => {})
+  const offs = [
+    api.on('companion:view', (view) => (pillVisible = view.visible)),
+    voice.onLevel((rms) => {
+      if (!pillVisible || !voice.getState().capturing) return
+      const t = now()
+      const level = Math.round(meterLevel(rms) * 100) / 100
+      if (t - lastLevelAt < LEVEL_INTERVAL_MS || level === lastLevel) return
+      lastLevelAt = t
+      lastLevel = level
+      send({ level })
+    }),
+    voice.transcript.watch((entry) => {
+      const line = lineFor(entry)
+      if (!line) return
+      const key = `${line.speaker}:${line.text}`
+      if (key === lastLine) return
+      lastLine = key
+      send({ line })
+    }),
+  ]
+  api.companion
+    .view()
+    .then((view) => (pillVisible = view.visible))
+    .catch(() => {})
+  return () => offs.forEach((off) => off())
 }

@@ -8,6 +8,7 @@ import { desktopChannels, desktopEvents } from './channels/desktop'
 import { historyChannels, historyEvents } from './channels/history'
 import { mcpChannels, mcpEvents } from './channels/mcp'
 import { confirmChannels, confirmEvents } from './channels/confirm'
+import { companionChannels, companionEvents } from './channels/companion'
 
 /**
  * The IPC contract: every invoke channel maps to { input, output } zod schemas, every main-to-
@@ -24,6 +25,7 @@ export const channels = {
   ...historyChannels,
   ...mcpChannels,
   ...confirmChannels,
+  ...companionChannels,
 } as const
 
 export const events = {
@@ -35,6 +37,7 @@ export const events = {
   ...historyEvents,
   ...mcpEvents,
   ...confirmEvents,
+  ...companionEvents,
 } as const
 
 export type Channels = typeof channels

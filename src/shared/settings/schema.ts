@@ -167,6 +167,8 @@ export const SettingsSchema = z.strictObject({
     .strictObject({
       /** The "Earshot keeps running in the tray" notice has been shown once. */
       trayNoticeShown: z.boolean().default(false),
+      /** Where the user dragged the companion pill (its top-left corner, screen pixels); null = top centre of the active screen. */
+      companionPosition: z.strictObject({ x: z.number().int().min(-100_000).max(100_000), y: z.number().int().min(-100_000).max(100_000) }).nullable().default(null),
     })
     .prefault({}),
 })
