@@ -26,6 +26,8 @@ const TARGETS: Record<string, string> = {
   encode_realtime_factor: '>= 1000',
   vad_realtime_factor: '>= 50',
   vad_speech_onset_to_first_frame_ms_p95: '<= 150',
+  ptt_release_to_commit_ms_p95: '<= 330 (tail + 30)',
+  ptt_latency_vs_server_vad: '< 1',
 }
 
 async function main() {

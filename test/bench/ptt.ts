@@ -7,7 +7,7 @@
  * 127.0.0.1 and real `ws` sockets, with the app's Conversation driven as the CLI drives it
  * (src/cli/talk.ts): WavMicrophone as the audio port's capture side, PacedSender feeding 20 ms
  * frames in real time, SimulatedPlayer as the loudspeaker. The room hears 15 espeak-ng utterances
- * (5 phrases x 3 voices) with 3 s of digital silence after each. The simulator follows the same
+ * (5 phrases x 3 voices) with 2.5 s of digital silence after each. The simulator follows the same
  * script in both modes and replies the moment a turn is answerable (after the VAD's commit in one,
  * after commit + response.create in the other), so the two first-audio figures differ by turn
  * taking only. Simulator and client share this process's event loop; no network delay is modelled.
@@ -27,6 +27,7 @@
  *   (below 1: push-to-talk answers sooner).
  */
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PTT_TAIL_MS, WavMicrophone, resampleTo } from '../../src/cli/talk'
 import type { PttRange } from '../../src/cli/args'
@@ -41,7 +42,6 @@ import { Conversation, type AudioPort, type TurnPolicy } from '../../src/shared/
 import { createAdapter } from '../../src/shared/s2s'
 import { defaultSettings } from '../../src/shared/settings/schema'
 import { percentile, tempDir } from '../fixtures/audio/page'
-import { readFileSync } from 'node:fs'
 
 export interface BenchResult {
   name: string
@@ -51,7 +51,7 @@ export interface BenchResult {
 
 const FRAME_MS = 20
 const LEAD_MS = 1000
-const GAP_MS = 3000
+const GAP_MS = 2500
 /** Push-to-talk: the key goes down this long before the speech starts. */
 const PRESS_LEAD_MS = 300
 /** End of speech: the last sample above this level (-50 dBFS). */
@@ -271,6 +271,17 @@ export async function run(): Promise<BenchResult[]> {
     if (vadFirst.length !== N) notes.push(`${vadFirst.length} of ${N} server-VAD replies`)
     if (vad.vadStops !== N) notes.push(`server VAD ended ${vad.vadStops} turns for ${N} utterances`)
     if (notes.length) process.stderr.write(` (${notes.join('; ')})`)
+    process.stderr.write(
+      [
+        '',
+        `  ptt: ${N} utterances per mode on the OpenAI simulator, same script and reply timing in both modes`,
+        `  ptt_release_to_commit: key-up -> input_audio_buffer.commit at the simulator (includes the ${PTT_TAIL_MS} ms capture tail)`,
+        '  ptt_release_to_first_audio: key-up -> first reply audio delta at the client (push-to-talk, turn_detection null)',
+        '  server_vad_end_to_first_audio: end of speech in the stream -> first reply audio delta (server_vad, 500 ms silence)',
+        '  ptt_latency_vs_server_vad: the ratio of the two first-audio p50s',
+        '',
+      ].join('\n'),
+    )
     const pttP50 = percentile(pttFirst, 50)
     const vadP50 = percentile(vadFirst, 50)
     return [
