@@ -29,6 +29,8 @@ const TARGETS: Record<string, string> = {
   history_append_ms_p95: '<= 2',
   history_search_ms_p95_10k: '<= 50',
   mcp_call_overhead_ms_p50: '<= 5',
+  ptt_release_to_commit_ms_p95: '<= 330 (tail + 30)',
+  ptt_latency_vs_server_vad: '< 1',
 }
 
 async function main() {
