@@ -38,9 +38,9 @@ function make(answer: boolean, picked: string | null = null) {
 }
 
 describe('MCP servers in the app', () => {
-  it('the renderer cannot add a server through settings:update', () => {
+  it('the renderer cannot add a server through settings:update', async () => {
     const { h, services: s } = make(true)
-    expect(() => h['settings:update']({ patch: { mcp: { servers: [{ ...server, enabled: true }] } } }, ctx)).toThrow(/own flows/)
+    await expect(Promise.resolve().then(() => h['settings:update']({ patch: { mcp: { servers: [{ ...server, enabled: true }] } } }, ctx))).rejects.toThrow(/own flows|main-only|cannot/i)
     expect(s.settings.get().mcp.servers).toEqual([])
   })
 

@@ -465,6 +465,15 @@ function AudioSection({ settings }: { settings: Settings }) {
             </span>
           </label>
         ))}
+        <label className="check">
+          <input type="checkbox" data-testid="keep-mic-ready" checked={a.keepMicReady} aria-describedby="keep-mic-hint" onChange={(e) => void update(['audio', 'keepMicReady'], e.target.checked).then(setError)} />
+          <span>Keep the microphone ready</span>
+        </label>
+        <p className="muted small" id="keep-mic-hint">
+          Keeping it ready is what keeps your first word when you press the hotkey: Earshot hears the moment before the press. Your system shows the microphone as in use
+          while it is ready, but nothing leaves this computer until you press (or always-listening hears you). Off: the microphone opens at your first press and closes
+          when the conversation ends.
+        </p>
       </section>
       <section className="card" aria-labelledby="sounds-heading">
         <h2 id="sounds-heading">Sounds</h2>

@@ -112,6 +112,10 @@ export class VoiceController {
   private readonly history: HistorySink | null
   /** A press is waiting for the microphone to open (a cold first press). */
   private pressWaiting = false
+  /** A push-to-talk press (or latched toggle) is on, as far as main's machine knows. */
+  private pressHeld = false
+  /** Always-listening was switched off: its capture tail is dropped until the worklet has stopped. */
+  private dropUntilStopped = false
   /** Always-listening's local speech gate: nothing leaves the machine while it is closed. */
   private gate: SpeechGate | null = null
   private gateOffs: Array<() => void> = []
@@ -149,7 +153,15 @@ export class VoiceController {
       }),
       engine.on('error', (e) => void this.micFailed(e)),
       engine.on('device', (d) => this.set({ micFallback: d.fallback })),
-      engine.on('stopped', () => this.conversation.captureEnded()),
+      engine.on('stopped', () => {
+        if (this.dropUntilStopped) {
+          // The tail of always-listening's capture never saw the gate: it goes nowhere.
+          this.dropUntilStopped = false
+          engine.discardBuffered()
+          engine.setSink(this.conversationSink)
+        }
+        this.conversation.captureEnded()
+      }),
     )
   }
 
@@ -163,7 +175,10 @@ export class VoiceController {
         engine.setOutputRate(output)
       },
       ready: () => engine.flushBuffered(),
-      discard: () => engine.discardBuffered(),
+      discard: () => {
+        engine.discardBuffered()
+        this.gateHeld = []
+      },
       play: (event) => engine.play(event.itemId, event.pcm),
       endReply: (_responseId, itemId) => {
         if (itemId) engine.endItem(itemId)
@@ -271,8 +286,9 @@ export class VoiceController {
         if (this.gate && this.wakePhrase()) this.gate.armFollowUp()
         return
       case 'state': {
-        const { status, capturing, pending } = event.state
+        const { status, capturing, pending, error } = event.state
         const statusChanged = status !== this.state.status
+        if (error) this.lastError = error
         this.set({ status, capturing: capturing || this.gateOpen, pending })
         if (statusChanged) this.reportStatus(status)
         return
@@ -282,6 +298,12 @@ export class VoiceController {
         return
       case 'user.final':
         this.spokenAnswer(event.text)
+        return
+      case 'closed':
+        // A press (or a latched toggle) outlived the session: main's push-to-talk machine lets go too.
+        if (this.pressHeld) this.api.desktop.talk({ action: 'cancel' }).catch(() => {})
+        this.pressHeld = false
+        this.releaseMicIfIdle()
         return
       case 'error':
         if (event.error.fatal) this.lastError = event.error.message
@@ -316,7 +338,16 @@ export class VoiceController {
       .status()
       .then((s) => this.desktopStatus(s))
       .catch(() => {})
-    void this.openMic()
+    // "Keep the microphone ready" (on by default): open now, so even the first press has its pre-roll.
+    // Off: the first press opens it, and it closes with the conversation.
+    if (settings.audio.keepMicReady) void this.openMic()
+  }
+
+  /** The conversation ended: with "Keep the microphone ready" off, the microphone closes too. */
+  private releaseMicIfIdle(): void {
+    if (this.settings?.audio.keepMicReady !== false || this.alwaysActive || this.state.capturing || this.pressWaiting) return
+    this.engine.closeMicrophone()
+    this.micOpen = null
   }
 
   async dispose(): Promise<void> {
@@ -400,6 +431,12 @@ export class VoiceController {
 
   /** A press: with the microphone open, the conversation takes it at once. No microphone, no session. */
   private press(): void {
+    if (this.alwaysActive) {
+      // Always-listening owns the microphone: a press only stops a reply (the gate hears the rest).
+      this.conversation.bargeIn()
+      return
+    }
+    this.pressHeld = true
     this.pressWaiting = true
     void this.openMic().then((ok) => {
       if (!this.pressWaiting) {
@@ -413,8 +450,17 @@ export class VoiceController {
   }
 
   private release(): void {
+    this.pressHeld = false
     this.pressWaiting = false
+    if (this.alwaysActive) return
     this.conversation.release()
+  }
+
+  private cancelPress(): void {
+    this.pressHeld = false
+    this.pressWaiting = false
+    if (this.alwaysActive) return
+    this.conversation.cancel()
   }
 
   /** The on-screen button went down: capture starts here at once, main's machine decides the rest. */
@@ -436,15 +482,13 @@ export class VoiceController {
         return
       case 'stop-capture':
         if (command.reason === 'muted' || command.reason === 'cancel' || command.reason === 'session-ended') {
-          this.pressWaiting = false
-          this.conversation.cancel()
+          this.cancelPress()
         } else {
           this.release()
         }
         return
       case 'blocked':
-        this.pressWaiting = false
-        this.conversation.cancel()
+        this.cancelPress()
         this.conversation.showError('The microphone is muted. Unmute it to talk.', 'none')
         return
     }
@@ -500,13 +544,16 @@ export class VoiceController {
     }
     gate.reset()
     this.conversation.setPolicy('provider-vad')
+    this.dropUntilStopped = false
     this.engine.setSink(gate.sink)
     this.engine.startCapture()
   }
 
   private stopAlwaysListening(): void {
+    // Until the worklet's tail is out, frames go nowhere; then the push-to-talk sink comes back.
+    this.dropUntilStopped = true
+    this.engine.setSink({ isReady: () => true, send: () => {} })
     this.engine.stopCapture()
-    this.engine.setSink(this.conversationSink)
     this.gate?.close()
     this.gateOpen = false
     this.gateHeld = []
@@ -540,6 +587,7 @@ export class VoiceController {
     this.gateHeld.push({ pcm, rate: info.rate })
     if (this.gateHeld.length > 1500) this.gateHeld.shift() // 30 s of 20 ms frames
     if (this.conversation.acceptsAudio) this.flushGateHeld()
+    else void this.conversation.ensureSession() // the session closed while the gate was open
   }
 
   private flushGateHeld(): void {
@@ -629,7 +677,9 @@ export class VoiceController {
     if (p.echoCancellation !== n.echoCancellation || p.noiseSuppression !== n.noiseSuppression || p.autoGainControl !== n.autoGainControl) {
       void this.engine.setProcessing({ echoCancellation: n.echoCancellation, noiseSuppression: n.noiseSuppression, autoGainControl: n.autoGainControl })
     }
-    if (p.inputDeviceId !== n.inputDeviceId) void this.openMic(true)
+    if (p.inputDeviceId !== n.inputDeviceId && this.micOpen) void this.openMic(true)
+    if (!p.keepMicReady && n.keepMicReady) void this.openMic()
+    else if (p.keepMicReady && !n.keepMicReady && !this.conversation.session) this.releaseMicIfIdle()
     if (prev.provider !== next.provider) void this.conversation.session?.close()
     if (prev.wakePhrase !== next.wakePhrase && this.gate) {
       this.gate.setWakePhrase(next.wakePhrase).catch((error: unknown) => this.alwaysListeningFailed(error))

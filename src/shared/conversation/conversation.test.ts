@@ -266,6 +266,22 @@ describe('push-to-talk on OpenAI', () => {
     expect(types(r).filter((x) => x === 'response.create')).toHaveLength(2)
   })
 
+  it('pressed again before the reply was even created: it is cancelled the moment it exists, and only the new turn is answered', async () => {
+    const r = rig()
+    r.conversation.press()
+    const socket = await serverReady(r)
+    r.speak(800)
+    r.clock.time += 800
+    r.releaseAndTail()
+    expect(types(r).at(-1)).toBe('response.create')
+    socket.receive({ type: 'response.done', response: { id: 'resp_0', status: 'completed', output: [] } }) // nothing active: harmless
+    r.conversation.session!.interrupt() // what a press does while 'thinking' (the runtime's local barge-in)
+    socket.receive({ type: 'response.created', response: { id: 'resp_1', status: 'in_progress' } })
+    expect(types(r).at(-1)).toBe('response.cancel')
+    socket.receive({ type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: int16ToBase64(new Int16Array(2400)) })
+    expect(r.audio.played).toEqual([]) // the cancelled reply is never heard
+  })
+
   it('a rejected commit (empty buffer) never gets the reply that was waiting for it', async () => {
     const r = rig()
     r.conversation.press()
@@ -322,6 +338,17 @@ describe('push-to-talk on OpenAI', () => {
 })
 
 describe('push-to-talk on Speko and AssemblyAI', () => {
+  it('Speko: the press that opens the session sends its clear at ready, before its audio', async () => {
+    const r = rig({ protocol: 'speko' })
+    r.conversation.press()
+    r.speak(400)
+    const socket = await serverReady(r, 'speko')
+    const firstBinary = socket.sent.findIndex((d) => typeof d !== 'string')
+    const clear = socket.sent.findIndex((d) => typeof d === 'string' && JSON.parse(d).action === 'clear')
+    expect(clear).toBeGreaterThanOrEqual(0)
+    expect(clear).toBeLessThan(firstBinary)
+  })
+
   it('Speko: a press clears, the release commits (no silence padding)', async () => {
     const r = rig({ protocol: 'speko' })
     r.conversation.press()
@@ -331,7 +358,7 @@ describe('push-to-talk on Speko and AssemblyAI', () => {
     r.clock.time += 1000
     r.releaseAndTail()
     const json = socket.json()
-    expect(json.filter((f) => f.t === 'control').map((f) => f.action)).toEqual(['commit'])
+    expect(json.filter((f) => f.t === 'control').map((f) => f.action)).toEqual(['clear', 'commit'])
     const binary = socket.sent.filter((d) => typeof d !== 'string')
     expect(binary).toHaveLength(65) // 1000 ms + 300 ms tail, 20 ms frames, nothing more
     // The next press starts clean.

@@ -33,6 +33,8 @@ export interface ConversationState {
   policy: TurnPolicy
   /** Tool calls waiting for the user. */
   pending: PendingConfirmation[]
+  /** What went wrong, while status is 'error'. */
+  error: string | null
 }
 
 export type ConversationEvent =
@@ -103,7 +105,7 @@ export class Conversation {
     this.audio = options.audio
     this.now = options.now ?? (() => Date.now())
     this.timers = options.timers ?? defaultTimers
-    this.stateValue = { status: 'idle', capturing: false, policy: options.policy, pending: [] }
+    this.stateValue = { status: 'idle', capturing: false, policy: options.policy, pending: [], error: null }
     const { tools } = options
     if (tools.onPending) this.offs.push(tools.onPending((pending) => this.setPending(pending)))
     if (tools.onDeclarationsChanged) {
@@ -331,6 +333,8 @@ export class Conversation {
     this.sessionValue = session
     this.ready = false
     session.on((event) => this.onEvent(session, event))
+    // The press that opened this session began its turn before the session existed.
+    if (this.turnTaking === 'manual' && (this.stateValue.capturing || this.releasing || this.settleOnOpen)) session.beginTurn()
     const settle = this.settleOnOpen
     this.settleOnOpen = null
     if (settle === 'end') session.endTurn()
@@ -347,7 +351,7 @@ export class Conversation {
     this.pressedAt = null
     if (this.stateValue.capturing) this.audio.stopCapture()
     this.audio.discard?.()
-    this.set({ capturing: false })
+    this.set({ capturing: false, error: message })
     this.setStatus('error')
     this.emit({ type: 'start-failed', code, message })
   }
@@ -447,7 +451,7 @@ export class Conversation {
       this.releasing = null
       this.pressedAt = null
       if (this.stateValue.capturing) this.audio.stopCapture()
-      this.set({ capturing: false })
+      this.set({ capturing: false, error: error.message })
       this.setStatus('error')
     }
   }
@@ -529,7 +533,7 @@ export class Conversation {
   }
 
   private setStatus(status: SessionStatus): void {
-    if (this.stateValue.status !== status) this.set({ status })
+    if (this.stateValue.status !== status) this.set(status === 'error' ? { status } : { status, error: null })
   }
 
   private set(patch: Partial<ConversationState>): void {

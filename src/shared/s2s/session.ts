@@ -142,6 +142,8 @@ export class S2SSession {
   private turnTakingMode: TurnTaking
   /** Manual turn taking: a user turn that ended while the provider was not ready yet is ended once it is. */
   private turnEndPending: 'end' | 'cancel' | null = null
+  /** Manual turn taking: a press began while the provider was not ready. */
+  private turnBeginPending = false
 
   constructor(options: S2SSessionOptions) {
     this.options = options
@@ -272,15 +274,21 @@ export class S2SSession {
     if (mode === this.turnTakingMode) return
     this.turnTakingMode = mode
     const adapter = this.adapter
-    if (adapter && this.readyNow && typeof adapter.setTurnTaking === 'function') this.guard(() => adapter.setTurnTaking?.(mode), 'setTurnTaking')
+    // Once the adapter has started (socket open), it was configured with the old mode: tell it now
+    // (each adapter sends the switch when its protocol allows, or at its ready).
+    if (adapter && this.opened && typeof adapter.setTurnTaking === 'function') this.guard(() => adapter.setTurnTaking?.(mode), 'setTurnTaking')
   }
 
   /** Push-to-talk press: a user turn starts (before its audio). Nothing to do while not ready. */
   beginTurn(): void {
     if (this.ended) return
-    this.turnEndPending = null
     const adapter = this.adapter
-    if (adapter && this.readyNow && typeof adapter.beginTurn === 'function') this.guard(() => adapter.beginTurn?.(), 'beginTurn')
+    if (!adapter || !this.readyNow) {
+      // Sent at ready, before the audio held for it (a press that opened the session).
+      this.turnBeginPending = true
+      return
+    }
+    if (typeof adapter.beginTurn === 'function') this.guard(() => adapter.beginTurn?.(), 'beginTurn')
   }
 
   /**
@@ -608,6 +616,11 @@ export class S2SSession {
         this.reconnectAttempt = 0
         this.renewing = false
         if (event.inputSampleRate > 0 && event.outputSampleRate > 0) this.rates = { input: event.inputSampleRate, output: event.outputSampleRate }
+        if (this.turnBeginPending) {
+          this.turnBeginPending = false
+          const adapter = this.adapter
+          if (adapter && typeof adapter.beginTurn === 'function') this.guard(() => adapter.beginTurn?.(), 'beginTurn')
+        }
         this.emit(event)
         this.flushToolResults()
         this.flushAudio()

@@ -96,6 +96,13 @@ export const SettingsSchema = z.strictObject({
       noiseSuppression: z.boolean().default(true),
       autoGainControl: z.boolean().default(true),
       volume: z.number().min(0).max(1).default(1),
+      /**
+       * Keep the microphone open between conversations, so a press keeps the words said just before
+       * it (the pre-roll) and loses nothing to opening the device. Off: it opens at the first press
+       * and closes when the conversation does. On by default: a cold press measured 50-170 ms late
+       * in Chromium and has no pre-roll at all (`npm run bench -- cold-press`).
+       */
+      keepMicReady: z.boolean().default(true),
       /** Short sounds for capture start and end, a tool request and an error (resources/earcons). */
       earcons: z
         .strictObject({

@@ -183,6 +183,8 @@ export class OpenAIAdapter implements ProviderAdapter {
   private uncommittedSamples = 0
   /** A committed push-to-talk turn waits for the active response to end before its response.create. */
   private replyWanted = false
+  /** A local barge-in came between our response.create and its response.created. */
+  private cancelOnCreated = false
   private lastProtocolErrorAt = -Infinity
   private suppressedProtocolErrors = 0
 
@@ -461,6 +463,11 @@ export class OpenAIAdapter implements ProviderAdapter {
     const ours = this.createInFlight
     this.createInFlight = false
     this.activeResponseId = id
+    if (ours && this.cancelOnCreated) {
+      this.cancelOnCreated = false
+      this.response(id).interrupted = true
+      this.send({ type: 'response.cancel' })
+    }
     this.response(id)
     if (!ours) {
       // The server started a response (VAD): it sees every function_call_output already sent.
@@ -646,6 +653,12 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   private bargeIn(source: 'server' | 'local'): void {
+    if (source === 'local') {
+      // The user talks again: a reply still waiting to be asked for is not wanted any more, and one
+      // asked for but not created yet is cancelled as soon as it exists.
+      this.replyWanted = false
+      if (this.createInFlight && !this.activeResponseId) this.cancelOnCreated = true
+    }
     const active = this.activeResponseId
     const item = this.lastAudioItem
     let played = 0
