@@ -177,7 +177,7 @@ describe('a compromised voice window cannot change a trust decision without main
       },
     })
     const { page } = harness
-    await page.getByTestId('key-status').waitFor()
+    await page.getByTestId('status').waitFor()
     const trust = (): Trust => ({ settings: main.settings.get(), openaiKey: main.secrets.getKey('openai') })
     const invoke = (channel: string, input: unknown) =>
       page.evaluate(

@@ -190,7 +190,8 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
       initScripts: [TAP],
       deps: { openExternal: async (url) => void opened.push(url) },
       beforeLoad: (services) => {
-        services.settings.update({ provider, providers: { [provider]: { baseUrl: s.baseUrl } } })
+        // Earcons off: the output tap measures the reply's audio, and the sounds would lengthen it.
+        services.settings.update({ provider, providers: { [provider]: { baseUrl: s.baseUrl } }, audio: { earcons: { enabled: false } } })
         services.secrets.set(provider, s.apiKey)
       },
     })
