@@ -45,7 +45,6 @@ import { PushToTalk } from ${JSON.stringify(join(ROOT, 'src/shared/ptt/controlle
 import { parseAccelerator } from ${JSON.stringify(join(ROOT, 'src/shared/ptt/accelerator.ts'))}
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n')
 const ptt = new PushToTalk(process.env.PTT_MODE)
-ptt.setSession('ready')
 ptt.onCommands((commands, state) => { if (commands.length) say({ type: 'ptt', commands, phase: state.phase }) })
 const source = new UiohookSource({ platform: 'linux', load: loadUiohook, probeDisplay: () => probeXDisplay() })
 const sink = {
