@@ -93,6 +93,13 @@ export class HistoryService {
   /** Opens the file (recovering from a damaged one), applies retention and starts the daily timer. */
   start(): void {
     this.openStore()
+    // Nothing can be in flight at start-up: a conversation left open by a quit or crash ends here.
+    try {
+      const closed = this.store?.closeAbandoned() ?? 0
+      if (closed > 0) this.log(`history: closed ${closed} conversation(s) left open by an earlier run`)
+    } catch (error) {
+      this.log(`history: could not close abandoned conversations: ${String(error)}`)
+    }
     this.applyRetention()
     if (this.timer === null) this.timer = this.timers.setInterval(() => this.applyRetention(), DAY_MS)
   }

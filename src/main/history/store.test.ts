@@ -49,6 +49,26 @@ function service(path: string, extra: Partial<ConstructorParameters<typeof Histo
 }
 
 describe('history store', () => {
+  it('a conversation left open by a quit or crash ends at its last turn when the app starts again', () => {
+    const path = tempDb()
+    let t = Date.UTC(2026, 11, 2, 9, 0, 0)
+    const store = new HistoryStore({ path, now: () => t })
+    const talked = store.begin({ provider: 'openai', model: 'gpt-realtime' })
+    t += 2000
+    store.turn(talked, { role: 'user', text: 'Hello there' })
+    const silent = store.begin({ provider: 'demo', model: '' })
+    const ended = store.begin({ provider: 'demo', model: '' })
+    store.end(ended, t + 5)
+    store.close()
+    const { svc } = service(path)
+    svc.start()
+    const again = track(new HistoryStore({ path }))
+    const byId = new Map(again.list().map((c) => [c.id, c.endedAt]))
+    expect(byId.get(talked)).toBe(Date.UTC(2026, 11, 2, 9, 0, 2))
+    expect(byId.get(silent)).toBe(Date.UTC(2026, 11, 2, 9, 0, 2))
+    expect(byId.get(ended)).toBe(Date.UTC(2026, 11, 2, 9, 0, 2) + 5)
+  })
+
   it('writes a conversation and reads it back after a restart', () => {
     const path = tempDb()
     let t = Date.UTC(2026, 11, 2, 10, 0, 0)

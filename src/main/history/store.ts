@@ -238,6 +238,16 @@ export class HistoryStore {
     return true
   }
 
+  /**
+   * Conversations still open from an earlier run (the app quit or crashed mid-conversation) end at
+   * their last turn (or their start when they have none). Returns how many were closed.
+   */
+  closeAbandoned(): number {
+    return this.sql(
+      'UPDATE conversations SET ended_at = COALESCE((SELECT MAX(at) FROM turns WHERE turns.conversation_id = conversations.id), started_at) WHERE ended_at IS NULL',
+    ).run().changes
+  }
+
   end(id: string, at?: number): boolean {
     return this.sql('UPDATE conversations SET ended_at = ? WHERE id = ?').run(at ?? this.now(), id).changes > 0
   }
