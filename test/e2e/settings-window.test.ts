@@ -169,7 +169,13 @@ describe('the settings window', () => {
     expect(await settings.getByText(/always listening/i).and(settings.locator('input[type=checkbox]')).count()).toBe(0)
     expect(await page.getByRole('switch', { name: 'Always listening' }).count()).toBe(1)
     await inSettings.click()
+    // A hot microphone is main's to confirm, on its own window: nothing changes until it is answered.
+    const confirm = await harness.confirmPage()
+    await expect.poll(() => confirm.getByRole('alertdialog').getByRole('heading').textContent()).toContain('Turn on always-listening?')
+    expect(services.desktop.status().alwaysListening.enabled).toBe(false)
+    await confirm.getByRole('button', { name: 'Turn on' }).click()
     await expect.poll(() => services.desktop.status().alwaysListening.enabled).toBe(true)
+    await expect.poll(() => inSettings.getAttribute('aria-checked')).toBe('true')
     await expect.poll(() => page.getByTestId('always-listening').getAttribute('aria-checked')).toBe('true')
     // The tray's menu item flips it back; both windows follow.
     services.desktop.menuAction('toggle-always-listening')

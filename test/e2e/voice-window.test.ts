@@ -108,9 +108,13 @@ describe('errors, companion, export, accessibility', () => {
     expect(await card.evaluate((el) => getComputedStyle(el).borderTopColor)).toBe('rgb(179, 38, 30)') // --error (#b3261e) in the light theme
     expect(await settings.getByTestId('key-status').textContent()).toContain('OpenAI refused this key')
     await settings.screenshot({ path: join(SHOTS, 'settings-key-rejected.png') })
-    // A new key clears it.
+    // A new key clears it, once main's own confirmation window agrees to the replacement.
     await settings.getByTestId('key-input').fill('sk-test-voice-window-9876543210')
     await settings.getByRole('button', { name: 'Save key' }).click()
+    const confirm = await harness.confirmPage()
+    await expect.poll(() => confirm.getByRole('alertdialog').getByRole('heading').textContent()).toContain('Replace the saved OpenAI Realtime key')
+    expect(await card.getAttribute('data-rejected')).toBe('true') // nothing changes before the answer
+    await confirm.getByRole('button', { name: 'Replace key' }).click()
     await expect.poll(() => card.getAttribute('data-rejected')).toBe('false')
     // The key never reached the page: the error text does not contain it.
     expect(await page.content()).not.toContain('sk-test-voice-window')
