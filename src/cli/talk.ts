@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { Conversation, type AudioPort, type ConversationEvent } from '../shared/conversation'
+import { Conversation, parseMaybeJson, type AudioPort, type ConversationEvent } from '../shared/conversation'
 import { createAdapter, floatToInt16, int16ToFloat, Resampler, SpekoTelemetry } from '../shared/s2s'
 import type { ProtocolId, S2SError, SessionCredential, SocketFactory } from '../shared/s2s/types'
 import { defaultSettings, type Settings } from '../shared/settings/schema'
@@ -107,13 +107,6 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
 
-function parseMaybeJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
 
 /**
  * The CLI's microphone as the Conversation's audio port. Every paced frame of IN.wav is the room;

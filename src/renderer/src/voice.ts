@@ -194,13 +194,8 @@ export class VoiceController {
   private toolsPort(): ToolsPort {
     const api = this.api
     return {
-      run: async ({ callId, name, arguments: args, rawArguments }) => {
-        try {
-          return await api.tools.execute({ callId, name, arguments: args ?? rawArguments })
-        } catch (error) {
-          return { output: JSON.stringify({ error: error instanceof Error ? error.message : String(error), code: 'failed' }), status: 'error' }
-        }
-      },
+      // A failed call becomes an error result in the Conversation.
+      run: ({ callId, name, arguments: args, rawArguments }) => api.tools.execute({ callId, name, arguments: args ?? rawArguments }),
       onPending: (listener) => {
         api.tools
           .pending()

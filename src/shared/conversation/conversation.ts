@@ -563,7 +563,8 @@ function isSettled(entry: Entry): boolean {
   return true
 }
 
-function parseMaybeJson(text: string): unknown {
+/** JSON when the text is JSON, else the text itself (tool arguments and results). */
+export function parseMaybeJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {
