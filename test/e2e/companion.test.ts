@@ -169,7 +169,7 @@ describe('the companion pill', () => {
     await expect.poll(() => page.getByTestId('tool-card').getAttribute('data-state')).toBe('waiting') // the same request in the main window
     await shoot(p, 'pill-tool')
     // The pill cannot allow by itself: its button brings up main's confirmation window, which does.
-    await request.getByRole('button', { name: 'Review to allow…' }).click()
+    await request.getByRole('button', { name: 'Review and allow…' }).click()
     const confirm = await harness!.confirmPage()
     await confirm.getByRole('alertdialog').getByRole('button', { name: 'Allow once' }).click()
     await expect.poll(() => page.getByTestId('tool-card').getAttribute('data-state'), { timeout: 10_000 }).toBe('done')

@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 // MCP servers in the window, in Chromium over the real main-process handlers: the settings list a
 // server (server-filesystem on a temp folder) with its tools and a failed one with its stderr; a
-// confirmation card for an MCP tool names its server and offers no "Always allow" for a
-// destructive tool; allowing it runs the tool.
+// confirmation card for an MCP tool names its server; main's confirmation window offers no
+// "Always allow" for a destructive tool, and allowing it there runs the tool.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -55,12 +55,14 @@ describe('MCP servers in the window', () => {
       },
     })
     const { page } = harness
-    const fs = page.locator('[data-testid="mcp-server"][data-name="fs"]')
+    // The servers live in the settings window's "tools" section.
+    const settings = await harness.openSettings('tools')
+    const fs = settings.locator('[data-testid="mcp-server"][data-name="fs"]')
     await expect.poll(() => fs.getAttribute('data-status'), { timeout: 30_000 }).toBe('running')
     await expect.poll(() => fs.getByTestId('mcp-tool').count()).toBeGreaterThan(5)
     expect(await fs.locator('[data-testid="mcp-tool"][data-name="fs__list_directory"]').count()).toBe(1)
     expect(await fs.locator('[data-testid="mcp-tool"][data-name="fs__write_file"]').textContent()).toContain('asked every time')
-    const dies = page.locator('[data-testid="mcp-server"][data-name="dies"]')
+    const dies = settings.locator('[data-testid="mcp-server"][data-name="dies"]')
     await expect.poll(() => dies.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed')
     expect(await dies.getByTestId('mcp-error').textContent()).toMatch(/dies did not start/)
     expect(await dies.getByTestId('mcp-stderr').textContent()).toContain('cannot read its configuration')
@@ -92,7 +94,10 @@ describe('MCP servers in the window', () => {
       },
     })
     const { page } = harness
-    await expect.poll(() => page.locator('[data-testid="mcp-server"][data-name="fs"]').getAttribute('data-status'), { timeout: 30_000 }).toBe('running')
+    // The settings window shows the server running before the user talks.
+    const settings = await harness.openSettings('tools')
+    await expect.poll(() => settings.locator('[data-testid="mcp-server"][data-name="fs"]').getAttribute('data-status'), { timeout: 30_000 }).toBe('running')
+    await page.bringToFront()
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
     await page.getByTestId('talk').hover()
     await page.mouse.down()
@@ -101,11 +106,19 @@ describe('MCP servers in the window', () => {
     const card = page.getByTestId('tool-card').first()
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 20_000 }).toBe('waiting')
     expect(await card.getByTestId('tool-server').textContent()).toBe('From the MCP server fs')
-    expect(await card.textContent()).toContain('fs wants to run Write File (it may change or delete things).')
-    // write_file is destructive: no "Always allow".
-    expect(await card.getByRole('button', { name: 'Always allow' }).count()).toBe(0)
+    expect(await card.textContent()).toContain('Run Write File from the MCP server fs (it may change or delete things).')
+    // The voice card cannot allow; main's confirmation window decides. write_file is destructive:
+    // no "Always allow" there either.
+    expect(await card.getByRole('button', { name: /Always allow/ }).count()).toBe(0)
     expect(existsSync(target)).toBe(false)
-    await card.getByRole('button', { name: 'Allow once' }).click()
+    await card.getByRole('button', { name: /Review and allow/ }).click()
+    const confirm = await harness.confirmPage()
+    const dialog = confirm.getByRole('alertdialog')
+    await expect.poll(() => dialog.getByRole('heading').textContent()).toBe('Earshot wants to run Write File from the MCP server fs (it may change or delete things). Allow?')
+    expect(await dialog.getByRole('definition').allTextContents()).toContain('fs__write_file')
+    expect(await dialog.getByRole('button', { name: 'Always allow this tool' }).isVisible()).toBe(false)
+    expect(existsSync(target)).toBe(false)
+    await dialog.getByRole('button', { name: 'Allow once' }).click()
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('done')
     expect(readFileSync(target, 'utf8')).toBe('milk')
     // The session declared the MCP tool to the provider.

@@ -43,8 +43,9 @@ export function buildMcpTool({ name, server, listed, risk, timeoutMs, call }: Bu
     source: `mcp:${server}`,
     parameters: listed.schema.parameters,
     allowAlways: risk.allowAlways,
-    // The card shows the arguments next to this sentence.
-    summarize: () => `${server} wants to run ${listed.title ?? listed.tool}${risk.destructive ? ' (it may change or delete things)' : ''}.`,
+    // The card shows the arguments next to this sentence; main's confirmation window asks
+    // "Earshot wants to <this>. Allow?", so it is a phrase Earshot does, naming the server.
+    summarize: () => `Run ${listed.title ?? listed.tool} from the MCP server ${server}${risk.destructive ? ' (it may change or delete things)' : ''}.`,
     run: async (args, context) => {
       const result = await call(args, { signal: context.signal, ...(context.callId ? { callId: context.callId } : {}) })
       const view = renderCallResult(result)

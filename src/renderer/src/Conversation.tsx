@@ -113,7 +113,7 @@ const ToolCard = memo(function ToolCard({ entry, actions }: { entry: Extract<Ent
         <>
           <div className="row tool-actions">
             <button type="button" onClick={() => actions.onDecide(entry.callId, 'allow_once')} aria-label="Review and allow in Earshot's confirmation window">
-              Review to allow…
+              Review and allow…
             </button>
             <button type="button" className="danger" onClick={() => actions.onDecide(entry.callId, 'deny')}>
               Deny

@@ -92,7 +92,7 @@ export function Pill() {
           </p>
           <div className="row">
             <button type="button" onClick={() => decide('allow_once')}>
-              Review to allow…
+              Review and allow…
             </button>
             <button type="button" className="danger" onClick={() => decide('deny')}>
               Deny
