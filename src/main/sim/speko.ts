@@ -47,7 +47,7 @@ import { synthesizeVoice } from './voice'
 export interface SpekoSimOptions extends SimOptions {
   /** Rates the `ready` frame announces, overriding the requested ones (e.g. { input: 16000, output: 16000 }). */
   readyRates?: { input?: 16000 | 24000; output?: 16000 | 24000 }
-  /** Allow a wsToken to open more than one socket (single use by default; unconfirmed, docs/protocols/speko-proxy.md §B2). */
+  /** Allow a wsToken to open more than one socket (single use by default; unconfirmed: see "POST /v1/sessions for S2S" in docs/protocols/speko-proxy.md). */
   tokenReuse?: boolean
   /** Send `{t:"error", code:"S2S_PROVIDER_CONNECT_FAILED"}` + close 1011 instead of `ready`. */
   providerConnectFails?: boolean
