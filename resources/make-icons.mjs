@@ -1,5 +1,5 @@
-// Generates Earshot's icons as real PNG files: tray icons for each state (idle, listening,
-// speaking, muted, error) at 16 and 32 px with @2x variants, macOS template variants (black +
+// Generates Earshot's icons as real PNG files: tray icons for each state (idle, standby,
+// listening, speaking, muted, error) at 16 and 32 px with @2x variants, macOS template variants (black +
 // alpha; the menu bar tints them), and the app icon at 512 and 1024 px. No dependencies: shapes
 // are rasterised with supersampling and written with node:zlib.
 //
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { deflateSync } from 'node:zlib'
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'icons')
-export const STATES = ['idle', 'listening', 'speaking', 'muted', 'error']
+export const STATES = ['idle', 'standby', 'listening', 'speaking', 'muted', 'error']
 
 // ---- PNG ------------------------------------------------------------------------------------
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -140,6 +140,7 @@ function render(size, layers, samples = size >= 256 ? 2 : 4) {
 
 const COLORS = {
   idle: [75, 85, 99],
+  standby: [13, 148, 136],
   listening: [22, 163, 74],
   speaking: [37, 99, 235],
   muted: [217, 119, 6],
@@ -155,12 +156,15 @@ function colourLayers(state) {
   const inDisc = (shape) => (x, y) => shape(x, y) && disc.shape(x, y)
   if (state === 'muted') return [disc, { shape: mic(0.5, 0.5, 0.78), rgb: WHITE }, { shape: inDisc(slash(0.17)), rgb: COLORS.muted }, { shape: inDisc(slash(0.085)), rgb: WHITE }]
   if (state === 'speaking') return [disc, { shape: mic(0.5, 0.52, 0.62), rgb: WHITE }, { shape: waves(0.5, 0.4, 0.95), rgb: WHITE }]
+  // Standby (always-listening, nothing leaves): a ring, not a filled disc, around the microphone.
+  if (state === 'standby') return [{ shape: ring(0.5, 0.5, 0.38, 0.48, () => true), rgb: COLORS.standby }, { shape: mic(0.5, 0.5, 0.62), rgb: COLORS.standby }]
   return [disc, { shape: mic(0.5, 0.5, 0.78), rgb: WHITE }]
 }
 
 /** macOS template image: black + alpha only; shape tells the states apart. */
 function templateLayers(state) {
   if (state === 'listening') return [{ shape: circle(0.5, 0.5, 0.49), rgb: BLACK }, { shape: mic(0.5, 0.5, 0.74), erase: true }]
+  if (state === 'standby') return [{ shape: ring(0.5, 0.5, 0.39, 0.49, () => true), rgb: BLACK }, { shape: mic(0.5, 0.5, 0.62), rgb: BLACK }]
   if (state === 'speaking') return [{ shape: mic(0.5, 0.52, 0.7), rgb: BLACK }, { shape: waves(0.5, 0.42, 1.05), rgb: BLACK }]
   if (state === 'muted') return [{ shape: mic(0.5, 0.5, 0.92), rgb: BLACK }, { shape: slash(0.2), erase: true }, { shape: slash(0.09), rgb: BLACK }]
   if (state === 'error') return [{ shape: circle(0.5, 0.5, 0.49), rgb: BLACK }, { shape: bang, erase: true }]

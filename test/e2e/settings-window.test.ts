@@ -183,6 +183,27 @@ describe('the settings window', () => {
     await expect.poll(() => page.getByTestId('always-listening').getAttribute('aria-checked')).toBe('false')
   })
 
+  it('chooses the wake phrase where its model licence is shown (non-commercial), and the tray words standby by it', async () => {
+    harness = await withKey()
+    const { services } = harness
+    const settings = await harness.openSettings('ptt')
+    const select = settings.getByRole('combobox', { name: 'Wake phrase' })
+    await expect.poll(() => select.locator('option').allTextContents()).toEqual(['None: any speech starts a turn', '\u201cHey Jarvis\u201d', '\u201cHey Mycroft\u201d'])
+    expect(await settings.getByTestId('wake-licence').count()).toBe(0)
+    await select.selectOption('hey_jarvis')
+    await expect.poll(() => services.settings.get().wakePhrase).toBe('hey_jarvis')
+    await expect.poll(() => settings.getByTestId('wake-licence').textContent()).toContain('CC BY-NC-SA 4.0: free for personal, non-commercial use only')
+    await expect.poll(() => settings.getByTestId('wake-hint').textContent()).toContain('A turn starts only after \u201cHey Jarvis\u201d')
+    await settings.getByText('Speech models and their licences').click()
+    const licences = settings.getByTestId('model-licences')
+    await expect.poll(() => licences.locator('li').allTextContents()).toEqual([expect.stringContaining('Silero VAD v5 (speech detector): MIT'), expect.stringContaining('openWakeWord "hey jarvis" v0.1: CC BY-NC-SA 4.0')])
+    services.desktop.alwaysListening.setEnabled(true)
+    await expect.poll(() => services.desktop.status().tray.tooltip).toMatch(/until you say the wake phrase/)
+    await select.selectOption('')
+    await expect.poll(() => services.settings.get().wakePhrase).toBeNull()
+    await expect.poll(() => settings.getByTestId('wake-licence').count()).toBe(0)
+  })
+
   it('lists every tool with its risk and a permission: Off hides it from the model and refuses its calls; always-allow is never granted here', async () => {
     harness = await withKey()
     const { services, router } = harness

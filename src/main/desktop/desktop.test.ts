@@ -1,3 +1,4 @@
+import { TrayStateSchema } from '../../shared/ipc/channels/desktop'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,10 +37,13 @@ const baseInputs: TrayInputs = {
 }
 
 describe('tray state and menu', () => {
-  it('maps what is going on to one of five states, error first', () => {
+  it('maps what is going on to one of six states, error first', () => {
     expect(trayState(baseInputs)).toBe('idle')
     expect(trayState({ ...baseInputs, capturing: true })).toBe('listening')
-    expect(trayState({ ...baseInputs, alwaysListening: { enabled: true, active: true, pausedFor: null } })).toBe('listening')
+    // Always-listening: locally (nothing leaves) until the speech gate opens, then hearing you.
+    expect(trayState({ ...baseInputs, alwaysListening: { enabled: true, active: true, pausedFor: null } })).toBe('standby')
+    expect(trayState({ ...baseInputs, alwaysListening: { enabled: true, active: true, pausedFor: null }, gateOpen: true })).toBe('listening')
+    expect(trayState({ ...baseInputs, alwaysListening: { enabled: true, active: true, pausedFor: null }, gateOpen: true, session: 'speaking' })).toBe('speaking')
     expect(trayState({ ...baseInputs, alwaysListening: { enabled: true, active: false, pausedFor: 'lock-screen' } })).toBe('idle')
     expect(trayState({ ...baseInputs, session: 'speaking', capturing: true })).toBe('speaking')
     expect(trayState({ ...baseInputs, session: 'speaking', muted: true })).toBe('muted')
@@ -49,7 +53,7 @@ describe('tray state and menu', () => {
 
   it('uses template images on macOS and sized PNGs elsewhere, all of which exist in resources/icons', () => {
     const dir = join(import.meta.dirname, '../../../resources/icons')
-    for (const state of ['idle', 'listening', 'speaking', 'muted', 'error'] as const) {
+    for (const state of TrayStateSchema.options) {
       for (const platform of ['darwin', 'win32', 'linux'] as const) {
         const file = trayIconFile(state, platform)
         expect(existsSync(join(dir, file)), `${platform} ${file}`).toBe(true)

@@ -25,8 +25,8 @@ export function createDesktopHandlers(desktop: DesktopService): PartialHandlers<
       else desktop.ptt.cancel()
       return desktop.pttStatus()
     },
-    'desktop:reportSession': ({ status, error }) => {
-      desktop.reportSession(status, error)
+    'desktop:reportSession': ({ status, error, gateOpen }) => {
+      desktop.reportSession(status, error, gateOpen)
       return undefined
     },
     'desktop:setAlwaysListening': ({ enabled }) => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 
 const RESOURCES = join(import.meta.dirname, '../../../resources')
 const ICONS = join(RESOURCES, 'icons')
-const STATES = ['idle', 'listening', 'speaking', 'muted', 'error']
+const STATES = ['idle', 'standby', 'listening', 'speaking', 'muted', 'error']
 
 function decode(file: Buffer): { width: number; height: number; pixels: Buffer } {
   expect(file.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')

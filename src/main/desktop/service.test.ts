@@ -103,13 +103,31 @@ describe('DesktopService', () => {
     await desktop.start()
     desktop.alwaysListening.setEnabled(true)
     expect(settings.value.alwaysListening).toBe(true)
-    expect(desktop.status().tray.state).toBe('listening')
+    // Hearing locally, nothing leaves: standby; the speech gate opens: hearing you (streaming).
+    expect(desktop.status().tray).toMatchObject({ state: 'standby', tooltip: expect.stringMatching(/listening locally; nothing leaves this computer until someone speaks/) })
+    desktop.reportSession('connecting', null, true)
+    expect(desktop.status().tray).toMatchObject({ state: 'listening', tooltip: 'Earshot: hearing you (always listening)' })
+    desktop.reportSession('speaking', null, false)
+    expect(desktop.status().tray.state).toBe('speaking')
+    desktop.reportSession('ready', null, false)
+    expect(desktop.status().tray.state).toBe('standby')
+    settings.update({ wakePhrase: 'hey_jarvis' })
+    expect(desktop.status().tray.tooltip).toMatch(/until you say the wake phrase/)
     desktop.reportSession('error', 'the provider closed the connection')
     const status = desktop.status()
     expect(status.alwaysListening).toMatchObject({ enabled: false, active: false, offReason: expect.stringMatching(/provider closed/) })
     expect(settings.value.alwaysListening).toBe(false)
     expect(notices.map((n) => n.id)).toContain('always-listening-off')
     expect(status.tray).toMatchObject({ state: 'error', tooltip: expect.stringMatching(/provider closed/) })
+  })
+
+  it('turning always-listening on mid-press hands the press over as a turn (ended, not dropped)', async () => {
+    const { desktop, hold, events, tick } = make()
+    await desktop.start()
+    hold.sink?.down()
+    tick(800)
+    desktop.alwaysListening.setEnabled(true)
+    expect(ptt(events)).toEqual([[{ type: 'start-capture' }], [{ type: 'stop-capture', reason: 'hand-over' }]])
   })
 
   it('always-listening from settings at start, paused by screen lock (tray shows it), resumed on unlock', async () => {

@@ -62,6 +62,7 @@ export class DesktopService {
   readonly loginItem: LoginItemService
   readonly updates: UpdateFlow
   private session: SessionReport = 'idle'
+  private gateOpen = false
   private sessionError: string | null = null
   private muted = false
   private readonly listeners = new Set<(status: DesktopStatus, menu: MenuItemModel[]) => void>()
@@ -88,7 +89,7 @@ export class DesktopService {
       power: deps.power,
       setMicrophone: (open) => {
         deps.log?.(`always-listening: microphone ${open ? 'open' : 'closed'}`)
-        if (open) this.ptt.cancel() // the always-listening microphone takes over
+        if (open) this.ptt.handOver() // the always-listening microphone takes over; a press in progress ends as a turn
       },
       persist: (enabled) => {
         if (deps.settings.get().alwaysListening !== enabled) deps.settings.update({ alwaysListening: enabled })
@@ -151,8 +152,9 @@ export class DesktopService {
   }
 
   /** The renderer's session status. */
-  reportSession(status: SessionReport, error: string | null): void {
+  reportSession(status: SessionReport, error: string | null, gateOpen = false): void {
     this.session = status
+    this.gateOpen = gateOpen
     this.sessionError = status === 'error' ? (error ?? 'the session failed') : null
     // Main learns the session's status one way, for the tray; a failed session drops a latched capture.
     if (status === 'error') this.ptt.sessionEnded()
@@ -238,6 +240,8 @@ export class DesktopService {
       sessionError: this.sessionError,
       capturing: this.ptt.capturing,
       alwaysListening: always,
+      gateOpen: this.gateOpen,
+      wakePhrase: this.deps.settings.get().wakePhrase !== null,
       muted: this.muted,
       microphoneProblem: mic.state === 'denied' || mic.state === 'restricted' || mic.state === 'missing',
     }

@@ -9,17 +9,25 @@ export interface TrayInputs {
   /** Push-to-talk has the microphone open. */
   capturing: boolean
   alwaysListening: { enabled: boolean; active: boolean; pausedFor: 'suspend' | 'lock-screen' | null }
+  /** Always-listening's speech gate is open (audio streams to the provider); closed, nothing leaves. */
+  gateOpen?: boolean
+  /** A wake phrase is required before always-listening streams anything. */
+  wakePhrase?: boolean
   muted: boolean
   /** The microphone is denied or missing. */
   microphoneProblem: boolean
 }
 
-/** Precedence: error > muted > speaking > listening > idle. */
+/**
+ * Precedence: error > muted > speaking > listening (audio is streaming: a press, or always-
+ * listening's gate open) > standby (always-listening hears locally; nothing leaves) > idle.
+ */
 export function trayState(inputs: TrayInputs): TrayState {
   if (inputs.session === 'error' || inputs.microphoneProblem) return 'error'
   if (inputs.muted) return 'muted'
   if (inputs.session === 'speaking') return 'speaking'
-  if (inputs.capturing || inputs.alwaysListening.active || inputs.session === 'listening') return 'listening'
+  if (inputs.capturing || inputs.session === 'listening' || (inputs.alwaysListening.active && inputs.gateOpen === true)) return 'listening'
+  if (inputs.alwaysListening.active) return 'standby'
   return 'idle'
 }
 
@@ -35,7 +43,9 @@ export function trayTooltip(inputs: TrayInputs): string {
     case 'speaking':
       return `Earshot: speaking${suffix}`
     case 'listening':
-      return `Earshot: listening${suffix}`
+      return `Earshot: hearing you${suffix}`
+    case 'standby':
+      return `Earshot: listening locally; nothing leaves this computer until ${inputs.wakePhrase ? 'you say the wake phrase' : 'someone speaks'}`
     case 'idle':
       return `Earshot${suffix}`
   }

@@ -17,6 +17,7 @@ import { modelsFor, voicesFor, type CatalogEntry } from '../../shared/settings/c
 import { KEYED_PROVIDERS, PROVIDER_IDS, PROVIDER_LABELS, type KeyedProvider, type ProviderId, type Settings } from '../../shared/settings/schema'
 import type { AuditEntry, ToolDescriptor, ToolRisk } from '../../shared/tools/types'
 import { Earcons } from '../audio/earcons'
+import { SILERO_VAD, WAKE_PHRASES, isWakePhraseId } from '../audio/vad/licences'
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
@@ -508,6 +509,54 @@ function AudioSection({ settings }: { settings: Settings }) {
   )
 }
 
+/**
+ * The wake phrase for always-listening, with the licence of the model that hears it shown where it
+ * is chosen (the openWakeWord phrase models are non-commercial) and the speech detector's beside it.
+ */
+function WakePhraseSetting({ value, onError }: { value: Settings['wakePhrase']; onError: (error: string | null) => void }) {
+  const phrase = value ? WAKE_PHRASES[value] : null
+  return (
+    <>
+      <label className="field">
+        <span>Wake phrase</span>
+        <select
+          data-testid="wake-phrase"
+          value={value ?? ''}
+          aria-describedby="wake-hint"
+          onChange={(e) => void update(['wakePhrase'], isWakePhraseId(e.target.value) ? e.target.value : null).then(onError)}
+        >
+          <option value="">None: any speech starts a turn</option>
+          {Object.values(WAKE_PHRASES).map((p) => (
+            <option key={p.id} value={p.id}>
+              “{p.label}”
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted small" id="wake-hint" data-testid="wake-hint">
+        {phrase
+          ? `A turn starts only after “${phrase.label}”. For a few seconds after each reply you can go on without it.`
+          : 'Without a wake phrase, anything said near the computer starts a turn while always-listening is on.'}
+      </p>
+      <details className="small" data-testid="model-licences">
+        <summary>Speech models and their licences</summary>
+        <ul>
+          {[SILERO_VAD, ...(phrase ? [phrase] : [])].map((m) => (
+            <li key={m.file}>
+              {m.title}: <a href={m.licence.url} target="_blank" rel="noreferrer">{m.licence.name}</a>. {m.licence.notice}
+            </li>
+          ))}
+        </ul>
+      </details>
+      {phrase && phrase.licence.spdx.includes('NC') && (
+        <p className="warn small" data-testid="wake-licence">
+          The “{phrase.label}” model is licensed {phrase.licence.name}: free for personal, non-commercial use only.
+        </p>
+      )}
+    </>
+  )
+}
+
 function PttSection({ settings, desktop, platform }: { settings: Settings; desktop: DesktopStatus | null; platform: AppInfo['platform'] }) {
   const os = hotkeyPlatform(platform)
   const [capturing, setCapturing] = useState(false)
@@ -557,10 +606,11 @@ function PttSection({ settings, desktop, platform }: { settings: Settings; deskt
           describedBy="always-hint"
         />
         <p className="muted small" id="always-hint">
-          Off: Earshot listens only while you use the hotkey. On: it listens all the time, with echo cancellation on, and sends what it hears to{' '}
-          {PROVIDER_LABELS[settings.provider].replace(/ \(.*\)$/, '')}.
+          Off: Earshot listens only while you use the hotkey. On: a speech detector on this computer listens all the time (with echo cancellation on), and only when
+          someone speaks{settings.wakePhrase ? ` the wake phrase` : ''} does Earshot send what it hears to {PROVIDER_LABELS[settings.provider].replace(/ \(.*\)$/, '')}.
         </p>
         {desktop?.alwaysListening.offReason && <p className="warn small">{desktop.alwaysListening.offReason}</p>}
+        <WakePhraseSetting value={settings.wakePhrase} onError={setError} />
         {error && (
           <p className="error-text" role="alert">
             {error}

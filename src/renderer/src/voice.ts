@@ -311,7 +311,7 @@ export class VoiceController {
   private reportStatus(status: UiStatus): void {
     const error = status === 'error' ? (this.lastError ?? 'the session failed') : null
     if (status !== 'error') this.lastError = null
-    this.api.desktop.reportSession({ status, error: error ? error.slice(0, 500) : null }).catch(() => {})
+    this.api.desktop.reportSession({ status, error: error ? error.slice(0, 500) : null, gateOpen: this.gateOpen }).catch(() => {})
   }
 
   // ------------------------------------------------------------------------------------------
@@ -525,12 +525,14 @@ export class VoiceController {
         gate.on('frame', ({ pcm, info }) => this.gateFrame(pcm, info)),
         gate.on('open', () => {
           this.gateOpen = true
+          this.reportStatus(this.state.status) // the tray: hearing you (streaming)
           this.set({ capturing: true })
           this.conversation.activity()
           void this.conversation.ensureSession()
         }),
         gate.on('close', () => {
           this.gateOpen = false
+          this.reportStatus(this.state.status) // the tray: listening locally (nothing leaves)
           this.set({ capturing: this.conversation.state.capturing })
           this.conversation.activity()
         }),
@@ -550,9 +552,11 @@ export class VoiceController {
     this.engine.setSink({ isReady: () => true, send: () => {} })
     this.engine.stopCapture()
     this.gate?.close()
+    const wasOpen = this.gateOpen
     this.gateOpen = false
     this.gateHeld = []
     this.conversation.setPolicy('push-to-talk')
+    if (wasOpen) this.reportStatus(this.state.status)
     this.set({ capturing: this.conversation.state.capturing })
     void this.engine.setAlwaysListening(false)
   }

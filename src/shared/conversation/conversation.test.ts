@@ -301,23 +301,42 @@ describe('push-to-talk on OpenAI', () => {
     expect(r.events.some((e) => e.type === 'error')).toBe(false) // routine: not shown
   })
 
-  it('flipping to the provider VAD and back updates the session mid-conversation; the open microphone keeps streaming', async () => {
+  it('flipping to the provider VAD mid-press ends the press as a turn (once); back again, with nobody speaking, sends no commit', async () => {
     const r = rig()
+    r.clock.time += 1000
     r.conversation.press()
     await serverReady(r)
     r.speak(500)
+    r.clock.time += 500
     r.conversation.setPolicy('provider-vad')
+    // What was said in the press is not lost: committed and answered the push-to-talk way, then the VAD takes over.
+    expect(types(r).slice(-3)).toEqual(['input_audio_buffer.commit', 'response.create', 'session.update'])
     const vad = r.sent().at(-1) as { type: string; session: { audio: { input: { turn_detection: { type: string } } } } }
-    expect(vad.type).toBe('session.update')
     expect(vad.session.audio.input.turn_detection).toMatchObject({ type: 'server_vad', create_response: true })
     expect(r.conversation.state.capturing).toBe(true)
     r.speak(500)
     r.conversation.setPolicy('push-to-talk')
     expect((r.sent().at(-1) as { session: { audio: { input: { turn_detection: unknown } } } }).session.audio.input.turn_detection).toBeNull()
     expect(r.conversation.state.capturing).toBe(false)
-    // Leaving the open microphone hands the turn to nobody twice: no commit, no response.create.
-    expect(types(r)).not.toContain('input_audio_buffer.commit')
-    expect(types(r)).not.toContain('response.create')
+    // The provider heard nobody speak: the open microphone hands no turn over, so nothing is answered twice.
+    expect(types(r).filter((t) => t === 'input_audio_buffer.commit')).toHaveLength(1)
+    expect(types(r).filter((t) => t === 'response.create')).toHaveLength(1)
+  })
+
+  it('flipping to push-to-talk while the provider hears the user ends that turn with one commit and one reply', async () => {
+    const r = rig({ policy: 'provider-vad' })
+    r.conversation.openMicrophone()
+    const socket = await serverReady(r)
+    r.speak(400)
+    socket.receive({ type: 'input_audio_buffer.speech_started', audio_start_ms: 100, item_id: 'u1' })
+    await settle()
+    r.speak(400)
+    r.conversation.setPolicy('push-to-talk')
+    const t = types(r)
+    // Turn detection goes off first (so the server cannot also commit it), then the turn ends.
+    expect(t.slice(-3)).toEqual(['session.update', 'input_audio_buffer.commit', 'response.create'])
+    expect(t.filter((x) => x === 'input_audio_buffer.commit')).toHaveLength(1)
+    expect(t.filter((x) => x === 'response.create')).toHaveLength(1)
   })
 
   it('pressed again before the tail went out: one turn, one commit', async () => {

@@ -94,6 +94,8 @@ export class Conversation {
   private releasing: 'end' | 'cancel' | null = null
   /** A push-to-talk turn ended while the session was still being opened. */
   private settleOnOpen: 'end' | 'cancel' | null = null
+  /** The provider's VAD hears the user (speech started, not yet stopped): a turn is in progress. */
+  private userSpeaking = false
   private idleTimer: unknown = null
   private disposed = false
   private readonly toolRuns = new Set<Promise<void>>()
@@ -199,29 +201,49 @@ export class Conversation {
     const how = this.releasing
     this.releasing = null
     if (!how) return
-    const session = this.sessionValue
-    if (this.turnTaking === 'manual') {
-      // Still opening the session: the turn ends once it exists (and, in S2SSession, once it is ready).
-      if (!session) this.settleOnOpen = this.starting ? how : null
-      else if (how === 'end') session.endTurn()
-      else session.cancelTurn()
-    }
+    if (this.turnTaking === 'manual') this.settleTurn(how)
     this.armIdle()
   }
 
-  /** Switches between push-to-talk and the provider's turn detection, mid-session too. */
+  /** Ends (or drops) a push-to-talk turn; still opening the session, once it exists (and, in S2SSession, once it is ready). */
+  private settleTurn(how: 'end' | 'cancel'): void {
+    const session = this.sessionValue
+    if (!session) this.settleOnOpen = this.starting ? how : null
+    else if (how === 'end') session.endTurn()
+    else session.cancelTurn()
+  }
+
+  /**
+   * Switches between push-to-talk and the provider's turn detection, mid-session too. A turn in
+   * progress is neither lost nor answered twice: leaving push-to-talk mid-press ends the press's
+   * turn the push-to-talk way (what is said from then on is the provider's to end); leaving the
+   * open microphone while the provider hears the user speak ends that turn with a commit, since
+   * with turn detection off nobody else would.
+   */
   setPolicy(policy: TurnPolicy): void {
     if (policy === this.stateValue.policy) return
     const wasCapturing = this.stateValue.capturing
-    this.set({ policy })
-    this.sessionValue?.setTurnTaking(this.turnTaking)
+    const session = this.sessionValue
     if (policy === 'provider-vad') {
-      // A press in progress simply goes on as open-microphone audio: the provider's VAD now ends it.
-      // (Whoever chose the policy opens the microphone, or feeds audio through a local speech gate.)
+      const held = this.pressedAt === null ? Infinity : this.now() - this.pressedAt
+      const how = this.releasing ?? (wasCapturing ? (held < MIN_PRESS_MS ? 'cancel' : 'end') : null)
+      this.releasing = null
       this.pressedAt = null
-      if (this.releasing) this.releasing = null
-    } else if (wasCapturing) {
-      // Leaving the open microphone: whatever was being said is left to the provider to end.
+      if (how) this.settleTurn(how)
+      this.set({ policy })
+      session?.setTurnTaking(this.turnTaking)
+      // A press in progress goes on as open-microphone audio: the provider's VAD ends what follows.
+      // (Whoever chose the policy opens the microphone, or feeds audio through a local speech gate.)
+      return
+    }
+    const midUtterance = this.userSpeaking
+    this.set({ policy })
+    session?.setTurnTaking(this.turnTaking)
+    if (midUtterance) {
+      this.userSpeaking = false
+      session?.endTurn()
+    }
+    if (wasCapturing) {
       this.releasing = null
       this.set({ capturing: false })
       this.audio.stopCapture()
@@ -376,7 +398,11 @@ export class Conversation {
         this.audio.ready?.()
         break
       case 'user.speech.started':
+        this.userSpeaking = true
         this.transcribe({ type: 'speech-started', at: this.now() })
+        break
+      case 'user.speech.stopped':
+        this.userSpeaking = false
         break
       case 'user.delta':
       case 'user.final':
@@ -422,6 +448,7 @@ export class Conversation {
       case 'closed':
         this.sessionValue = null
         this.ready = false
+        this.userSpeaking = false
         this.clearIdle()
         this.lastItemOf.clear()
         this.audio.discard?.()

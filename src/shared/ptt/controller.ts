@@ -81,6 +81,10 @@ export class PushToTalk {
   cancel(): PttCommand[] {
     return this.send({ type: 'cancel', at: this.clock.now() })
   }
+  /** Always-listening took the microphone: a press in progress ends as a turn. */
+  handOver(): PttCommand[] {
+    return this.send({ type: 'hand-over', at: this.clock.now() })
+  }
 
   dispose(): void {
     this.cancelTimer?.()

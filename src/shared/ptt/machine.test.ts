@@ -194,6 +194,12 @@ describe('the session ends', () => {
     expect(run('toggle', [ended(0)]).commands).toEqual([])
   })
 
+  it('always-listening taking the microphone ends a press as a turn (hand-over), where a cancel drops it', () => {
+    expect(run('hold', [down(0), { type: 'hand-over', at: 500 }]).trace[1]).toEqual([stopBy('hand-over')])
+    expect(run('hold', [down(0), { type: 'cancel', at: 500 }]).trace[1]).toEqual([stopBy('cancel')])
+    expect(run('hold', [{ type: 'hand-over', at: 0 }]).commands).toEqual([])
+  })
+
   it('a press always starts capture at once: main does not wait for, or track, the session', () => {
     expect(run('hold', [down(0)]).commands).toEqual([startLive])
   })

@@ -31,14 +31,15 @@ export type PttPhase =
   /** Capture was stopped by a key-down; waiting for its key-up so it does not start again. */
   | 'releasing'
 
-export type StopReason = 'key-up' | 'toggle' | 'watchdog' | 'mode-change' | 'muted' | 'session-ended' | 'cancel'
+export type StopReason = 'key-up' | 'toggle' | 'watchdog' | 'mode-change' | 'hand-over' | 'muted' | 'session-ended' | 'cancel'
 
 export type PttCommand =
   /** A press began: capture now (the voice window opens the session if none is up). */
   | { type: 'start-capture' }
   /**
-   * The press ended. key-up, toggle, watchdog and mode-change end the user's turn (after the
-   * capture tail); muted, session-ended and cancel drop it.
+   * The press ended. key-up, toggle, watchdog, mode-change and hand-over (always-listening took
+   * the microphone) end the user's turn (after the capture tail); muted, session-ended and cancel
+   * drop it.
    */
   | { type: 'stop-capture'; reason: StopReason }
   /** A press was refused (for example while the microphone is muted). */
@@ -55,8 +56,10 @@ export type PttInput =
   /** The session failed or closed: a capture in progress is dropped. */
   | { type: 'session-ended'; at: number }
   | { type: 'set-muted'; muted: boolean; at: number }
-  /** Stop whatever is going on (window closed, quit, always-listening took over). */
+  /** Stop whatever is going on (window closed, quit). */
   | { type: 'cancel'; at: number }
+  /** Always-listening took the microphone: a press in progress ends as a turn, not dropped. */
+  | { type: 'hand-over'; at: number }
 
 export interface PttOptions {
   /** A press shorter than this is a tap (auto mode). */
@@ -178,8 +181,9 @@ export function pttStep(state: PttState, input: PttInput, options: PttOptions = 
       if (input.muted && isCapturing(state)) return stop(next, 'muted', state.phase === 'pressed' ? 'releasing' : 'idle')
       return same(next)
     }
-    case 'cancel': {
-      if (isCapturing(state)) return stop(state, 'cancel', state.phase === 'pressed' ? 'releasing' : 'idle')
+    case 'cancel':
+    case 'hand-over': {
+      if (isCapturing(state)) return stop(state, input.type, state.phase === 'pressed' ? 'releasing' : 'idle')
       return same(state)
     }
   }

@@ -7,7 +7,11 @@ import { PushToTalkModeSchema } from '../../settings/schema'
  * status (the session runs in the renderer) and receives push-to-talk commands.
  */
 
-export const TrayStateSchema = z.enum(['idle', 'listening', 'speaking', 'muted', 'error'])
+/**
+ * What the tray shows. `standby`: always-listening hears locally and nothing leaves the computer;
+ * `listening`: audio is streaming to the provider (push-to-talk held, or the speech gate open).
+ */
+export const TrayStateSchema = z.enum(['idle', 'standby', 'listening', 'speaking', 'muted', 'error'])
 export type TrayState = z.infer<typeof TrayStateSchema>
 
 export const PttPhaseSchema = z.enum(['idle', 'pressed', 'latched', 'releasing'])
@@ -15,7 +19,7 @@ export const PttPhaseSchema = z.enum(['idle', 'pressed', 'latched', 'releasing']
 /** Main's push-to-talk machine reports capture edges only; the renderer's Conversation does the rest. */
 export const PttCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start-capture') }),
-  z.object({ type: z.literal('stop-capture'), reason: z.enum(['key-up', 'toggle', 'watchdog', 'mode-change', 'muted', 'session-ended', 'cancel']) }),
+  z.object({ type: z.literal('stop-capture'), reason: z.enum(['key-up', 'toggle', 'watchdog', 'mode-change', 'hand-over', 'muted', 'session-ended', 'cancel']) }),
   z.object({ type: z.literal('blocked'), reason: z.literal('muted') }),
 ])
 export type PttCommand = z.infer<typeof PttCommandSchema>
@@ -101,6 +105,8 @@ export type DesktopStatus = z.infer<typeof DesktopStatusSchema>
 export const ReportedSessionSchema = z.object({
   status: z.enum(['idle', 'connecting', 'ready', 'listening', 'thinking', 'speaking', 'reconnecting', 'error']),
   error: z.string().max(500).nullable().default(null),
+  /** Always-listening's speech gate is open: what the microphone hears is streaming to the provider. */
+  gateOpen: z.boolean().default(false),
 })
 
 export const HotkeyCheckSchema = z.object({
