@@ -31,6 +31,9 @@ const TARGETS: Record<string, string> = {
   mcp_call_overhead_ms_p50: '<= 5',
   ptt_release_to_commit_ms_p95: '<= 330 (tail + 30)',
   ptt_latency_vs_server_vad: '< 1',
+  always_listening_frames_sent_60s_silence: '0',
+  always_listening_sessions_opened_60s_silence: '0',
+  always_listening_frames_sent_speech: '> 0',
 }
 
 async function main() {

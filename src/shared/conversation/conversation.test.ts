@@ -301,6 +301,26 @@ describe('push-to-talk on OpenAI', () => {
     expect(r.events.some((e) => e.type === 'error')).toBe(false) // routine: not shown
   })
 
+  it('a rejected commit leaves "thinking": the status goes back to listening and the reply asked for with it is cancelled unheard', async () => {
+    const r = rig()
+    r.conversation.press()
+    const socket = await serverReady(r)
+    r.speak(400)
+    r.clock.time += 400
+    r.releaseAndTail()
+    expect(r.conversation.state.status).toBe('thinking')
+    socket.receive({ type: 'error', error: { type: 'invalid_request_error', code: 'input_audio_buffer_commit_empty', message: 'buffer too small' } })
+    await settle()
+    expect(r.conversation.state.status).toBe('listening')
+    // The response.create that went out with the commit answers nothing: cancelled as it is created, never heard.
+    reply(socket, 'resp_stray', 'Stray')
+    expect(types(r).at(-1)).toBe('response.cancel')
+    socket.receive({ type: 'response.done', response: { id: 'resp_stray', status: 'cancelled', status_details: { reason: 'client_cancelled' }, output: [] } })
+    await settle()
+    expect(r.audio.played).toEqual([])
+    expect(r.conversation.state.status).toBe('listening')
+  })
+
   it('flipping to the provider VAD mid-press ends the press as a turn (once); back again, with nobody speaking, sends no commit', async () => {
     const r = rig()
     r.clock.time += 1000

@@ -616,7 +616,13 @@ export class OpenAIAdapter implements ProviderAdapter {
     const code = str(err.code)
     const message = str(err.message)
     // A rejected commit has no turn to answer: its waiting response.create must not go out.
-    if (code === 'input_audio_buffer_commit_empty') this.replyWanted = false
+    if (code === 'input_audio_buffer_commit_empty') {
+      // No turn was committed, so nothing is to be answered: a response.create already on its way
+      // is cancelled the moment it exists (its audio is dropped), and the user is listened to again.
+      this.replyWanted = false
+      if (this.createInFlight && !this.activeResponseId) this.cancelOnCreated = true
+      if (!this.activeResponseId) this.emit({ type: 'status', status: 'listening' })
+    }
     if (isRoutineProviderError(code, message)) {
       this.log(`routine error ${code ?? ''}: ${message ?? ''}`)
       return
