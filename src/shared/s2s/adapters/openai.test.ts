@@ -583,11 +583,14 @@ describe('OpenAI adapter: reconnect and renewal', () => {
   })
 })
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON read by deep paths in these tests
+type Wire = Record<string, any>
+
 describe('OpenAI adapter: session tuning (noise reduction, VAD, idle timeout, reasoning, truncation)', () => {
   const TUNING = { noiseReduction: 'near_field', silenceDurationMs: 700, idleTimeoutMs: 8000, eagerness: 'high', reasoningEffort: 'medium', retentionRatio: 0.8 } as const
 
   it('sends noise_reduction, silence_duration_ms, idle_timeout_ms and truncation retention_ratio; no reasoning for gpt-realtime', () => {
-    const s = (buildSessionUpdate({ ...CONFIG, openai: TUNING }) as { session: Record<string, any> }).session
+    const s = (buildSessionUpdate({ ...CONFIG, openai: TUNING }) as { session: Wire }).session
     expect(s.audio.input.noise_reduction).toEqual({ type: 'near_field' })
     expect(s.audio.input.turn_detection).toEqual({ type: 'server_vad', create_response: true, interrupt_response: true, silence_duration_ms: 700, idle_timeout_ms: 8000 })
     expect(s.truncation).toEqual({ type: 'retention_ratio', retention_ratio: 0.8 })
@@ -596,20 +599,20 @@ describe('OpenAI adapter: session tuning (noise reduction, VAD, idle timeout, re
 
   it('sends reasoning.effort to the gpt-realtime-2 family only', () => {
     for (const model of ['gpt-realtime-2', 'gpt-realtime-2.1', 'gpt-realtime-2.1-mini']) {
-      const s = (buildSessionUpdate({ ...CONFIG, model, openai: TUNING }) as { session: Record<string, any> }).session
+      const s = (buildSessionUpdate({ ...CONFIG, model, openai: TUNING }) as { session: Wire }).session
       expect(s.reasoning, model).toEqual({ effort: 'medium' })
     }
     for (const model of ['gpt-realtime', 'gpt-realtime-mini', 'gpt-realtime-1.5', 'gpt-realtime-20']) {
-      const s = (buildSessionUpdate({ ...CONFIG, model, openai: TUNING }) as { session: Record<string, any> }).session
+      const s = (buildSessionUpdate({ ...CONFIG, model, openai: TUNING }) as { session: Wire }).session
       expect(s, model).not.toHaveProperty('reasoning')
     }
   })
 
   it('semantic_vad carries eagerness and none of the server_vad fields; far_field and off map to the wire', () => {
-    const semantic = (buildSessionUpdate({ ...CONFIG, turnDetection: 'semantic_vad', openai: { ...TUNING, noiseReduction: 'far_field' } }) as { session: Record<string, any> }).session
+    const semantic = (buildSessionUpdate({ ...CONFIG, turnDetection: 'semantic_vad', openai: { ...TUNING, noiseReduction: 'far_field' } }) as { session: Wire }).session
     expect(semantic.audio.input.turn_detection).toEqual({ type: 'semantic_vad', create_response: true, interrupt_response: true, eagerness: 'high' })
     expect(semantic.audio.input.noise_reduction).toEqual({ type: 'far_field' })
-    const off = (buildSessionUpdate({ ...CONFIG, openai: { ...TUNING, noiseReduction: 'off', idleTimeoutMs: null } }) as { session: Record<string, any> }).session
+    const off = (buildSessionUpdate({ ...CONFIG, openai: { ...TUNING, noiseReduction: 'off', idleTimeoutMs: null } }) as { session: Wire }).session
     expect(off.audio.input.noise_reduction).toBeNull()
     expect(off.audio.input.turn_detection.idle_timeout_ms).toBeNull()
   })
@@ -619,7 +622,7 @@ describe('OpenAI adapter: session tuning (noise reduction, VAD, idle timeout, re
     const socket = await ready(h)
     socket.sent.length = 0
     h.session.setTurnTaking('auto')
-    const update = socket.json().find((f: any) => f.type === 'session.update') as any
+    const update = socket.json().find((f) => f.type === 'session.update') as Wire
     expect(update.session.audio.input.turn_detection).toMatchObject({ type: 'server_vad', silence_duration_ms: 700, idle_timeout_ms: 8000 })
   })
 
@@ -630,7 +633,7 @@ describe('OpenAI adapter: session tuning (noise reduction, VAD, idle timeout, re
     socket.receive({ type: 'input_audio_buffer.timeout_triggered', event_id: 'ev_9', audio_start_ms: 12000, audio_end_ms: 20000, item_id: 'item_u9' })
     await settle()
     expect(h.types('user.idle')).toEqual([{ type: 'user.idle', itemId: 'item_u9', silentMs: 8000 }])
-    expect(socket.json().filter((f: any) => f.type === 'response.create')).toEqual([])
+    expect(socket.json().filter((f) => f.type === 'response.create')).toEqual([])
   })
 
   it('reads cached tokens (and their text/audio split) into the usage event', async () => {
