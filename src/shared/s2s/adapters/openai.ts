@@ -485,7 +485,8 @@ export class OpenAIAdapter implements ProviderAdapter {
   /**
    * rate_limits.updated (after every response.done) [N-RT]: a non-fatal 'rate_limited' error, once
    * per limit while it stays close (under RATE_LIMIT_WARN_FRACTION of the limit left), so the UI
-   * shows a warning before requests start failing.
+   * shows a warning before requests start failing. No retryAfterSeconds: nothing failed, and the
+   * conversation would word it as "Try again in …"; the message names the reset time itself.
    */
   private onRateLimits(ev: Json): void {
     if (!Array.isArray(ev.rate_limits)) return
@@ -506,7 +507,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       const what = name.replace(/_/g, ' ')
       const percent = Math.max(0, Math.floor((remaining / limit) * 100))
       const message = `Close to OpenAI's ${what} rate limit: ${remaining} of ${limit} left (${percent}%)${reset !== undefined ? `, resets in ${Math.ceil(reset)} s` : ''}. Replies may fail until it resets.`
-      this.emit({ type: 'error', error: makeError('rate_limited', message, { fatal: false, providerCode: `rate_limit_${name}`, ...(reset !== undefined ? { retryAfterSeconds: Math.ceil(reset) } : {}) }) })
+      this.emit({ type: 'error', error: makeError('rate_limited', message, { fatal: false, providerCode: `rate_limit_${name}` }) })
     }
   }
 
