@@ -160,6 +160,34 @@ describe('the settings window', () => {
     await expect.poll(() => settings.getByRole('combobox', { name: 'Voice', exact: true }).locator('option').allTextContents()).toEqual(['ivy (American English)', 'anna', 'Other…'])
   })
 
+  it('tunes OpenAI listening and thinking: noise reduction, end of turn, idle check-in, and reasoning effort only for gpt-realtime-2 models', async () => {
+    harness = await withKey()
+    const { services } = harness
+    const settings = await harness.openSettings('provider')
+    const noise = settings.getByTestId('openai-noise-reduction')
+    expect(await noise.inputValue()).toBe('near_field')
+    await noise.selectOption('far_field')
+    await expect.poll(() => services.settings.get().providers.openai.noiseReduction).toBe('far_field')
+    await settings.getByTestId('openai-idle').selectOption({ label: 'Check in after 20 s' })
+    await expect.poll(() => services.settings.get().providers.openai.idleTimeoutMs).toBe(20_000)
+    await settings.getByTestId('openai-idle').selectOption({ label: 'Wait' })
+    await expect.poll(() => services.settings.get().providers.openai.idleTimeoutMs).toBeNull()
+    // Semantic turn detection swaps the pause settings for eagerness.
+    await settings.getByTestId('openai-turn-detection').selectOption('semantic_vad')
+    await expect.poll(() => settings.getByTestId('openai-eagerness').count()).toBe(1)
+    expect(await settings.getByTestId('openai-idle').count()).toBe(0)
+    await settings.getByTestId('openai-eagerness').selectOption('high')
+    await expect.poll(() => services.settings.get().providers.openai.eagerness).toBe('high')
+    // Reasoning effort appears for a gpt-realtime-2 model only.
+    expect(await settings.getByTestId('openai-reasoning').count()).toBe(0)
+    await settings.getByRole('combobox', { name: 'Model', exact: true }).selectOption('gpt-realtime-2.1')
+    await expect.poll(() => settings.getByTestId('openai-reasoning').count()).toBe(1)
+    await settings.getByTestId('openai-reasoning').selectOption('high')
+    await expect.poll(() => services.settings.get().providers.openai.reasoningEffort).toBe('high')
+    await settings.getByTestId('openai-retention').selectOption({ label: 'Drop the oldest half' })
+    await expect.poll(() => services.settings.get().providers.openai.retentionRatio).toBe(0.5)
+  })
+
   it('has one always-listening control, in step with the voice window and the tray', async () => {
     harness = await withKey()
     const { page, services } = harness

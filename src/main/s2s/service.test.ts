@@ -196,3 +196,14 @@ describe('session config and CSP origins', () => {
     expect(siteOf('127.0.0.1')).toBeNull()
   })
 })
+
+describe('buildSessionConfig: OpenAI session tuning', () => {
+  it('carries the OpenAI tuning settings (defaults: near_field, 500 ms, no idle timeout, low effort, 0.8 retention) to OpenAI sessions only', () => {
+    const settings = defaultSettings()
+    expect(buildSessionConfig(settings, 'openai', []).openai).toEqual({ noiseReduction: 'near_field', silenceDurationMs: 500, idleTimeoutMs: null, eagerness: 'auto', reasoningEffort: 'low', retentionRatio: 0.8 })
+    const tuned = SettingsSchema.parse(mergeSettings(settings, { providers: { openai: { noiseReduction: 'far_field', idleTimeoutMs: 20000, reasoningEffort: 'high' } } }))
+    expect(buildSessionConfig(tuned, 'openai', []).openai).toMatchObject({ noiseReduction: 'far_field', idleTimeoutMs: 20000, reasoningEffort: 'high' })
+    expect(buildSessionConfig(tuned, 'speko', []).openai).toBeUndefined()
+    expect(() => SettingsSchema.parse(mergeSettings(settings, { providers: { openai: { noiseReduction: 'desk' } } }))).toThrow()
+  })
+})

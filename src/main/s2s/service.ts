@@ -45,7 +45,21 @@ export function buildSessionConfig(
   let config: SessionConfig
   switch (provider) {
     case 'openai':
-      config = { ...base, instructions: openai.instructions, greeting: openai.greeting, voice: openai.voice, model: openai.model }
+      config = {
+        ...base,
+        instructions: openai.instructions,
+        greeting: openai.greeting,
+        voice: openai.voice,
+        model: openai.model,
+        openai: {
+          noiseReduction: openai.noiseReduction,
+          silenceDurationMs: openai.silenceDurationMs,
+          idleTimeoutMs: openai.idleTimeoutMs,
+          eagerness: openai.eagerness,
+          reasoningEffort: openai.reasoningEffort,
+          retentionRatio: openai.retentionRatio,
+        },
+      }
       break
     case 'assemblyai': {
       const s = settings.providers.assemblyai

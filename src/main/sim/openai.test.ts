@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startOpenAISim } from './openai'
+import { buildSessionUpdate } from '../../shared/s2s/adapters/openai'
 import type { SimHandle } from './common'
 import { synthesizeVoice, silence } from './voice'
 import { bytesToPcm16, pcm16ToBytes } from './vad'
@@ -329,5 +330,110 @@ describe('OpenAI simulator: errors, truncation, tools and faults', () => {
     expect(err.error).toMatchObject({ code: 'session_expired', message: 'Your session hit the maximum duration of 0 minutes.' })
     await c.waitFor(() => c.closed !== null)
     expect(c.closed?.code).toBe(1001)
+  })
+})
+
+describe('OpenAI simulator: session tuning fields', () => {
+  it('accepts what the adapter sends (noise_reduction, VAD tuning, idle timeout, retention_ratio) and rejects malformed values', async () => {
+    const s = await start({ turns: [] })
+    const c = await connect(s)
+    const update = buildSessionUpdate({
+      instructions: 'x', greeting: '', voice: 'marin', model: 'gpt-realtime', tools: [], turnDetection: 'server_vad', transcriptionModel: 'gpt-4o-mini-transcribe',
+      openai: { noiseReduction: 'near_field', silenceDurationMs: 700, idleTimeoutMs: 8000, eagerness: 'low', reasoningEffort: 'low', retentionRatio: 0.8 },
+    })
+    c.send(update)
+    const upd = await c.waitType('session.updated')
+    expect(upd.session).toMatchObject({
+      truncation: { type: 'retention_ratio', retention_ratio: 0.8 },
+      audio: { input: { noise_reduction: { type: 'near_field' }, turn_detection: { type: 'server_vad', silence_duration_ms: 700, idle_timeout_ms: 8000 } } },
+    })
+    const bad: [Record<string, unknown>, string][] = [
+      [{ audio: { input: { noise_reduction: { type: 'desk' } } } }, 'session.audio.input.noise_reduction.type'],
+      [{ audio: { input: { turn_detection: { type: 'semantic_vad', silence_duration_ms: 500 } } } }, 'session.audio.input.turn_detection.silence_duration_ms'],
+      [{ audio: { input: { turn_detection: { type: 'semantic_vad', eagerness: 'eager' } } } }, 'session.audio.input.turn_detection.eagerness'],
+      [{ audio: { input: { turn_detection: { type: 'semantic_vad', idle_timeout_ms: 5000 } } } }, 'session.audio.input.turn_detection.idle_timeout_ms'],
+      [{ truncation: { type: 'retention_ratio', retention_ratio: 1.5 } }, 'session.truncation.retention_ratio'],
+      [{ reasoning: { effort: 'low' } }, 'session.reasoning'],
+    ]
+    for (const [i, [session, param]] of bad.entries()) {
+      c.send({ type: 'session.update', session: { type: 'realtime', ...session } })
+      const e = await c.waitType('error', i + 1)
+      expect((e.error as { param: string }).param).toBe(param)
+    }
+    expect(c.types().filter((t) => t === 'session.updated')).toHaveLength(1)
+  })
+
+  it('takes reasoning.effort for a gpt-realtime-2 session', async () => {
+    const s = await start({ turns: [] })
+    const res = await mint(s, { session: { type: 'realtime', model: 'gpt-realtime-2' } })
+    const { value } = (await res.json()) as { value: string }
+    const c = await Client.open(`${s.wsUrl}?model=gpt-realtime-2`, ['realtime', `openai-insecure-api-key.${value}`])
+    c.send({ type: 'session.update', session: { type: 'realtime', reasoning: { effort: 'medium' } } })
+    const upd = await c.waitType('session.updated')
+    expect(upd.session).toMatchObject({ model: 'gpt-realtime-2', reasoning: { effort: 'medium' } })
+    c.send({ type: 'session.update', session: { type: 'realtime', reasoning: { effort: 'maximum' } } })
+    expect((await c.waitType('error')).error).toMatchObject({ param: 'session.reasoning.effort' })
+  })
+
+  it('fires idle_timeout_ms after the reply played: timeout_triggered, a commit and a response of its own', async () => {
+    const s = await start({ turns: [{ user: 'hello', reply: 'Hi.', replyMs: 300 }] }, { idleReply: 'Still there?' })
+    const c = await connect(s)
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 400, create_response: true, interrupt_response: true } } } } })
+    await c.waitType('session.updated')
+    await c.stream(speech(600))
+    await c.waitType('response.done')
+    const at = c.events.length
+    // The user stays silent (the client keeps streaming silence, as a live microphone does).
+    const quiet = c.stream(silence(24000, 1500), 1)
+    const timeout = await c.waitType('input_audio_buffer.timeout_triggered')
+    await quiet
+    expect(timeout).toMatchObject({ item_id: expect.stringMatching(/^item_/) })
+    expect(Number(timeout.audio_end_ms)).toBeGreaterThanOrEqual(Number(timeout.audio_start_ms))
+    const after = c.events.slice(at).map((e) => e.type)
+    const t = after.indexOf('input_audio_buffer.timeout_triggered')
+    expect(after.slice(t + 1, t + 3)).toEqual(['input_audio_buffer.committed', 'conversation.item.added'])
+    await c.waitType('response.done', 2)
+    const said = c.events.filter((e) => e.type === 'response.output_audio_transcript.done').map((e) => e.transcript)
+    expect(said).toEqual(['Hi.', 'Still there?'])
+  })
+
+  it('does not fire the idle timeout when the user speaks again in time, nor without idle_timeout_ms', async () => {
+    const s = await start({ turns: [{ user: 'a', reply: 'One.', replyMs: 200 }, { user: 'b', reply: 'Two.', replyMs: 200 }] })
+    const c = await connect(s)
+    c.send(GA_UPDATE)
+    await c.waitType('session.updated')
+    await c.stream(speech(500))
+    await c.waitType('response.done')
+    await c.stream(silence(24000, 800), 1)
+    await c.stream(speech(500))
+    await c.waitType('response.done', 2)
+    expect(c.types()).not.toContain('input_audio_buffer.timeout_triggered')
+  })
+
+  it('reports cached tokens from the second response on, as part of input_tokens', async () => {
+    const s = await start({ turns: [{ user: 'a', reply: 'One.', replyMs: 200 }, { user: 'b', reply: 'Two.', replyMs: 200 }] })
+    const c = await connect(s)
+    c.send(GA_UPDATE)
+    await c.waitType('session.updated')
+    await c.stream(speech(500))
+    const first = await c.waitType('response.done')
+    await c.stream(speech(500))
+    const second = await c.waitType('response.done', 2)
+    type U = { usage: { input_tokens: number; input_token_details: { cached_tokens: number; cached_tokens_details: { text_tokens: number; audio_tokens: number } } } }
+    expect((first.response as U).usage.input_token_details.cached_tokens).toBe(0)
+    const u = (second.response as U).usage
+    expect(u.input_token_details.cached_tokens).toBeGreaterThan(0)
+    expect(u.input_token_details.cached_tokens).toBe(u.input_token_details.cached_tokens_details.text_tokens + u.input_token_details.cached_tokens_details.audio_tokens)
+    expect(u.input_token_details.cached_tokens).toBeLessThanOrEqual(u.input_tokens)
+  })
+
+  it('reports the rate limits it was given with every response', async () => {
+    const limits = [{ name: 'tokens', limit: 1000, remaining: 20, reset_seconds: 30 }]
+    const s = await start({ turns: [{ user: 'a', reply: 'One.', replyMs: 200 }] }, { rateLimits: limits })
+    const c = await connect(s)
+    c.send(GA_UPDATE)
+    await c.waitType('session.updated')
+    await c.stream(speech(500))
+    expect((await c.waitType('rate_limits.updated')).rate_limits).toEqual(limits)
   })
 })

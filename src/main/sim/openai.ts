@@ -61,7 +61,20 @@ export interface OpenAISimOptions extends SimOptions {
    * response.cancel stops the reply). The Speko simulator's provider_direct mode uses it.
    */
   dialect?: 'openai' | 'xai'
+  /** What rate_limits.updated reports (default: far from every limit). */
+  rateLimits?: { name: string; limit: number; remaining: number; reset_seconds: number }[]
+  /** What the model says when idle_timeout_ms fires (default "Are you still there?"). */
+  idleReply?: string
 }
+
+/** Models that take `reasoning` (the reasoning-capable gpt-realtime-2 family). */
+export function simTakesReasoning(model: string): boolean {
+  return /^gpt-realtime-2(?:[.-]|$)/.test(model)
+}
+const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh']
+/** Fields of each turn_detection type [N-RT ServerVad / SemanticVad]. */
+const SERVER_VAD_KEYS = new Set(['type', 'threshold', 'prefix_padding_ms', 'silence_duration_ms', 'idle_timeout_ms', 'create_response', 'interrupt_response'])
+const SEMANTIC_VAD_KEYS = new Set(['type', 'eagerness', 'create_response', 'interrupt_response'])
 
 interface Ephemeral {
   value: string
@@ -147,7 +160,7 @@ function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>
 /** xAI's session fields (the Speko SDK's xAISessionUpdate): voice and turn_detection sit on the session. */
 const XAI_SESSION_KEYS = new Set(['type', 'model', 'output_modalities', 'instructions', 'voice', 'turn_detection', 'audio', 'tools', 'tool_choice', 'id', 'object'])
 
-function validateSession(s: unknown, prefix = 'session', dialect: 'openai' | 'xai' = 'openai'): Record<string, unknown> {
+function validateSession(s: unknown, prefix = 'session', dialect: 'openai' | 'xai' = 'openai', model0 = 'gpt-realtime'): Record<string, unknown> {
   if (!isObj(s)) throw new ProtocolError('missing_required_parameter', `Missing required parameter: '${prefix}'.`, prefix)
   const keys = dialect === 'xai' ? XAI_SESSION_KEYS : GA_SESSION_KEYS
   for (const k of Object.keys(s)) {
@@ -192,7 +205,52 @@ function validateSession(s: unknown, prefix = 'session', dialect: 'openai' | 'xa
         if (!isObj(td) || (td.type !== 'server_vad' && td.type !== 'semantic_vad')) {
           throw new ProtocolError('invalid_value', `Invalid value for '${p}.type'. Supported values are: 'server_vad' and 'semantic_vad'.`, `${p}.type`)
         }
+        if (dialect === 'openai') {
+          const known = td.type === 'server_vad' ? SERVER_VAD_KEYS : SEMANTIC_VAD_KEYS
+          for (const k of Object.keys(td)) {
+            if (!known.has(k)) throw new ProtocolError('unknown_parameter', `Unknown parameter: '${p}.${k}'.`, `${p}.${k}`)
+          }
+          if (td.eagerness !== undefined && !['low', 'medium', 'high', 'auto'].includes(String(td.eagerness))) {
+            throw new ProtocolError('invalid_value', `Invalid value: '${String(td.eagerness)}'. Supported values are: 'low', 'medium', 'high', and 'auto'.`, `${p}.eagerness`)
+          }
+          for (const k of ['silence_duration_ms', 'prefix_padding_ms']) {
+            if (td[k] !== undefined && (typeof td[k] !== 'number' || !Number.isInteger(td[k]) || (td[k] as number) < 0)) {
+              throw new ProtocolError('invalid_type', `Invalid type for '${p}.${k}': expected an integer.`, `${p}.${k}`)
+            }
+          }
+          if (td.idle_timeout_ms !== undefined && td.idle_timeout_ms !== null && (typeof td.idle_timeout_ms !== 'number' || !Number.isInteger(td.idle_timeout_ms) || td.idle_timeout_ms <= 0)) {
+            throw new ProtocolError('invalid_type', `Invalid type for '${p}.idle_timeout_ms': expected a positive integer or null.`, `${p}.idle_timeout_ms`)
+          }
+        }
       }
+      const nr = d.noise_reduction
+      if (dir === 'input' && nr !== undefined && nr !== null) {
+        const p = `${prefix}.audio.input.noise_reduction`
+        if (!isObj(nr) || (nr.type !== 'near_field' && nr.type !== 'far_field')) {
+          throw new ProtocolError('invalid_value', `Invalid value for '${p}.type'. Supported values are: 'near_field' and 'far_field'.`, `${p}.type`)
+        }
+      }
+    }
+  }
+  const tr = s.truncation
+  if (dialect === 'openai' && tr !== undefined && tr !== 'auto' && tr !== 'disabled') {
+    const p = `${prefix}.truncation`
+    if (!isObj(tr) || tr.type !== 'retention_ratio') {
+      throw new ProtocolError('invalid_value', `Invalid value for '${p}'. Supported values are: 'auto', 'disabled', or {type: 'retention_ratio'}.`, p)
+    }
+    for (const k of Object.keys(tr)) {
+      if (k !== 'type' && k !== 'retention_ratio' && k !== 'token_limits') throw new ProtocolError('unknown_parameter', `Unknown parameter: '${p}.${k}'.`, `${p}.${k}`)
+    }
+    if (typeof tr.retention_ratio !== 'number' || tr.retention_ratio < 0 || tr.retention_ratio > 1) {
+      throw new ProtocolError('invalid_value', `Invalid value for '${p}.retention_ratio': expected a number from 0.0 to 1.0.`, `${p}.retention_ratio`)
+    }
+  }
+  if (dialect === 'openai' && s.reasoning !== undefined && s.reasoning !== null) {
+    const p = `${prefix}.reasoning`
+    const model = typeof s.model === 'string' ? s.model : model0
+    if (!simTakesReasoning(model)) throw new ProtocolError('unsupported_parameter', `Unsupported parameter: '${p}' is not supported with the model '${model}'.`, p)
+    if (!isObj(s.reasoning) || (s.reasoning.effort !== undefined && !REASONING_EFFORTS.includes(String(s.reasoning.effort)))) {
+      throw new ProtocolError('invalid_value', `Invalid value for '${p}.effort'. Supported values are: ${REASONING_EFFORTS.map((e) => `'${e}'`).join(', ')}.`, `${p}.effort`)
     }
   }
   if (s.tools !== undefined) {
@@ -380,6 +438,10 @@ export class OpenAISession {
   private readonly order: string[] = []
   private vad: EnergyVad
   private bufferSamples: number[] = []
+  /** All input audio ever appended (ms offsets of timeout_triggered are from its start). */
+  private writtenSamples = 0
+  private responsesDone = 0
+  private idleTimer: NodeJS.Timeout | null = null
   private pendingUserItemId: string | null = null
   private active: ActiveResponse | null = null
   private pendingTools: PendingTools | null = null
@@ -471,6 +533,36 @@ export class OpenAISession {
       this.active.streamer?.cancel()
       for (const t of this.active.timers) clearTimeout(t)
     }
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+  }
+
+  /**
+   * server_vad idle_timeout_ms [N-RT ServerVad.idle_timeout_ms, InputAudioBufferTimeoutTriggered]:
+   * counted from response.done plus the reply's playback time; when no speech came by then, the
+   * server sends input_audio_buffer.timeout_triggered, commits the (silent) buffer as a user item
+   * and generates a response.
+   */
+  private armIdle(replyAudioMs: number): void {
+    this.clearIdle()
+    const td = this.turnDetection()
+    if (this.xai || !td || td.type !== 'server_vad' || typeof td.idle_timeout_ms !== 'number') return
+    const idleMs = td.idle_timeout_ms
+    const startMs = Math.round(pcmMs(this.writtenSamples) + replyAudioMs)
+    this.idleTimer = this.later(replyAudioMs + idleMs, () => {
+      this.idleTimer = null
+      const now = this.turnDetection()
+      if (this.active || this.pendingUserItemId || !now || now.type !== 'server_vad' || now.idle_timeout_ms !== idleMs) return
+      const itemId = this.ids.next('item_u')
+      const endMs = Math.max(startMs, Math.round(pcmMs(this.writtenSamples)))
+      this.send({ type: 'input_audio_buffer.timeout_triggered', audio_start_ms: startMs, audio_end_ms: endMs, item_id: itemId })
+      this.commit(true, 0, itemId, true)
+      this.unansweredTurn = null
+      this.startSpeech({ reply: this.options.idleReply ?? 'Are you still there?' }, this.ctx(-1, 0, []), false)
+    })
   }
 
   private later(ms: number, fn: () => void): NodeJS.Timeout {
@@ -576,7 +668,7 @@ export class OpenAISession {
   }
 
   private sessionUpdate(ev: Record<string, unknown>): void {
-    const s = validateSession(ev.session, 'session', this.options.dialect)
+    const s = validateSession(ev.session, 'session', this.options.dialect, typeof this.session.model === 'string' ? this.session.model : 'gpt-realtime')
     const out = isObj(s.audio) && isObj(s.audio.output) ? s.audio.output : undefined
     const curOut = isObj(this.session.audio) && isObj(this.session.audio.output) ? this.session.audio.output : undefined
     if (out && out.voice !== undefined && this.audioProduced && JSON.stringify(out.voice) !== JSON.stringify(curOut?.voice)) {
@@ -596,6 +688,7 @@ export class OpenAISession {
     if (!isBase64(audio)) throw new ProtocolError('invalid_value', 'Invalid base64 in audio.', 'audio')
     const pcm = bytesToPcm16(b64ToBytes(audio))
     for (const s of pcm) this.bufferSamples.push(s)
+    this.writtenSamples += pcm.length
     const td = this.turnDetection()
     if (!td) return
     for (const e of this.vad.push(pcm)) {
@@ -606,6 +699,7 @@ export class OpenAISession {
   }
 
   private speechStarted(atMs: number, td: Record<string, unknown>): void {
+    this.clearIdle()
     const itemId = this.ids.next('item_u')
     this.pendingUserItemId = itemId
     if (this.fault('user-speech')) return
@@ -636,7 +730,7 @@ export class OpenAISession {
   }
 
   /** Commits the input buffer into a user message item. */
-  private commit(fromVad: boolean, speechMs?: number, vadItemId?: string): void {
+  private commit(fromVad: boolean, speechMs?: number, vadItemId?: string, silent = false): void {
     const samples = this.bufferSamples.length
     if (!fromVad && samples < OPENAI_RATE / 10) {
       throw new ProtocolError(
@@ -658,7 +752,7 @@ export class OpenAISession {
     this.send({ type: 'conversation.item.done', item: this.publicItem(item, false), previous_item_id: previous })
     const userMs = speechMs ?? pcmMs(audio.length)
     this.unansweredTurn = { speechMs: userMs, itemId }
-    if (transcribe) {
+    if (transcribe && !silent) {
       const ctx = this.ctx(this.turnIndex, userMs, [])
       const user = resolveTurn(this.script, ctx).user ?? ''
       let soFar = ''
@@ -829,13 +923,14 @@ export class OpenAISession {
   }
 
   private newResponse(kind: 'speech' | 'tools', turnIndex: number): ActiveResponse {
+    this.clearIdle()
     const r: ActiveResponse = { id: this.ids.next('resp_'), kind, output: [], transcript: '', sentText: '', turnIndex, timers: [] }
     this.active = r
     this.send({
       type: 'response.created',
       response: { id: r.id, object: 'realtime.response', status: 'in_progress', status_details: null, output: [], conversation_id: 'conv_sim', output_modalities: ['audio'], max_output_tokens: 'inf', audio: { output: { format: { type: 'audio/pcm', rate: OPENAI_RATE }, voice: this.voice() } }, usage: null, metadata: null },
     })
-    this.send({ type: 'rate_limits.updated', rate_limits: [{ name: 'requests', limit: 10000, remaining: 9999, reset_seconds: 0.006 }, { name: 'tokens', limit: 2000000, remaining: 1995000, reset_seconds: 0.15 }] })
+    this.send({ type: 'rate_limits.updated', rate_limits: this.options.rateLimits ?? [{ name: 'requests', limit: 10000, remaining: 9999, reset_seconds: 0.006 }, { name: 'tokens', limit: 2000000, remaining: 1995000, reset_seconds: 0.15 }] })
     return r
   }
 
@@ -941,11 +1036,17 @@ export class OpenAISession {
     const audioMs = r.item?.audio ? pcmMs(r.item.audio.length) : 0
     const outAudio = Math.round(audioMs / 50)
     const outText = Math.max(1, Math.round(r.transcript.length / 4))
+    // Every response re-reads the session prefix (instructions, tools) and the conversation; after
+    // the first one the prompt cache serves the prefix: cached tokens are part of input_tokens [N-RT
+    // RealtimeResponseUsageInputTokenDetails].
+    const cachedText = this.responsesDone > 0 ? 64 : 0
+    const cachedAudio = this.responsesDone > 0 ? 10 : 0
+    this.responsesDone++
     const usage = {
       total_tokens: 120 + outAudio + outText,
       input_tokens: 120,
       output_tokens: outAudio + outText,
-      input_token_details: { text_tokens: 100, audio_tokens: 20, image_tokens: 0, cached_tokens: 0, cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 } },
+      input_token_details: { text_tokens: 100, audio_tokens: 20, image_tokens: 0, cached_tokens: cachedText + cachedAudio, cached_tokens_details: { text_tokens: cachedText, audio_tokens: cachedAudio, image_tokens: 0 } },
       output_token_details: { text_tokens: outText, audio_tokens: outAudio },
     }
     this.send({
@@ -962,6 +1063,7 @@ export class OpenAISession {
       this.pendingTools.responseDone = true
       if (status === 'completed' && this.fault('after-reply')) return
     }
+    if (status === 'completed' && r.kind === 'speech') this.armIdle(audioMs)
     if (this.queuedTurn && !this.disposed) this.startNextResponse()
   }
 

@@ -14,6 +14,7 @@ import type { ToolSettingsView } from '../../shared/ipc/channels/tools'
 import { acceleratorFromKeyPress } from '../../shared/ptt/accelerator'
 import { formatAccelerator, formatHotkeysIn, hotkeyPlatform, spokenAccelerator } from '../../shared/ptt/format'
 import { modelsFor, voicesFor, type CatalogEntry } from '../../shared/settings/catalog'
+import { takesReasoningEffort } from '../../shared/s2s/adapters/openai'
 import { KEYED_PROVIDERS, PROVIDER_IDS, PROVIDER_LABELS, type KeyedProvider, type ProviderId, type Settings } from '../../shared/settings/schema'
 import type { AuditEntry, ToolDescriptor, ToolRisk } from '../../shared/tools/types'
 import { Earcons } from '../audio/earcons'
@@ -300,6 +301,139 @@ function CatalogSetting({ label, path, value, entries, hint }: { label: string; 
   )
 }
 
+/** A fixed list of choices (values may be numbers or null); main validates the choice. */
+function ChoiceSetting<T extends string | number | null>({ label, path, value, choices, hint, testId }: { label: string; path: readonly string[]; value: T; choices: readonly { value: T; label: string }[]; hint?: string; testId?: string }) {
+  const [error, setError] = useState<string | null>(null)
+  const id = useId()
+  const key = (v: T) => (v === null ? 'null' : String(v))
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        data-testid={testId}
+        value={key(value)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        onChange={(e) => {
+          const chosen = choices.find((c) => key(c.value) === e.target.value)
+          if (chosen) void update(path, chosen.value).then(setError)
+        }}
+      >
+        {choices.map((c) => (
+          <option key={key(c.value)} value={key(c.value)}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      {hint && (
+        <span id={`${id}-hint`} className="muted small">
+          {hint}
+        </span>
+      )}
+      {error && (
+        <span className="error-text small" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  )
+}
+
+/** OpenAI's session tuning: noise reduction, turn detection and its timing, reasoning effort, context truncation. */
+function OpenAITuning({ settings }: { settings: Settings }) {
+  const o = settings.providers.openai
+  const at = (key: string) => ['providers', 'openai', key] as const
+  return (
+    <section className="card" aria-labelledby="openai-tuning-heading" data-testid="openai-tuning">
+      <h2 id="openai-tuning-heading">Listening and thinking</h2>
+      <ChoiceSetting
+        label="Noise reduction"
+        path={at('noiseReduction')}
+        value={o.noiseReduction}
+        testId="openai-noise-reduction"
+        choices={[
+          { value: 'near_field', label: 'Near microphone (desk or headset)' },
+          { value: 'far_field', label: 'Far microphone (laptop or room)' },
+          { value: 'off', label: 'Off' },
+        ]}
+        hint="OpenAI filters your audio before it detects speech. Takes effect from the next conversation."
+      />
+      <ChoiceSetting
+        label="End of turn"
+        path={at('turnDetection')}
+        value={o.turnDetection}
+        testId="openai-turn-detection"
+        choices={[
+          { value: 'server_vad', label: 'After a pause (silence detection)' },
+          { value: 'semantic_vad', label: 'When you sound finished (semantic)' },
+        ]}
+      />
+      {o.turnDetection === 'server_vad' ? (
+        <>
+          <ChoiceSetting
+            label="Pause that ends your turn"
+            path={at('silenceDurationMs')}
+            value={o.silenceDurationMs}
+            testId="openai-silence"
+            choices={[300, 500, 700, 1000, 1500].map((ms) => ({ value: ms, label: `${ms} ms${ms === 500 ? ' (default)' : ''}` }))}
+            hint="Shorter answers sooner but may cut in on a short pause."
+          />
+          <ChoiceSetting
+            label="When you stay silent after a reply"
+            path={at('idleTimeoutMs')}
+            value={o.idleTimeoutMs}
+            testId="openai-idle"
+            choices={[
+              { value: null, label: 'Wait' },
+              { value: 10_000, label: 'Check in after 10 s' },
+              { value: 20_000, label: 'Check in after 20 s' },
+              { value: 30_000, label: 'Check in after 30 s' },
+            ]}
+          />
+        </>
+      ) : (
+        <ChoiceSetting
+          label="Eagerness"
+          path={at('eagerness')}
+          value={o.eagerness}
+          testId="openai-eagerness"
+          choices={[
+            { value: 'auto', label: 'Auto' },
+            { value: 'low', label: 'Low (lets you think)' },
+            { value: 'medium', label: 'Medium' },
+            { value: 'high', label: 'High (answers quickly)' },
+          ]}
+        />
+      )}
+      {takesReasoningEffort(o.model) ? (
+        <ChoiceSetting
+          label="Reasoning effort"
+          path={at('reasoningEffort')}
+          value={o.reasoningEffort}
+          testId="openai-reasoning"
+          choices={(['minimal', 'low', 'medium', 'high', 'xhigh'] as const).map((e) => ({ value: e, label: e === 'low' ? 'low (default)' : e }))}
+          hint="More effort answers hard questions better, but later."
+        />
+      ) : (
+        <p className="muted small" data-testid="openai-reasoning-note">
+          Reasoning effort applies to the gpt-realtime-2 models only.
+        </p>
+      )}
+      <ChoiceSetting
+        label="When a long conversation fills the context"
+        path={at('retentionRatio')}
+        value={o.retentionRatio}
+        testId="openai-retention"
+        choices={[
+          { value: 0.8, label: 'Drop the oldest 20% (keeps the prompt cache)' },
+          { value: 0.5, label: 'Drop the oldest half' },
+          { value: 1, label: 'Drop only what does not fit' },
+        ]}
+      />
+    </section>
+  )
+}
+
 function ProviderSection({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
   const p = settings.provider
   const s = settings.providers
@@ -317,6 +451,7 @@ function ProviderSection({ settings, keys }: { settings: Settings; keys: KeyStat
           )}
         </section>
       )}
+      {p === 'openai' && <OpenAITuning settings={settings} />}
     </>
   )
 }

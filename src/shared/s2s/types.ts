@@ -117,6 +117,24 @@ export interface SessionConfig {
   transcriptionModel: string
   /** How user turns end at the start of the session (default 'auto'); setTurnTaking() changes it. */
   turnTaking?: TurnTaking
+  /** OpenAI-only session tuning (docs/protocols/openai-realtime.md); other dialects ignore it. */
+  openai?: OpenAISessionTuning
+}
+
+/** OpenAI Realtime session fields beyond the basics (all optional: absent = the server's default). */
+export interface OpenAISessionTuning {
+  /** audio.input.noise_reduction: near_field (close microphone), far_field (laptop/room), or off (null). */
+  noiseReduction?: 'near_field' | 'far_field' | 'off'
+  /** server_vad: silence that ends a turn (ms). */
+  silenceDurationMs?: number
+  /** server_vad: a model response after this much silence following the last reply (ms); null = never. */
+  idleTimeoutMs?: number | null
+  /** semantic_vad: how soon the model answers. */
+  eagerness?: 'low' | 'medium' | 'high' | 'auto'
+  /** reasoning.effort, sent only to models that take it (the gpt-realtime-2 family). */
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'
+  /** truncation {type:'retention_ratio'}: the fraction of the conversation kept when it overflows. */
+  retentionRatio?: number
 }
 
 export type ToolResultStatus = 'ok' | 'error' | 'denied'
@@ -139,6 +157,11 @@ export type S2SEvent =
   | { type: 'ready'; inputSampleRate: number; outputSampleRate: number; sessionId?: string }
   | { type: 'user.speech.started' }
   | { type: 'user.speech.stopped' }
+  /**
+   * The provider's idle timeout fired: the user said nothing for the configured time after the
+   * last reply. The provider commits the silence and answers on its own (OpenAI idle_timeout_ms).
+   */
+  | { type: 'user.idle'; itemId?: string; silentMs?: number }
   | { type: 'user.delta'; itemId?: string; text: string }
   | { type: 'user.final'; itemId?: string; text: string }
   | { type: 'reply.started'; responseId: string }
@@ -161,7 +184,18 @@ export type S2SEvent =
   | { type: 'reply.done'; responseId: string; status: 'completed' | 'interrupted' | 'cancelled' | 'failed' | 'incomplete' }
   | { type: 'tool.call'; callId: string; name: string; arguments: unknown; rawArguments: string; responseId?: string }
   | { type: 'tool.result'; callId: string; name: string; output: string; status: ToolResultStatus; sent: boolean }
-  | { type: 'usage'; inputTokens?: number; outputTokens?: number; inputAudioTokens?: number; outputAudioTokens?: number; totalTokens?: number }
+  | {
+      type: 'usage'
+      inputTokens?: number
+      outputTokens?: number
+      inputAudioTokens?: number
+      outputAudioTokens?: number
+      totalTokens?: number
+      /** Cached input tokens (a part of inputTokens), and their text/audio split when reported. */
+      cachedTokens?: number
+      cachedTextTokens?: number
+      cachedAudioTokens?: number
+    }
   | { type: 'error'; error: S2SError }
   | { type: 'closed'; reason: 'user' | 'agent' | 'error' | 'timeout' }
 

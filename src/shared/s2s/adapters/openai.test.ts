@@ -582,3 +582,95 @@ describe('OpenAI adapter: reconnect and renewal', () => {
     expect(h.mints).toBe(1)
   })
 })
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON read by deep paths in these tests
+type Wire = Record<string, any>
+
+describe('OpenAI adapter: session tuning (noise reduction, VAD, idle timeout, reasoning, truncation)', () => {
+  const TUNING = { noiseReduction: 'near_field', silenceDurationMs: 700, idleTimeoutMs: 8000, eagerness: 'high', reasoningEffort: 'medium', retentionRatio: 0.8 } as const
+
+  it('sends noise_reduction, silence_duration_ms, idle_timeout_ms and truncation retention_ratio; no reasoning for gpt-realtime', () => {
+    const s = (buildSessionUpdate({ ...CONFIG, openai: TUNING }) as { session: Wire }).session
+    expect(s.audio.input.noise_reduction).toEqual({ type: 'near_field' })
+    expect(s.audio.input.turn_detection).toEqual({ type: 'server_vad', create_response: true, interrupt_response: true, silence_duration_ms: 700, idle_timeout_ms: 8000 })
+    expect(s.truncation).toEqual({ type: 'retention_ratio', retention_ratio: 0.8 })
+    expect(s).not.toHaveProperty('reasoning')
+  })
+
+  it('sends reasoning.effort to the gpt-realtime-2 family only', () => {
+    for (const model of ['gpt-realtime-2', 'gpt-realtime-2.1', 'gpt-realtime-2.1-mini']) {
+      const s = (buildSessionUpdate({ ...CONFIG, model, openai: TUNING }) as { session: Wire }).session
+      expect(s.reasoning, model).toEqual({ effort: 'medium' })
+    }
+    for (const model of ['gpt-realtime', 'gpt-realtime-mini', 'gpt-realtime-1.5', 'gpt-realtime-20']) {
+      const s = (buildSessionUpdate({ ...CONFIG, model, openai: TUNING }) as { session: Wire }).session
+      expect(s, model).not.toHaveProperty('reasoning')
+    }
+  })
+
+  it('semantic_vad carries eagerness and none of the server_vad fields; far_field and off map to the wire', () => {
+    const semantic = (buildSessionUpdate({ ...CONFIG, turnDetection: 'semantic_vad', openai: { ...TUNING, noiseReduction: 'far_field' } }) as { session: Wire }).session
+    expect(semantic.audio.input.turn_detection).toEqual({ type: 'semantic_vad', create_response: true, interrupt_response: true, eagerness: 'high' })
+    expect(semantic.audio.input.noise_reduction).toEqual({ type: 'far_field' })
+    const off = (buildSessionUpdate({ ...CONFIG, openai: { ...TUNING, noiseReduction: 'off', idleTimeoutMs: null } }) as { session: Wire }).session
+    expect(off.audio.input.noise_reduction).toBeNull()
+    expect(off.audio.input.turn_detection.idle_timeout_ms).toBeNull()
+  })
+
+  it('keeps the tuning when push-to-talk hands turn taking back to server VAD', async () => {
+    const h = harness({ config: { openai: TUNING, turnTaking: 'manual' } })
+    const socket = await ready(h)
+    socket.sent.length = 0
+    h.session.setTurnTaking('auto')
+    const update = socket.json().find((f) => f.type === 'session.update') as Wire
+    expect(update.session.audio.input.turn_detection).toMatchObject({ type: 'server_vad', silence_duration_ms: 700, idle_timeout_ms: 8000 })
+  })
+
+  it("turns input_audio_buffer.timeout_triggered into 'user.idle' and leaves the reply to the server", async () => {
+    const h = harness({ config: { openai: TUNING } })
+    const socket = await ready(h)
+    socket.sent.length = 0
+    socket.receive({ type: 'input_audio_buffer.timeout_triggered', event_id: 'ev_9', audio_start_ms: 12000, audio_end_ms: 20000, item_id: 'item_u9' })
+    await settle()
+    expect(h.types('user.idle')).toEqual([{ type: 'user.idle', itemId: 'item_u9', silentMs: 8000 }])
+    expect(socket.json().filter((f) => f.type === 'response.create')).toEqual([])
+  })
+
+  it('reads cached tokens (and their text/audio split) into the usage event', async () => {
+    const h = harness()
+    const socket = await ready(h)
+    socket.receive({ type: 'response.created', response: { id: 'resp_1' } })
+    socket.receive({
+      type: 'response.done',
+      response: {
+        id: 'resp_1',
+        status: 'completed',
+        usage: { total_tokens: 150, input_tokens: 120, output_tokens: 30, input_token_details: { audio_tokens: 20, text_tokens: 100, cached_tokens: 74, cached_tokens_details: { text_tokens: 64, audio_tokens: 10 } }, output_token_details: { audio_tokens: 25 } },
+      },
+    })
+    await settle()
+    expect(h.types('usage')).toEqual([
+      { type: 'usage', inputTokens: 120, outputTokens: 30, inputAudioTokens: 20, outputAudioTokens: 25, totalTokens: 150, cachedTokens: 74, cachedTextTokens: 64, cachedAudioTokens: 10 },
+    ])
+  })
+
+  it('warns (not fatal) once when a rate limit has under 10% left, and again only after it recovered', async () => {
+    const h = harness()
+    const socket = await ready(h)
+    const limits = (remaining: number) => ({ type: 'rate_limits.updated', rate_limits: [{ name: 'requests', limit: 1000, remaining: 900, reset_seconds: 1 }, { name: 'tokens', limit: 100000, remaining, reset_seconds: 12.3 }] })
+    socket.receive(limits(50000))
+    socket.receive(limits(9999))
+    socket.receive(limits(5000))
+    await settle()
+    let warnings = h.types('error') as Extract<S2SEvent, { type: 'error' }>[]
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]?.error).toMatchObject({ code: 'rate_limited', fatal: false })
+    expect(warnings[0]?.error.message).toBe("Close to OpenAI's tokens rate limit: 9999 of 100000 left (9%), resets in 13 s. Replies may fail until it resets.")
+    expect(h.session.status).toBe('ready')
+    socket.receive(limits(90000))
+    socket.receive(limits(100))
+    await settle()
+    warnings = h.types('error') as Extract<S2SEvent, { type: 'error' }>[]
+    expect(warnings).toHaveLength(2)
+  })
+})

@@ -27,7 +27,7 @@
  * | input_audio_buffer.speech_started                         | 'user.speech.started' + barge-in if playing     |
  * | input_audio_buffer.speech_stopped                         | 'user.speech.stopped'                           |
  * | input_audio_buffer.committed / .cleared                   | bookkeeping (server VAD's commit, auto mode)    |
- * | input_audio_buffer.timeout_triggered                      | ignored (a response follows as usual)           |
+ * | input_audio_buffer.timeout_triggered                      | 'user.idle' (the server answers by itself)      |
  * | input_audio_buffer.dtmf_event_received                    | ignored (SIP only)                              |
  * | conversation.item.added / .created / .done                | ignored (items arrive via response events)      |
  * | conversation.item.retrieved / .deleted / .truncated       | ignored (acks)                                  |
@@ -45,9 +45,9 @@
  * | response.function_call_arguments.delta                    | ignored (we act on .done)                       |
  * | response.function_call_arguments.done                     | 'tool.call' (once per call_id)                  |
  * | response.output_item.done                                 | 'tool.call' for a completed function_call item  |
- * | response.done                                             | missing finals, 'usage', 'reply.done', tool loop|
+ * | response.done                                             | missing finals, 'usage' (+cached), 'reply.done', tool loop|
  * | response.mcp_call* / mcp_list_tools.*                     | ignored (no MCP tools declared)                 |
- * | rate_limits.updated                                       | ignored                                         |
+ * | rate_limits.updated                                       | non-fatal 'rate_limited' error when < 10% left  |
  * | output_audio_buffer.started / .stopped / .cleared         | ignored (WebRTC/SIP only)                       |
  * | error                                                     | 'error' (routine codes only logged)             |
  * | anything else                                             | logged and ignored (forward compatibility)      |
@@ -114,18 +114,38 @@ function num(v: unknown): number | undefined {
 export const OPENAI_MIN_COMMIT_MS = 100
 
 /** `audio.input.turn_detection` for a turn-taking mode: null (off) for push-to-talk, else the server's VAD. */
-export function turnDetectionFor(config: Pick<SessionConfig, 'turnDetection'>, mode: TurnTaking): Json | null {
+export function turnDetectionFor(config: Pick<SessionConfig, 'turnDetection' | 'openai'>, mode: TurnTaking): Json | null {
   if (mode === 'manual') return null
-  return { type: config.turnDetection === 'semantic_vad' ? 'semantic_vad' : 'server_vad', create_response: true, interrupt_response: true }
+  const tuning = config.openai ?? {}
+  if (config.turnDetection === 'semantic_vad') {
+    const td: Json = { type: 'semantic_vad', create_response: true, interrupt_response: true }
+    if (tuning.eagerness) td.eagerness = tuning.eagerness
+    return td
+  }
+  const td: Json = { type: 'server_vad', create_response: true, interrupt_response: true }
+  if (typeof tuning.silenceDurationMs === 'number') td.silence_duration_ms = Math.round(tuning.silenceDurationMs)
+  // idle_timeout_ms is server_vad only [N-RT]; null = no timeout.
+  if (tuning.idleTimeoutMs !== undefined) td.idle_timeout_ms = tuning.idleTimeoutMs === null ? null : Math.round(tuning.idleTimeoutMs)
+  return td
 }
+
+/** Models that take `reasoning.effort`: the reasoning-capable gpt-realtime-2 family (2, 2.1, their minis and snapshots). */
+export function takesReasoningEffort(model: string): boolean {
+  return /^gpt-realtime-2(?:[.-]|$)/.test(model)
+}
+
+/** A rate limit counts as close once less than this share of it remains. */
+export const RATE_LIMIT_WARN_FRACTION = 0.1
 
 /** The GA session.update for a config. */
 export function buildSessionUpdate(config: SessionConfig): Json {
+  const tuning = config.openai ?? {}
   const input: Json = {
     format: { type: 'audio/pcm', rate: OPENAI_SAMPLE_RATE },
     transcription: config.transcriptionModel ? { model: config.transcriptionModel } : null,
     turn_detection: turnDetectionFor(config, config.turnTaking ?? 'auto'),
   }
+  if (tuning.noiseReduction) input.noise_reduction = tuning.noiseReduction === 'off' ? null : { type: tuning.noiseReduction }
   const output: Json = { format: { type: 'audio/pcm', rate: OPENAI_SAMPLE_RATE } }
   if (config.voice) output.voice = config.voice
   const session: Json = { type: 'realtime' }
@@ -135,6 +155,10 @@ export function buildSessionUpdate(config: SessionConfig): Json {
   session.audio = { input, output }
   session.tools = (config.tools ?? []).map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters }))
   session.tool_choice = 'auto'
+  if (typeof tuning.retentionRatio === 'number') {
+    session.truncation = { type: 'retention_ratio', retention_ratio: Math.min(1, Math.max(0, tuning.retentionRatio)) }
+  }
+  if (tuning.reasoningEffort && takesReasoningEffort(config.model)) session.reasoning = { effort: tuning.reasoningEffort }
   return { type: 'session.update', session }
 }
 
@@ -186,6 +210,8 @@ export class OpenAIAdapter implements ProviderAdapter {
   /** A local barge-in came between our response.create and its response.created. */
   private cancelOnCreated = false
   private lastProtocolErrorAt = -Infinity
+  /** Rate limits already warned about while they stay close (warned again once they recover). */
+  private readonly warnedLimits = new Set<string>()
   private suppressedProtocolErrors = 0
 
   constructor(options: OpenAIAdapterOptions = {}) {
@@ -415,8 +441,11 @@ export class OpenAIAdapter implements ProviderAdapter {
         // The server's VAD committed (auto); in manual turn taking the count is ours to keep.
         if (this.turnTaking === 'auto') this.uncommittedSamples = 0
         return
-      case 'conversation.created':
       case 'input_audio_buffer.timeout_triggered':
+        return this.onIdleTimeout(ev)
+      case 'rate_limits.updated':
+        return this.onRateLimits(ev)
+      case 'conversation.created':
       case 'input_audio_buffer.dtmf_event_received':
       case 'conversation.item.added':
       case 'conversation.item.created':
@@ -431,7 +460,6 @@ export class OpenAIAdapter implements ProviderAdapter {
       case 'response.output_audio.done':
       case 'response.audio.done':
       case 'response.function_call_arguments.delta':
-      case 'rate_limits.updated':
       case 'output_audio_buffer.started':
       case 'output_audio_buffer.stopped':
       case 'output_audio_buffer.cleared':
@@ -439,6 +467,47 @@ export class OpenAIAdapter implements ProviderAdapter {
       default:
         if (type.startsWith('response.mcp_call') || type.startsWith('mcp_list_tools.')) return
         this.log(`ignored unknown event ${type.slice(0, 80)}`)
+    }
+  }
+
+  /**
+   * idle_timeout_ms fired: the server commits the silent audio and starts a response itself [N-RT
+   * InputAudioBufferTimeoutTriggered]. The session hears 'user.idle' (the user went quiet); no
+   * response.create from here, or it would race the server's own response.
+   */
+  private onIdleTimeout(ev: Json): void {
+    const start = num(ev.audio_start_ms)
+    const end = num(ev.audio_end_ms)
+    const itemId = str(ev.item_id)
+    this.emit({ type: 'user.idle', ...(itemId ? { itemId } : {}), ...(start !== undefined && end !== undefined && end >= start ? { silentMs: end - start } : {}) })
+  }
+
+  /**
+   * rate_limits.updated (after every response.done) [N-RT]: a non-fatal 'rate_limited' error, once
+   * per limit while it stays close (under RATE_LIMIT_WARN_FRACTION of the limit left), so the UI
+   * shows a warning before requests start failing. No retryAfterSeconds: nothing failed, and the
+   * conversation would word it as "Try again in …"; the message names the reset time itself.
+   */
+  private onRateLimits(ev: Json): void {
+    if (!Array.isArray(ev.rate_limits)) return
+    for (const entry of ev.rate_limits) {
+      if (!isObject(entry)) continue
+      const name = str(entry.name) ?? 'requests'
+      const limit = num(entry.limit)
+      const remaining = num(entry.remaining)
+      if (limit === undefined || remaining === undefined || limit <= 0) continue
+      const close = remaining < limit * RATE_LIMIT_WARN_FRACTION
+      if (!close) {
+        this.warnedLimits.delete(name)
+        continue
+      }
+      if (this.warnedLimits.has(name)) continue
+      this.warnedLimits.add(name)
+      const reset = num(entry.reset_seconds)
+      const what = name.replace(/_/g, ' ')
+      const percent = Math.max(0, Math.floor((remaining / limit) * 100))
+      const message = `Close to OpenAI's ${what} rate limit: ${remaining} of ${limit} left (${percent}%)${reset !== undefined ? `, resets in ${Math.ceil(reset)} s` : ''}. Replies may fail until it resets.`
+      this.emit({ type: 'error', error: makeError('rate_limited', message, { fatal: false, providerCode: `rate_limit_${name}` }) })
     }
   }
 
@@ -584,6 +653,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     if (usage) {
       const inDetails = isObject(usage.input_token_details) ? usage.input_token_details : {}
       const outDetails = isObject(usage.output_token_details) ? usage.output_token_details : {}
+      const cached = isObject(inDetails.cached_tokens_details) ? inDetails.cached_tokens_details : {}
       const event: Extract<S2SEvent, { type: 'usage' }> = { type: 'usage' }
       const fields: [keyof typeof event, number | undefined][] = [
         ['inputTokens', num(usage.input_tokens)],
@@ -591,6 +661,9 @@ export class OpenAIAdapter implements ProviderAdapter {
         ['inputAudioTokens', num(inDetails.audio_tokens)],
         ['outputAudioTokens', num(outDetails.audio_tokens)],
         ['totalTokens', num(usage.total_tokens)],
+        ['cachedTokens', num(inDetails.cached_tokens)],
+        ['cachedTextTokens', num(cached.text_tokens)],
+        ['cachedAudioTokens', num(cached.audio_tokens)],
       ]
       for (const [key, value] of fields) if (value !== undefined) (event as Record<string, unknown>)[key] = value
       this.emit(event)

@@ -101,3 +101,17 @@ describe('xAI realtime adapter (OpenAI dialect)', () => {
     expect(sentJson(h).map((f) => f.type)).toContain('response.cancel')
   })
 })
+
+describe('xAI adapter: OpenAI-only session fields stay out of the xAI dialect', () => {
+  it('sends no noise_reduction, truncation, reasoning or VAD tuning even when the config carries them', () => {
+    const update = buildXaiSessionUpdate({
+      config: {
+        instructions: '', greeting: '', voice: 'eve', model: 'grok-voice', tools: [], turnDetection: 'server_vad', transcriptionModel: '',
+        openai: { noiseReduction: 'far_field', silenceDurationMs: 700, idleTimeoutMs: 8000, reasoningEffort: 'high', retentionRatio: 0.5 },
+      },
+      credential: { protocol: 'xai', url: 'ws://x', protocols: [], expiresAt: null, inputSampleRate: 24000, outputSampleRate: 24000 },
+    } as unknown as Parameters<typeof buildXaiSessionUpdate>[0]) as { session: Record<string, unknown> }
+    const text = JSON.stringify(update)
+    for (const field of ['noise_reduction', 'truncation', 'reasoning', 'silence_duration_ms', 'idle_timeout_ms', 'eagerness']) expect(text).not.toContain(field)
+  })
+})
