@@ -309,7 +309,7 @@ function isMalformed(frame: Frame): boolean {
   return typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof (parsed as { type?: unknown }).type !== 'string'
 }
 
-const EVENT_TYPES = new Set(['status', 'ready', 'user.speech.started', 'user.speech.stopped', 'user.delta', 'user.final', 'reply.started', 'agent.delta', 'agent.final', 'audio', 'bargein', 'reply.done', 'tool.call', 'tool.result', 'usage', 'error', 'closed'])
+const EVENT_TYPES = new Set(['status', 'ready', 'user.speech.started', 'user.speech.stopped', 'user.idle', 'user.delta', 'user.final', 'reply.started', 'agent.delta', 'agent.final', 'audio', 'bargein', 'reply.done', 'tool.call', 'tool.result', 'usage', 'error', 'closed'])
 
 describe('robustness (property-based)', () => {
   it('the OpenAI adapter never throws and reports malformed frames as protocol errors', () => {
