@@ -584,6 +584,9 @@ class AAISession {
     if (typeof callId !== 'string' || typeof result !== 'string') {
       return this.error('invalid_format', 'tool.result requires string call_id and string result (JSON-encoded).')
     }
+    if (msg.is_error !== undefined && typeof msg.is_error !== 'boolean') {
+      return this.error('invalid_format', 'tool.result is_error must be a boolean.')
+    }
     const tw = this.toolWait
     const call = tw?.reply.calls.find((c) => c.callId === callId)
     this.ctx.records.toolResults.push({
@@ -613,6 +616,9 @@ function validateConfig(s: Record<string, unknown>): string | null {
       if (!isObj(t)) return 'Each tool must be an object.'
       if ('function' in t) return 'Tool schema is flat: {type:"function", name, description, parameters} (no nested "function").'
       if (typeof t.name !== 'string' || !t.name) return 'Each tool needs a name.'
+      if (t.timeout_seconds !== undefined && !(typeof t.timeout_seconds === 'number' && t.timeout_seconds > 0)) {
+        return 'tool timeout_seconds must be a positive number.'
+      }
     }
   }
   for (const dir of ['input', 'output'] as const) {

@@ -82,6 +82,7 @@ describe('AssemblyAI adapter: start', () => {
             name: 'get_weather',
             description: 'Weather for a city',
             parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+            timeout_seconds: 630,
           },
         ],
       },
@@ -586,6 +587,29 @@ describe('AssemblyAI adapter: issue 10 protocol items', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatchObject({ error: { code: 'provider_error', providerCode: 'llm_error', fatal: false } })
     expect(h.eventsOf('reply.done')).toEqual([expect.objectContaining({ responseId: 'r1', status: 'completed' })])
+  })
+
+  it('declares every tool with a timeout_seconds no shorter than the longest confirmation wait', () => {
+    const h = new Harness().start()
+    const tools = (h.frames()[0]!.session as { tools: Record<string, unknown>[] }).tools
+    expect(tools.length).toBeGreaterThan(0)
+    // settings.tools.confirmTimeoutSeconds allows up to 600 s.
+    for (const tool of tools) expect(tool.timeout_seconds as number).toBeGreaterThanOrEqual(600)
+  })
+
+  it('tool.result carries is_error for failed, denied and unknown tools, not for good ones', () => {
+    const h = ready(new Harness().start())
+    h.recv({ type: 'reply.started', reply_id: 'r1' })
+    for (const id of ['c_ok', 'c_err', 'c_denied', 'c_unknown']) h.recv({ type: 'tool.call', call_id: id, name: 'get_weather', arguments: {} })
+    h.recv({ type: 'reply.done', reply_id: 'r1' })
+    h.adapter.sendToolResult('c_ok', '{"t":1}', 'ok')
+    h.adapter.sendToolResult('c_err', '{"error":"boom"}', 'error')
+    h.adapter.sendToolResult('c_denied', '{"error":"denied"}', 'denied')
+    h.adapter.sendToolResult('c_unknown', '{"error":"unknown tool"}', 'error')
+    const results = h.frames().filter((f) => f.type === 'tool.result')
+    expect(results.map((r) => [r.call_id, r.is_error])).toEqual([
+      ['c_ok', undefined], ['c_err', true], ['c_denied', true], ['c_unknown', true],
+    ])
   })
 
   it('session_expired, at_capacity and concurrency_exceeded get their own codes and messages', () => {

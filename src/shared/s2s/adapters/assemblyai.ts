@@ -243,7 +243,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   updateTools(tools: ToolDeclaration[]): void {
     if (this.config) this.config = { ...this.config, tools }
     if (this.phase !== 'ready') return
-    this.sendJson({ type: 'session.update', session: { tools: tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters })) } })
+    this.sendJson({ type: 'session.update', session: { tools: tools.map(declareTool) } })
   }
 
   sendAudio(pcm: Int16Array): void {
@@ -719,7 +719,13 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     const batch = this.pending
     this.pending = []
     for (const result of batch) {
-      this.sendJson({ type: 'tool.result', call_id: result.callId, result: result.output })
+      // A8: a failed, denied or unknown tool is flagged with is_error (UNCONFIRMED field).
+      this.sendJson({
+        type: 'tool.result',
+        call_id: result.callId,
+        result: result.output,
+        ...(result.status !== 'ok' ? { is_error: true } : {}),
+      })
       this.host?.emit({ type: 'tool.result', ...result, sent: true })
     }
   }
@@ -839,13 +845,25 @@ export function buildSessionUpdate(config: SessionConfig, carriedContext = ''): 
   const output: Json = { format }
   if (typeof config.voice === 'string' && config.voice !== '') output.voice = config.voice
   session.output = output
-  session.tools = (config.tools ?? []).map((tool) => ({
+  session.tools = (config.tools ?? []).map(declareTool)
+  return { type: 'session.update', session }
+}
+
+/**
+ * Seconds the agent waits for a tool's result (A8, UNCONFIRMED field). At least Earshot's longest
+ * confirmation wait (settings.tools.confirmTimeoutSeconds, at most 600 s) plus time to run the tool,
+ * so a user still deciding is never cut off by the server.
+ */
+export const ASSEMBLYAI_TOOL_TIMEOUT_SECONDS = 630
+
+function declareTool(tool: { name: string; description?: string; parameters?: unknown }): Json {
+  return {
     type: 'function',
     name: tool.name,
     description: tool.description,
     parameters: tool.parameters,
-  }))
-  return { type: 'session.update', session }
+    timeout_seconds: ASSEMBLYAI_TOOL_TIMEOUT_SECONDS,
+  }
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
