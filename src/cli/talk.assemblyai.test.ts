@@ -189,9 +189,12 @@ describe('earshot talk --provider assemblyai', () => {
       checkWire(sim, result.events)
       const wire = sim.wire.entries
       expect(sim.connections).toBe(2)
-      const sessionId = (frames(wire, 'out', 'session.ready')[0]!.json as any).session_id
+      const firstReady = frames(wire, 'out', 'session.ready')[0]!.json as any
+      const sessionId = firstReady.session_id
       const conn1 = onConn(wire, 1)
-      expect(conn1.find((f) => f.dir === 'in')!.json).toEqual({ type: 'session.resume', session_id: sessionId })
+      // A9: the resume carries the resume_token that session.ready handed out.
+      expect(typeof firstReady.resume_token).toBe('string')
+      expect(conn1.find((f) => f.dir === 'in')!.json).toEqual({ type: 'session.resume', session_id: sessionId, resume_token: firstReady.resume_token })
       expect(conn1.filter((f) => f.dir === 'in' && f.type === 'session.update')).toEqual([])
       expect((conn1.find((f) => f.type === 'session.ready')!.json as any).session_id).toBe(sessionId)
       expect(result.events.filter((l) => l.type === 'user').map((l) => l.text)).toEqual(['Tell me a long story please.', 'Stop, thanks.'])

@@ -95,9 +95,18 @@ describe('AssemblyAI simulator: session', () => {
     expect(c.kinds()).toEqual([
       'session.error', 'session.ready', 'input.speech.started', 'transcript.user.delta', 'transcript.user.delta',
       'input.speech.stopped', 'transcript.user', 'reply.started',
-      ...c.kinds().filter((k) => k === 'reply.audio'),
+      ...c.kinds().filter((k) => k === 'reply.audio' || k === 'transcript.agent.delta'),
       'transcript.agent', 'reply.done',
     ])
+    // A6: incremental agent words, each timed from the start of the reply, in order.
+    const deltas = c.messages.filter((m) => m.type === 'transcript.agent.delta')
+    expect(deltas.map((m) => m.delta)).toEqual(['Hi!', 'How', 'can', 'I', 'help?'])
+    for (const [i, d] of deltas.entries()) {
+      expect(typeof d.start_ms).toBe('number')
+      expect(d.end_ms as number).toBeGreaterThan(d.start_ms as number)
+      if (i > 0) expect(d.start_ms).toBe(deltas[i - 1]?.end_ms)
+    }
+    expect(typeof ready.resume_token).toBe('string')
     expect(c.messages.find((m) => m.type === 'transcript.user')).toMatchObject({ text: 'hello there friend' })
     expect(c.messages.find((m) => m.type === 'transcript.agent')).toMatchObject({ text: 'Hi! How can I help?', interrupted: false })
     expect(c.messages.find((m) => m.type === 'reply.done')).toMatchObject({ status: 'completed' })
@@ -196,6 +205,35 @@ describe('AssemblyAI simulator: resume', () => {
     // A fresh session.update still works on that socket.
     c.send(UPDATE)
     await c.wait('session.ready')
+  })
+
+  it('hands out a new resume_token on every session.ready and refuses a stale one', async () => {
+    const s = await start({ turns: [] })
+    const a = await connect(s)
+    a.send(UPDATE)
+    const first = await a.wait('session.ready')
+    a.ws.terminate()
+    const b = await connect(s)
+    b.send({ type: 'session.resume', session_id: first.session_id, resume_token: first.resume_token })
+    const second = await b.wait('session.ready')
+    expect(second.session_id).toBe(first.session_id)
+    expect(typeof second.resume_token).toBe('string')
+    expect(second.resume_token).not.toBe(first.resume_token)
+    b.ws.terminate()
+    const c = await connect(s)
+    c.send({ type: 'session.resume', session_id: first.session_id, resume_token: first.resume_token })
+    expect((await c.wait('session.error')).code).toBe('session_forbidden')
+  })
+
+  it('reply.create takes string instructions and refuses others', async () => {
+    const s = await start({ turns: [{ user: '', reply: 'Still working on it.', replyMs: 200 }] })
+    const a = await connect(s)
+    a.send(UPDATE)
+    await a.wait('session.ready')
+    a.send({ type: 'reply.create', instructions: 42 })
+    expect((await a.wait('session.error')).code).toBe('invalid_format')
+    a.send({ type: 'reply.create', instructions: 'Say you are still working on it.' })
+    await a.wait('reply.done')
   })
 
   it('refuses resume when configured to', async () => {

@@ -217,6 +217,10 @@ class AAIConnection {
       if (refuse === 'session_not_found' || !s || !s.resumable()) {
         return this.error('session_not_found', 'Session not found or grace window has expired')
       }
+      // A9: session.ready hands out a resume_token; one sent back must be the latest (UNCONFIRMED).
+      if (msg.resume_token !== undefined && msg.resume_token !== s.resumeToken) {
+        return this.error('session_forbidden', 'resume_token does not match this session')
+      }
       this.session = s
       s.attach(this.conn, true)
       return
@@ -253,6 +257,8 @@ const KNOWN_CLIENT = new Set(['session.update', 'session.resume', 'input.audio',
 class AAISession {
   private conn: SimConn | null = null
   attached = false
+  /** The resume_token of the latest session.ready (A9). */
+  resumeToken = ''
   private droppedAt = 0
   private ended = false
   private config: Record<string, unknown> = {}
@@ -332,7 +338,8 @@ class AAISession {
   attach(conn: SimConn, resumed: boolean): void {
     this.conn = conn
     this.attached = true
-    this.send({ type: 'session.ready', session_id: this.id })
+    this.resumeToken = randomId('rt_', 16)
+    this.send({ type: 'session.ready', session_id: this.id, resume_token: this.resumeToken })
     if (!this.maxTimer) {
       this.maxTimer = setTimeout(() => {
         if (this.disposed) return
@@ -396,6 +403,9 @@ class AAISession {
       case 'tool.result':
         return this.toolResult(msg)
       case 'reply.create':
+        if (msg.instructions !== undefined && typeof msg.instructions !== 'string') {
+          return this.error('invalid_format', 'reply.create instructions must be a string.')
+        }
         if (this.active) return this.error('invalid_format', 'A reply is already in progress.')
         return this.startTurn(0, '')
       case 'session.end':
@@ -510,6 +520,26 @@ class AAISession {
     reply.streamer = streamer
     reply.durationMs = streamer.durationMs
     streamer.start()
+    this.scheduleAgentDeltas(reply)
+  }
+
+  /**
+   * A6: `transcript.agent.delta` is incremental, one word per event with `start_ms`/`end_ms` from
+   * the start of the reply, sent as the word is spoken. An interrupted reply sends no more words.
+   */
+  private scheduleAgentDeltas(reply: Reply): void {
+    const words = reply.text.split(/\s+/).filter(Boolean)
+    const total = words.reduce((n, w) => n + w.length + 1, 0)
+    let at = 0
+    for (const word of words) {
+      const startMs = Math.round((at / total) * reply.durationMs)
+      at += word.length + 1
+      const endMs = Math.round((at / total) * reply.durationMs)
+      this.later(startMs, () => {
+        if (this.active !== reply || !this.conn) return
+        this.send({ type: 'transcript.agent.delta', delta: word, start_ms: startMs, end_ms: endMs })
+      })
+    }
   }
 
   private finishReply(reply: Reply): void {
@@ -554,6 +584,9 @@ class AAISession {
     if (typeof callId !== 'string' || typeof result !== 'string') {
       return this.error('invalid_format', 'tool.result requires string call_id and string result (JSON-encoded).')
     }
+    if (msg.is_error !== undefined && typeof msg.is_error !== 'boolean') {
+      return this.error('invalid_format', 'tool.result is_error must be a boolean.')
+    }
     const tw = this.toolWait
     const call = tw?.reply.calls.find((c) => c.callId === callId)
     this.ctx.records.toolResults.push({
@@ -583,6 +616,9 @@ function validateConfig(s: Record<string, unknown>): string | null {
       if (!isObj(t)) return 'Each tool must be an object.'
       if ('function' in t) return 'Tool schema is flat: {type:"function", name, description, parameters} (no nested "function").'
       if (typeof t.name !== 'string' || !t.name) return 'Each tool needs a name.'
+      if (t.timeout_seconds !== undefined && !(typeof t.timeout_seconds === 'number' && t.timeout_seconds > 0)) {
+        return 'tool timeout_seconds must be a positive number.'
+      }
     }
   }
   for (const dir of ['input', 'output'] as const) {

@@ -82,6 +82,7 @@ describe('AssemblyAI adapter: start', () => {
             name: 'get_weather',
             description: 'Weather for a city',
             parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+            timeout_seconds: 630,
           },
         ],
       },
@@ -546,6 +547,89 @@ describe('AssemblyAI adapter: resume and fallback', () => {
 })
 
 // ---- helpers ----------------------------------------------------------------------------------------
+
+describe('AssemblyAI adapter: issue 10 protocol items', () => {
+  it('keeps the resume_token of session.ready and sends it back with session.resume', () => {
+    const old = new Harness().start().recv({ type: 'session.ready', session_id: 'sess_42', resume_token: 'rt_first' })
+    old.recv({ type: 'session.ready', session_id: 'sess_42', resume_token: 'rt_latest' })
+    old.adapter.handleClose(1006, '')
+    const resume = old.adapter.resumeState()
+    expect(resume).toMatchObject({ sessionId: 'sess_42', resumeToken: 'rt_latest' })
+    const h = new Harness().start({ resume: resume ?? undefined })
+    expect(h.frames()).toEqual([{ type: 'session.resume', session_id: 'sess_42', resume_token: 'rt_latest' }])
+  })
+
+  it('reply.create carries one-shot instructions when given, none when blank', () => {
+    const h = ready(new Harness().start())
+    h.adapter.requestReply('Tell the user the lookup is still running.')
+    h.adapter.requestReply('   ')
+    expect(h.frames().slice(1)).toEqual([
+      { type: 'reply.create', instructions: 'Tell the user the lookup is still running.' },
+      { type: 'reply.create' },
+    ])
+  })
+
+  it('reads transcript.agent.delta as incremental words, a repeated word included', () => {
+    const h = ready(new Harness().start())
+    h.recv({ type: 'reply.started', reply_id: 'r1' })
+    for (const [i, word] of ['No,', 'no', 'no.'].entries()) {
+      h.recv({ type: 'transcript.agent.delta', delta: word, start_ms: i * 200, end_ms: i * 200 + 180 })
+    }
+    h.recv({ type: 'transcript.agent.delta', delta: 'no.', start_ms: 600, end_ms: 780 })
+    expect(h.eventsOf('agent.delta').map((e) => e.text)).toEqual(['No,', ' no', ' no.', ' no.'])
+  })
+
+  it('reply.error is shown and ends the reply (status leaves thinking); the session goes on', () => {
+    const h = ready(new Harness().start())
+    h.recv({ type: 'reply.started', reply_id: 'r1' })
+    h.recv({ type: 'reply.error', reply_id: 'r1', code: 'llm_error', message: 'upstream model failed' })
+    const errors = h.eventsOf('error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ error: { code: 'provider_error', providerCode: 'llm_error', fatal: false } })
+    expect(h.eventsOf('reply.done')).toEqual([expect.objectContaining({ responseId: 'r1', status: 'completed' })])
+  })
+
+  it('declares every tool with a timeout_seconds no shorter than the longest confirmation wait', () => {
+    const h = new Harness().start()
+    const tools = (h.frames()[0]!.session as { tools: Record<string, unknown>[] }).tools
+    expect(tools.length).toBeGreaterThan(0)
+    // settings.tools.confirmTimeoutSeconds allows up to 600 s.
+    for (const tool of tools) expect(tool.timeout_seconds as number).toBeGreaterThanOrEqual(600)
+  })
+
+  it('tool.result carries is_error for failed, denied and unknown tools, not for good ones', () => {
+    const h = ready(new Harness().start())
+    h.recv({ type: 'reply.started', reply_id: 'r1' })
+    for (const id of ['c_ok', 'c_err', 'c_denied', 'c_unknown']) h.recv({ type: 'tool.call', call_id: id, name: 'get_weather', arguments: {} })
+    h.recv({ type: 'reply.done', reply_id: 'r1' })
+    h.adapter.sendToolResult('c_ok', '{"t":1}', 'ok')
+    h.adapter.sendToolResult('c_err', '{"error":"boom"}', 'error')
+    h.adapter.sendToolResult('c_denied', '{"error":"denied"}', 'denied')
+    h.adapter.sendToolResult('c_unknown', '{"error":"unknown tool"}', 'error')
+    const results = h.frames().filter((f) => f.type === 'tool.result')
+    expect(results.map((r) => [r.call_id, r.is_error])).toEqual([
+      ['c_ok', undefined], ['c_err', true], ['c_denied', true], ['c_unknown', true],
+    ])
+  })
+
+  it('session_expired, at_capacity and concurrency_exceeded get their own codes and messages', () => {
+    const seen = (code: string): { code: string; message: string; fatal: boolean } => {
+      const h = ready(new Harness().start())
+      h.recv({ type: 'session.error', code, message: 'server said so' })
+      const e = h.eventsOf('error')[0] as unknown as { error: { code: string; message: string; fatal: boolean } }
+      return e.error
+    }
+    const expired = seen('session_expired')
+    const capacity = seen('at_capacity')
+    const concurrency = seen('concurrency_exceeded')
+    expect(expired).toMatchObject({ code: 'session_expired', fatal: false })
+    expect(capacity.code).toBe('provider_unavailable')
+    expect(concurrency.code).toBe('rate_limited')
+    expect(new Set([expired.message, capacity.message, concurrency.message]).size).toBe(3)
+    expect(capacity.message).toMatch(/capacity/)
+    expect(concurrency.message).toMatch(/sessions open/)
+  })
+})
 
 describe('AssemblyAI helpers', () => {
   it('incrementalPart turns cumulative partials into deltas', () => {

@@ -102,11 +102,32 @@ interface PendingResult {
  */
 export interface AssemblyAIResumeState extends ResumeState {
   pendingResults?: PendingResult[]
+  /** The `resume_token` of the session's latest `session.ready` (A9), sent back with session.resume. */
+  resumeToken?: string
 }
 
 export interface AssemblyAIAdapterOptions {
   /** Carry the recent conversation into the prompt of a fresh session when resume fails (default true). */
   carryContextOnFallback?: boolean
+}
+
+/**
+ * Provider error codes with their own Earshot code and message (A10). `session_expired` renews
+ * the session like the duration cap does; the capacity codes are not the user's fault.
+ */
+const OWN_ERROR_CODES: Record<string, { code: S2SErrorCode; message: string }> = {
+  session_expired: {
+    code: 'session_expired',
+    message: 'The AssemblyAI session reached its time limit; continuing in a new session with the conversation so far',
+  },
+  at_capacity: {
+    code: 'provider_unavailable',
+    message: 'AssemblyAI has no capacity for a voice session right now. Try again in a moment',
+  },
+  concurrency_exceeded: {
+    code: 'rate_limited',
+    message: 'Your AssemblyAI account already has as many voice sessions open as it may. Close another session and try again',
+  },
 }
 
 export class AssemblyAIAdapter implements ProviderAdapter {
@@ -116,6 +137,8 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   private config: SessionConfig | null = null
   private phase: Phase = 'idle'
   private sessionId: string | null = null
+  /** `resume_token` from the latest session.ready (A9); null when the server sent none. */
+  private resumeToken: string | null = null
   private droppedAt: number | null = null
   /** host.now() at the latest session.ready. */
   private readyAt: number | null = null
@@ -181,11 +204,19 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       this.sessionId = resume.sessionId
       this.droppedAt = typeof resume.droppedAt === 'number' && resume.droppedAt > 0 ? resume.droppedAt : null
       this.inherited = readPendingResults((resume as AssemblyAIResumeState).pendingResults)
+      const token = (resume as AssemblyAIResumeState).resumeToken
+      this.resumeToken = typeof token === 'string' && token !== '' ? token : null
       this.phase = 'resuming'
-      this.sendJson({ type: 'session.resume', session_id: resume.sessionId })
+      // A9: session_id as documented, plus the resume_token that session.ready carried.
+      this.sendJson({
+        type: 'session.resume',
+        session_id: resume.sessionId,
+        ...(this.resumeToken !== null ? { resume_token: this.resumeToken } : {}),
+      })
       return
     }
     this.sessionId = null
+    this.resumeToken = null
     this.droppedAt = null
     this.phase = 'configuring'
     this.pacing = this.turnTaking === 'manual' ? 'hold' : 'adaptive'
@@ -212,7 +243,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   updateTools(tools: ToolDeclaration[]): void {
     if (this.config) this.config = { ...this.config, tools }
     if (this.phase !== 'ready') return
-    this.sendJson({ type: 'session.update', session: { tools: tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters })) } })
+    this.sendJson({ type: 'session.update', session: { tools: tools.map(declareTool) } })
   }
 
   sendAudio(pcm: Int16Array): void {
@@ -295,10 +326,14 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.sendJson({ type: 'session.update', session: { input: { turn_detection: turnDetection(pacing) } } })
   }
 
-  /** Asks the agent to reply now (`reply.create`, no one-shot instructions: that field is unconfirmed). */
-  requestReply(): void {
+  /**
+   * Asks the agent to reply now (`reply.create`, A5). With `instructions`, they steer this one
+   * reply only, as the API reference's example shows.
+   */
+  requestReply(instructions?: string): void {
     if (this.phase !== 'ready') return
-    this.sendJson({ type: 'reply.create' })
+    const text = typeof instructions === 'string' ? instructions.trim() : ''
+    this.sendJson(text !== '' ? { type: 'reply.create', instructions: text } : { type: 'reply.create' })
   }
 
   end(): void {
@@ -316,6 +351,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       return null
     }
     const state: AssemblyAIResumeState = { sessionId: this.sessionId, droppedAt: this.droppedAt }
+    if (this.resumeToken !== null) state.resumeToken = this.resumeToken
     if (this.carried.length > 0) state.pendingResults = this.carried.map((r) => ({ ...r }))
     return state
   }
@@ -366,6 +402,8 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       case 'session.error':
       case 'error':
         return this.onError(msg)
+      case 'reply.error':
+        return this.onReplyError(msg)
       case 'input.speech.started':
         return this.onSpeechStarted()
       case 'input.speech.stopped':
@@ -379,7 +417,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
         return this.onReplyStarted(msg)
       case 'reply.audio':
         return this.onReplyAudio(msg)
-      case 'transcript.agent.delta': // UNCONFIRMED (one third-party client); tolerated
+      case 'transcript.agent.delta': // A6: incremental words with start_ms/end_ms
         return this.onAgentDelta(msg)
       case 'transcript.agent':
         return this.onAgentFinal(msg)
@@ -398,6 +436,9 @@ export class AssemblyAIAdapter implements ProviderAdapter {
   private onSessionReady(msg: Json): void {
     const id = str(msg.session_id) ?? str(msg.sessionId) ?? str(msg.id)
     if (id) this.sessionId = id
+    // A9: session.ready carries a resume_token next to session_id; keep the latest one.
+    const token = str(msg.resume_token)
+    if (token) this.resumeToken = token
     const wasResume = this.phase === 'resuming'
     if (this.phase === 'ended' || this.phase === 'closed' || this.phase === 'ending') return
     this.phase = 'ready'
@@ -473,6 +514,12 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       return
     }
     const beforeReady = this.phase === 'configuring' || this.phase === 'resuming'
+    const own = OWN_ERROR_CODES[providerCode]
+    if (own) {
+      // A10 (UNCONFIRMED codes): each has its own code and human message.
+      this.emit({ code: own.code, providerCode, fatal: own.code === 'session_expired' ? false : beforeReady, message: `${own.message} (${providerMessage})` })
+      return
+    }
     const code: S2SErrorCode =
       providerCode === 'session_not_found' || providerCode === 'session_forbidden' ? 'session_expired' : 'provider_error'
     this.emit({
@@ -483,6 +530,19 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       fatal: beforeReady,
       message: `AssemblyAI error ${providerCode}: ${providerMessage}`,
     })
+  }
+
+  /**
+   * `reply.error` (A6, UNCONFIRMED): one reply failed, the session goes on. The user sees the
+   * message, and the reply counts as done so the status leaves "thinking".
+   */
+  private onReplyError(msg: Json): void {
+    const nested = isObject(msg.error) ? msg.error : undefined
+    const providerCode = str(msg.code) ?? str(nested?.code) ?? 'reply_error'
+    const providerMessage = str(msg.message) ?? str(nested?.message) ?? 'no message'
+    const replyId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
+    this.emit({ code: 'provider_error', providerCode, fatal: false, message: `AssemblyAI could not finish its reply (${providerCode}: ${providerMessage}).` })
+    this.onReplyDone(replyId ? { ...msg, reply_id: replyId } : msg, false)
   }
 
   private fallBackToFreshSession(providerCode: string, providerMessage: string): void {
@@ -572,12 +632,17 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.host?.emit({ type: 'audio', responseId: replyId, itemId: replyId, pcm })
   }
 
+  /**
+   * `transcript.agent.delta` is incremental (A6): each event carries only the newly spoken word(s)
+   * in `delta`, timed by `start_ms`/`end_ms` from the start of the reply. Words are appended as they
+   * come, never diffed against the text so far (a repeated word is a new word).
+   */
   private onAgentDelta(msg: Json): void {
-    const text = str(msg.text) ?? str(msg.delta)
-    if (text === undefined) return this.malformed('transcript.agent.delta', 'text')
-    const delta = incrementalPart(this.agentPartial, text)
-    this.agentPartial = text.startsWith(this.agentPartial) ? text : this.agentPartial + delta
-    if (delta === '') return
+    const piece = str(msg.delta) ?? str(msg.text)
+    if (piece === undefined) return this.malformed('transcript.agent.delta', 'delta')
+    if (piece === '') return
+    const delta = this.agentPartial === '' || /^\s/.test(piece) || /\s$/.test(this.agentPartial) ? piece : ` ${piece}`
+    this.agentPartial += delta
     const responseId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
     this.host?.emit({ type: 'agent.delta', text: delta, ...(responseId ? { responseId, itemId: responseId } : {}) })
   }
@@ -654,7 +719,13 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     const batch = this.pending
     this.pending = []
     for (const result of batch) {
-      this.sendJson({ type: 'tool.result', call_id: result.callId, result: result.output })
+      // A8: a failed, denied or unknown tool is flagged with is_error (UNCONFIRMED field).
+      this.sendJson({
+        type: 'tool.result',
+        call_id: result.callId,
+        result: result.output,
+        ...(result.status !== 'ok' ? { is_error: true } : {}),
+      })
       this.host?.emit({ type: 'tool.result', ...result, sent: true })
     }
   }
@@ -774,13 +845,25 @@ export function buildSessionUpdate(config: SessionConfig, carriedContext = ''): 
   const output: Json = { format }
   if (typeof config.voice === 'string' && config.voice !== '') output.voice = config.voice
   session.output = output
-  session.tools = (config.tools ?? []).map((tool) => ({
+  session.tools = (config.tools ?? []).map(declareTool)
+  return { type: 'session.update', session }
+}
+
+/**
+ * Seconds the agent waits for a tool's result (A8, UNCONFIRMED field). At least Earshot's longest
+ * confirmation wait (settings.tools.confirmTimeoutSeconds, at most 600 s) plus time to run the tool,
+ * so a user still deciding is never cut off by the server.
+ */
+export const ASSEMBLYAI_TOOL_TIMEOUT_SECONDS = 630
+
+function declareTool(tool: { name: string; description?: string; parameters?: unknown }): Json {
+  return {
     type: 'function',
     name: tool.name,
     description: tool.description,
     parameters: tool.parameters,
-  }))
-  return { type: 'session.update', session }
+    timeout_seconds: ASSEMBLYAI_TOOL_TIMEOUT_SECONDS,
+  }
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
