@@ -577,6 +577,10 @@ describe('AssemblyAI adapter: issue 10 protocol items', () => {
     }
     h.recv({ type: 'transcript.agent.delta', delta: 'no.', start_ms: 600, end_ms: 780 })
     expect(h.eventsOf('agent.delta').map((e) => e.text)).toEqual(['No,', ' no', ' no.', ' no.'])
+    // The final (with its own item_id) lands on the entry the words built: one reply, one entry.
+    h.recv({ type: 'transcript.agent', text: 'No, no no. no.', reply_id: 'r1', item_id: 'item_9' })
+    const keys = [...h.eventsOf('agent.delta'), ...h.eventsOf('agent.final')].map((e) => e.itemId ?? e.responseId)
+    expect(new Set(keys)).toEqual(new Set(['r1']))
   })
 
   it('reply.error is shown and ends the reply (status leaves thinking); the session goes on', () => {

@@ -166,6 +166,8 @@ export class AssemblyAIAdapter implements ProviderAdapter {
 
   private userPartial = ''
   private agentPartial = ''
+  /** The entry key the current reply's words were streamed under (the final must land on it). */
+  private agentPartialKey: string | null = null
   /** Recent final transcript lines, carried into a fresh session if resume fails. */
   private readonly history: string[] = []
   /** Conversation handed over by the runtime on a reconnect/renewal (preferred over our own). */
@@ -195,6 +197,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     this.replyDoneLatest = false
     this.userPartial = ''
     this.agentPartial = ''
+    this.agentPartialKey = null
     this.cleanlyEnded = false
     this.resumed = false
 
@@ -611,6 +614,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     const id = str(msg.reply_id) ?? str(msg.response_id) ?? this.localReplyId()
     this.activeReplyId = id
     this.agentPartial = ''
+    this.agentPartialKey = null
     this.host?.emit({ type: 'reply.started', responseId: id })
   }
 
@@ -644,15 +648,18 @@ export class AssemblyAIAdapter implements ProviderAdapter {
     const delta = this.agentPartial === '' || /^\s/.test(piece) || /\s$/.test(this.agentPartial) ? piece : ` ${piece}`
     this.agentPartial += delta
     const responseId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
+    this.agentPartialKey ??= responseId ?? null
     this.host?.emit({ type: 'agent.delta', text: delta, ...(responseId ? { responseId, itemId: responseId } : {}) })
   }
 
   private onAgentFinal(msg: Json): void {
     const text = str(msg.text) ?? str(msg.transcript) ?? ''
     const responseId = str(msg.reply_id) ?? this.activeReplyId ?? undefined
-    const itemId = str(msg.item_id) ?? responseId
+    // The final lands on the entry its words built (the deltas carry no item_id), else on its item.
+    const itemId = this.agentPartialKey ?? str(msg.item_id) ?? responseId
     const interrupted = msg.interrupted === true || (responseId !== undefined && this.flushedReplies.has(responseId))
     this.agentPartial = ''
+    this.agentPartialKey = null
     if (text !== '') this.remember(`Assistant: ${text}${interrupted ? ' [interrupted]' : ''}`)
     this.host?.emit({
       type: 'agent.final',
