@@ -78,7 +78,7 @@ describe('S2SSession.updateTools', () => {
     const session = await ready(sim, [tool('get_current_time'), tool('old__gone')])
     expect(session.updateTools([tool('get_current_time')])).toBe('sent')
     const update = await until(() => inbound(sim, 'session.update')[1], 'the second session.update')
-    expect(update.session).toEqual({ tools: [{ type: 'function', name: 'get_current_time', description: 'get_current_time tool', parameters: { type: 'object', properties: {} } }] })
+    expect(update.session).toEqual({ tools: [{ type: 'function', name: 'get_current_time', description: 'get_current_time tool', parameters: { type: 'object', properties: {} }, timeout_seconds: 630 }] })
     await until(() => sim.wire.entries.find((e) => e.kind === 'text' && e.dir === 'out' && e.type === 'session.updated'), 'session.updated')
     expect(sim.wire.entries.some((e) => e.kind === 'text' && e.dir === 'out' && e.type === 'session.error')).toBe(false)
   })
