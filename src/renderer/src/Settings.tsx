@@ -285,19 +285,28 @@ function CatalogSetting({ label, path, value, entries, hint }: { label: string; 
           ))}
           <option value={OTHER}>Other…</option>
         </select>
-        {hint && (
-          <span id={`${id}-hint`} className="muted small">
-            {hint}
-          </span>
-        )}
-        {error && (
-          <span className="error-text small" role="alert">
-            {error}
-          </span>
-        )}
+        <FieldNotes id={id} hint={hint} error={error} />
       </div>
       {other && <TextSetting label={`${label} name`} path={path} value={value} hint="As the provider spells it." />}
     </div>
+  )
+}
+
+/** A field's hint (its id is what aria-describedby names) and the error main gave for the last change. */
+function FieldNotes({ id, hint, error }: { id: string; hint?: string | undefined; error: string | null }) {
+  return (
+    <>
+      {hint && (
+        <span id={`${id}-hint`} className="muted small">
+          {hint}
+        </span>
+      )}
+      {error && (
+        <span className="error-text small" role="alert">
+          {error}
+        </span>
+      )}
+    </>
   )
 }
 
@@ -325,16 +334,7 @@ function ChoiceSetting<T extends string | number | null>({ label, path, value, c
           </option>
         ))}
       </select>
-      {hint && (
-        <span id={`${id}-hint`} className="muted small">
-          {hint}
-        </span>
-      )}
-      {error && (
-        <span className="error-text small" role="alert">
-          {error}
-        </span>
-      )}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   )
 }
