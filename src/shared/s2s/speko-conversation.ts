@@ -1,6 +1,6 @@
 /**
  * SpekoConversation: a small facade with the semantics of Speko's own browser helper
- * (`RealtimeVoiceConversation` in @spekoai/client, docs/protocols/speko-proxy.md §B5/§B6), built on the
+ * (`RealtimeVoiceConversation` in @spekoai/client, docs/protocols/speko-proxy.md, "B5. Audio negotiation and readiness" and "B6. Statuses and close handling"), built on the
  * S2SSession runtime and the Speko adapter. Pure TypeScript: the socket factory and the playback
  * sink are injected, so the same code runs in the renderer (browser WebSocket + an AudioWorklet
  * player), in the CLI (`ws` + a simulated clock) and in tests (in-memory sockets).
@@ -438,7 +438,7 @@ export class SpekoConversation {
     else this.reportDisconnect(this.closeDetails(this.lastError ?? undefined))
   }
 
-  /** docs/protocols/speko-proxy.md §B6: 1000/1005 from the server = the agent ended it; anything else = error with the close reason. */
+  /** docs/protocols/speko-proxy.md, "B6. Statuses and close handling": 1000/1005 from the server = the agent ended it; anything else = error with the close reason. */
   private closeDetails(fallbackMessage?: string): DisconnectionDetails {
     const close = this.lastClose
     if (close && (close.code === 1000 || close.code === 1005)) {

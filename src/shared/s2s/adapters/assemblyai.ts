@@ -66,7 +66,7 @@ const MAX_CARRIED_CONTEXT_CHARS = 4_000
 /** An unasked session.ended after at least this long is treated as the duration cap (renew). */
 const MIN_SESSION_MS_BEFORE_RENEW = 60_000
 
-/** Old event names (docs/protocols/assemblyai.md §A11) mapped to the current ones. Input only. */
+/** Old event names (docs/protocols/assemblyai.md, "A11. Event-name history") mapped to the current ones. Input only. */
 const LEGACY_EVENT_NAMES: Record<string, string> = {
   'speech.started': 'input.speech.started',
   'speech.stopped': 'input.speech.stopped',

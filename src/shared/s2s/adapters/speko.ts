@@ -208,7 +208,7 @@ export class SpekoAdapter implements ProviderAdapter {
     }
     this.reply = null
     this.host?.log(`speko: socket closed (${code}${reason ? ` ${reason}` : ''})`)
-    // docs/protocols/speko-proxy.md §B6: a server close with 1000/1005 (or after its `end` frame) is the agent ending the
+    // docs/protocols/speko-proxy.md, "B6. Statuses and close handling": a server close with 1000/1005 (or after its `end` frame) is the agent ending the
     // session on purpose. Other closes are reported by the runtime (errorFromClose).
     const clean = code === 1000 || code === 1005
     if (previous === 'ready' && clean) this.agentEnded()
