@@ -400,7 +400,7 @@ export class S2SSession {
     let socket: SocketLike
     try {
       adapter = this.options.createAdapter(credential.protocol)
-      socket = this.options.socketFactory(credential.url, credential.protocols)
+      socket = this.options.socketFactory(credential.url, credential.protocols, credential)
     } catch (e) {
       this.connectionFailed(mode, toS2SError(e, 'offline', true))
       return
@@ -429,6 +429,17 @@ export class S2SSession {
         } catch (e) {
           this.log(`send failed: ${String(e)}`)
         }
+      },
+      sendMedia: (pcm) => {
+        const media = this.socket
+        if (gen !== this.generation || !media || typeof media.sendAudio !== 'function') return false
+        if (media.readyState !== OPEN) return true // dropped, as a frame on a closed socket is
+        try {
+          media.sendAudio(pcm)
+        } catch (e) {
+          this.log(`audio track write failed: ${String(e)}`)
+        }
+        return true
       },
       emit: (event) => {
         if (gen !== this.generation) return

@@ -53,10 +53,18 @@ export interface S2SError {
  */
 export interface SessionCredential {
   protocol: ProtocolId
-  /** ws:// or wss:// URL to open. */
+  /**
+   * How the client reaches the provider: a WebSocket (the default when absent) or WebRTC (OpenAI
+   * Realtime only: an SDP offer POSTed to `url`, events on the `oai-events` data channel, the
+   * microphone and the reply as audio tracks; docs/protocols/openai-realtime.md, "WebRTC").
+   */
+  transport?: 'websocket' | 'webrtc'
+  /** ws:// or wss:// URL to open; for WebRTC the https:// URL the SDP offer is POSTed to. */
   url: string
-  /** WebSocket subprotocols to offer (OpenAI: realtime + ek_ key; Speko: the wsToken). */
+  /** WebSocket subprotocols to offer (OpenAI: realtime + ek_ key; Speko: the wsToken); [] for WebRTC. */
   protocols: string[]
+  /** WebRTC: the short-lived secret the SDP request carries as `Authorization: Bearer` (never the API key). */
+  bearer?: string
   /** Epoch ms after which the credential can no longer open a socket; null if unknown. */
   expiresAt: number | null
   /** Requested PCM16 sample rates; the provider may override them (Speko's ready frame). */
@@ -213,9 +221,15 @@ export interface SocketLike {
   onmessage: ((event: { data: unknown }) => void) | null
   onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null
   onerror: ((event: unknown) => void) | null
+  /**
+   * A media transport (WebRTC) carries the microphone as an audio track instead of frames on the
+   * socket: PCM16 mono at the session's input rate goes to that track here. Absent on a WebSocket.
+   */
+  sendAudio?(pcm: Int16Array): void
 }
 
-export type SocketFactory = (url: string, protocols: string[]) => SocketLike
+/** Opens the connection a credential describes (the credential says which transport). */
+export type SocketFactory = (url: string, protocols: string[], credential?: SessionCredential) => SocketLike
 
 /** Tells the core how much of an agent item was really heard (for truncation). */
 export interface PlaybackReporter {
@@ -240,6 +254,11 @@ export interface ConversationTurn {
 export interface AdapterHost {
   /** Sends one frame on the socket (text JSON or binary PCM). */
   send(data: string | ArrayBuffer): void
+  /**
+   * Microphone audio for a media transport's audio track (WebRTC); false when the connection has
+   * no media path (a WebSocket), so the adapter sends the audio in its own frames instead.
+   */
+  sendMedia?(pcm: Int16Array): boolean
   /** Emits a normalised event to the session's listeners. */
   emit(event: S2SEvent): void
   /** Milliseconds clock (injectable for tests). */

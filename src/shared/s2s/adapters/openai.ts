@@ -1,5 +1,6 @@
 /**
- * OpenAI Realtime (GA) over WebSocket, as a ProviderAdapter. Protocol facts: docs/protocols/openai-realtime.md.
+ * OpenAI Realtime (GA) over WebSocket or WebRTC, as a ProviderAdapter. Protocol facts:
+ * docs/protocols/openai-realtime.md.
  *
  * The credential (minted in main) already carries the subprotocols `realtime` and
  * `openai-insecure-api-key.<ek_...>`; this adapter only speaks the protocol:
@@ -48,7 +49,7 @@
  * | response.done                                             | missing finals, 'usage' (+cached), 'reply.done', tool loop|
  * | response.mcp_call* / mcp_list_tools.*                     | ignored (no MCP tools declared)                 |
  * | rate_limits.updated                                       | non-fatal 'rate_limited' error when < 10% left  |
- * | output_audio_buffer.started / .stopped / .cleared         | ignored (WebRTC/SIP only)                       |
+ * | output_audio_buffer.started / .stopped / .cleared         | WebRTC: the reply is (no longer) being heard    |
  * | error                                                     | 'error' (routine codes only logged)             |
  * | anything else                                             | logged and ignored (forward compatibility)      |
  *
@@ -56,6 +57,14 @@
  * commits on its own; endTurn() sends `input_audio_buffer.commit` and then `response.create`
  * (after the active response, if one is running). A buffer under 100 ms is cleared instead of
  * committed. setTurnTaking() flips the session between that and server VAD with session.update.
+ *
+ * Over WebRTC (credential.transport 'webrtc'; the same events travel on the `oai-events` data
+ * channel): the microphone is an audio track (sendAudio hands the PCM to the host's media path,
+ * never `input_audio_buffer.append`), the reply is the remote audio track (no output_audio deltas),
+ * and the server tracks playback itself, so the adapter never sends `conversation.item.truncate`.
+ * `output_audio_buffer.started/stopped/cleared` say when the reply is heard. Barge-in: a local
+ * interrupt sends `response.cancel` (while a response is active) then `output_audio_buffer.clear`;
+ * on the server's speech_started with interrupt_response the server has already cut the audio.
  */
 import { errorFromProvider, isRoutineProviderError, makeError } from '../errors'
 import { Base64Error, base64ToInt16, int16ToBase64 } from '../pcm'
@@ -213,6 +222,10 @@ export class OpenAIAdapter implements ProviderAdapter {
   /** Rate limits already warned about while they stay close (warned again once they recover). */
   private readonly warnedLimits = new Set<string>()
   private suppressedProtocolErrors = 0
+  /** WebRTC transport: audio on tracks, playback tracked by the server. */
+  private webrtc = false
+  /** WebRTC: the server says its reply audio is playing (output_audio_buffer.started, not yet stopped). */
+  private remotePlaying: string | null = null
 
   constructor(options: OpenAIAdapterOptions = {}) {
     this.renewAfterMs = options.renewAfterMs !== undefined ? options.renewAfterMs : OPENAI_RENEW_AFTER_MS
@@ -227,6 +240,8 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.host = host
     const { config } = options
     this.config = config
+    this.webrtc = options.credential.transport === 'webrtc'
+    this.remotePlaying = null
     this.turnTaking = config.turnTaking ?? 'auto'
     this.uncommittedSamples = 0
     this.replyWanted = false
@@ -260,6 +275,10 @@ export class OpenAIAdapter implements ProviderAdapter {
   sendAudio(pcm: Int16Array): void {
     if (!this.started || pcm.length === 0) return
     this.uncommittedSamples += pcm.length
+    if (this.webrtc) {
+      if (!this.host?.sendMedia?.(pcm)) this.log('a WebRTC session without an audio track: microphone audio dropped')
+      return
+    }
     this.host?.send(`{"type":"input_audio_buffer.append","audio":"${int16ToBase64(pcm)}"}`)
   }
 
@@ -460,9 +479,14 @@ export class OpenAIAdapter implements ProviderAdapter {
       case 'response.output_audio.done':
       case 'response.audio.done':
       case 'response.function_call_arguments.delta':
+        return
       case 'output_audio_buffer.started':
+        this.remotePlaying = str(ev.response_id) ?? this.activeResponseId ?? ''
+        return this.emit({ type: 'status', status: 'speaking' })
       case 'output_audio_buffer.stopped':
       case 'output_audio_buffer.cleared':
+        this.remotePlaying = null
+        if (!this.activeResponseId && !this.createInFlight) this.emit({ type: 'status', status: 'listening' })
         return
       default:
         if (type.startsWith('response.mcp_call') || type.startsWith('mcp_list_tools.')) return
@@ -732,6 +756,7 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   private bargeIn(source: 'server' | 'local'): void {
+    if (this.webrtc) return this.bargeInWebRtc(source)
     if (source === 'local') {
       // The user talks again: a reply still waiting to be asked for is not wanted any more, and one
       // asked for but not created yet is cancelled as soon as it exists.
@@ -767,6 +792,29 @@ export class OpenAIAdapter implements ProviderAdapter {
       }
     }
     this.lastAudioItem = null
+  }
+
+  /**
+   * WebRTC barge-in: the server plays the reply and knows how much was heard, so nothing is
+   * truncated here. A local interrupt cancels the active response and clears the server's output
+   * buffer (it answers output_audio_buffer.cleared); on the server's own speech_started with
+   * interrupt_response the server has cancelled and cut the audio already.
+   */
+  private bargeInWebRtc(source: 'server' | 'local'): void {
+    if (source === 'local') {
+      this.replyWanted = false
+      if (this.createInFlight && !this.activeResponseId) this.cancelOnCreated = true
+    }
+    const active = this.activeResponseId
+    const playing = this.remotePlaying
+    if (source === 'server' && !active && !this.createInFlight && playing === null) return // plain user speech
+    const responseId = active ?? playing ?? undefined
+    this.emit({ type: 'bargein', ...(responseId !== undefined ? { responseId } : {}) })
+    if (active) this.response(active).interrupted = true
+    if (playing) this.response(playing).interrupted = true
+    const serverCut = source === 'server' && this.serverInterrupts
+    if (active && !serverCut) this.send({ type: 'response.cancel' })
+    if (!serverCut) this.send({ type: 'output_audio_buffer.clear' })
   }
 
   // -------------------------------------------------------------------------------------------
