@@ -322,7 +322,8 @@ async function talk(
   const mint = async (): Promise<SessionCredential> => {
     mints++
     debug(`mint #${mints} (${protocol})`)
-    return mintFor({ provider, settings, apiKey, config, fetch: deps.fetch, demo: server ? async () => server.credential() : undefined })
+    // Node has no WebRTC: the CLI reaches OpenAI over a WebSocket whatever the setting says.
+    return mintFor({ provider, settings, apiKey, config, transport: 'websocket', fetch: deps.fetch, demo: server ? async () => server.credential() : undefined })
   }
 
   // The loudspeaker starts when the provider is ready; the microphone is IN.wav, paced from then on.

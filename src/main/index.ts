@@ -117,6 +117,14 @@ if (!app.requestSingleInstanceLock()) {
       pickFile: electronPickFile(),
       confirmWindow,
       reloadRenderer: () => mainWindow?.webContents.reload(),
+      // The page's WebRTC constructors and IP policy are fixed when the window is made.
+      // A window hidden in the tray comes back too: push-to-talk and always-listening live in it.
+      reopenVoiceWindow: () => {
+        if (!mainWindow) return
+        mainWindow.destroy()
+        mainWindow = null
+        open()
+      },
     })
     services = running
     pillService = running.companion

@@ -21,6 +21,7 @@ import { createHistoryDomain, type HistoryService } from '../history'
 import { ConfirmSurface, type ConfirmWindow } from '../security/confirm-surface'
 import { alwaysListeningQuestion, isHelpLink, openLinkQuestion, plaintextQuestion, replaceKeyQuestion, settingsQuestions } from '../security/intents'
 import { createCompanionDomain, type CompanionPlatformDeps, type CompanionService } from '../companion'
+import { webrtcAllowed } from '../security/webrtc'
 
 /** Sends an event to every Earshot window (Electron) or to the test page (browser harness). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -62,6 +63,12 @@ export interface MainDeps {
    * Demo (the Demo server's port is in connect-src only while Demo is the provider).
    */
   reloadRenderer?: () => void
+  /**
+   * Opens the voice window anew: called when WebRTC becomes allowed or stops being allowed there
+   * (src/main/security/webrtc.ts), since whether its page keeps RTCPeerConnection is fixed when
+   * the window is created. Without it, a reload is the fallback.
+   */
+  reopenVoiceWindow?: () => void
   /** The companion pill's window, screen and main-window ports; without them there is no pill. */
   companion?: CompanionPlatformDeps
 }
@@ -327,12 +334,15 @@ export function createMainServices(deps: MainDeps): MainServices {
     if (settings.get().provider === 'demo') await session.prepareDemo()
   }
   let provider = settings.get().provider
+  let webrtc = webrtcAllowed(settings.get())
   settings.onChange((value) => {
     const was = provider
     provider = value.provider
-    if ((was === 'demo') === (value.provider === 'demo') || !deps.reloadRenderer) return
-    const reload = deps.reloadRenderer
-    void prepareDemo().then(() => reload())
+    const webrtcWas = webrtc
+    webrtc = webrtcAllowed(value)
+    const renew = webrtc !== webrtcWas ? (deps.reopenVoiceWindow ?? deps.reloadRenderer) : (was === 'demo') !== (value.provider === 'demo') ? deps.reloadRenderer : undefined
+    if (!renew) return
+    void prepareDemo().then(() => renew())
   })
 
   return { settings, secrets, notices, handlers, logger, desktop: desktop.service, tools: tools.service, history: history.service, mcp: mcp.service, companion: companion.service, confirm, openLink, socketOrigins, prepareDemo, dispose }

@@ -68,6 +68,11 @@ export interface OpenAIMintOptions extends MintCommon {
   model: string
   /** Lifetime of the ephemeral key, 10..7200 s (default 600). */
   expiresInSeconds?: number
+  /**
+   * websocket (default): the ek_ key rides in the socket's subprotocols. webrtc: the renderer POSTs
+   * its SDP offer to {base}/realtime/calls with the ek_ key as a Bearer token.
+   */
+  transport?: 'websocket' | 'webrtc'
 }
 
 export interface AssemblyAIMintOptions extends MintCommon {
@@ -327,6 +332,18 @@ export async function mintOpenAI(options: OpenAIMintOptions): Promise<SessionCre
   if (value.trim() === options.apiKey.trim()) throw malformed('openai', 'it returned the API key itself instead of a short-lived secret')
   const now = (options.now ?? Date.now)()
   const expiresAt = typeof expires === 'number' && Number.isFinite(expires) && expires > 0 ? Math.round(expires * 1000) : now + seconds * 1000
+  if (options.transport === 'webrtc') {
+    return {
+      protocol: 'openai',
+      transport: 'webrtc',
+      url: joinUrl(options.baseUrl, '/realtime/calls'),
+      protocols: [],
+      bearer: value,
+      expiresAt,
+      inputSampleRate: 24000,
+      outputSampleRate: 24000,
+    }
+  }
   return {
     protocol: 'openai',
     url: `${toSocketBase(options.baseUrl)}/realtime?model=${encodeURIComponent(options.model)}`,
@@ -587,6 +604,7 @@ export function credentialSecrets(credential: SessionCredential): string[] {
     else secrets.push(protocol)
   }
   if (credential.telemetry) secrets.push(credential.telemetry.token)
+  if (credential.bearer) secrets.push(credential.bearer)
   try {
     const token = new URL(credential.url).searchParams.get('token')
     if (token) secrets.push(token)

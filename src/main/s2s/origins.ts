@@ -73,6 +73,23 @@ export interface SocketOriginOptions {
   demoOrigin?: string | null
 }
 
+/**
+ * OpenAI over WebRTC, when the user chose it: the SDP offer is POSTed (fetch) to the REST host's
+ * https origin (http only for this computer); the media and data channel are WebRTC, which the
+ * CSP does not govern (docs/security.md). Null while the transport is the WebSocket.
+ */
+export function openAIWebRtcOrigin(settings: Settings): string | null {
+  if (settings.providers.openai.transport !== 'webrtc') return null
+  try {
+    const url = new URL(settings.providers.openai.baseUrl)
+    const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]'
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && local)) return `${url.protocol}//${url.host}`
+  } catch {
+    // an invalid base URL has no origin; the mint reports it
+  }
+  return null
+}
+
 /** connect-src origins for every provider's socket (and Speko's telemetry), from settings. */
 export function sessionSocketOrigins(settings: Settings, options: SocketOriginOptions = {}): string[] {
   const out = new Set<string>()
@@ -80,6 +97,8 @@ export function sessionSocketOrigins(settings: Settings, options: SocketOriginOp
     const origin = socketOrigin(base)
     if (origin) out.add(origin.origin)
   }
+  const webrtc = openAIWebRtcOrigin(settings)
+  if (webrtc) out.add(webrtc)
   const speko = socketOrigin(settings.providers.speko.baseUrl)
   if (speko) {
     out.add(speko.origin)

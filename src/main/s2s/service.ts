@@ -93,6 +93,8 @@ export interface MintForOptions {
   fetch?: FetchLike
   demo?: DemoLauncher
   timeoutMs?: number
+  /** OpenAI: the transport the caller can open (the CLI has no WebRTC); default: the setting. */
+  transport?: 'websocket' | 'webrtc'
 }
 
 const KEY_HINT: Record<KeyedProvider, string> = {
@@ -113,7 +115,12 @@ export async function mintFor(options: MintForOptions): Promise<SessionCredentia
   const common = { apiKey, fetch: options.fetch, timeoutMs: options.timeoutMs }
   switch (provider) {
     case 'openai':
-      return mintOpenAI({ ...common, baseUrl: settings.providers.openai.baseUrl, model: config.model || settings.providers.openai.model })
+      return mintOpenAI({
+        ...common,
+        baseUrl: settings.providers.openai.baseUrl,
+        model: config.model || settings.providers.openai.model,
+        transport: options.transport ?? settings.providers.openai.transport,
+      })
     case 'assemblyai':
       return mintAssemblyAI({ ...common, baseUrl: settings.providers.assemblyai.baseUrl })
     case 'speko': {

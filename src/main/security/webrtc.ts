@@ -1,14 +1,14 @@
 import type { Settings } from '../../shared/settings/schema'
 
 /**
- * The one main-side switch for WebRTC in Earshot's pages. Today no transport uses WebRTC, so it is
- * always off: every window gets the restrictive IP handling policy and its page loses the
- * RTCPeerConnection constructors (src/shared/security/webrtc.ts). A WebRTC transport that the user
- * chooses in settings turns it on here, for the voice window only, and documents what that opens
- * in docs/security.md.
+ * The one main-side switch for WebRTC in Earshot's pages. Off unless the user chose OpenAI with the
+ * WebRTC transport: then, and only for the voice window, the page keeps RTCPeerConnection and the
+ * webContents gets the WebRTC IP policy (docs/security.md says what that opens). Every other window,
+ * and the voice window in every other case, gets the restrictive policy and loses the constructors
+ * (src/shared/security/webrtc.ts).
  */
-export function webrtcAllowed(_settings: Settings): boolean {
-  return false
+export function webrtcAllowed(settings: Settings): boolean {
+  return settings.provider === 'openai' && settings.providers.openai.transport === 'webrtc'
 }
 
 /** The IP handling policy for a webContents: no non-proxied UDP unless WebRTC is the user's choice. */

@@ -125,6 +125,26 @@ interface ItemState {
   lastRenderAt: number
 }
 
+/**
+ * WebRTC: the microphone as a MediaStreamTrack. The frames the session sends (pre-roll, gate and
+ * tail included, exactly what a WebSocket would carry) play out in real time into the track.
+ */
+export interface Uplink {
+  readonly track: MediaStreamTrack
+  /** PCM16 mono at the session's input rate. */
+  write(pcm: Int16Array): void
+  /** Milliseconds written but not yet played into the track. */
+  readonly bufferedMs: number
+  close(): void
+}
+
+/** WebRTC: the reply's remote track, playing (media element) until closed. */
+export interface RemoteAudio {
+  close(): void
+}
+
+const UPLINK_ITEM = 'uplink'
+
 const DEFAULT_PROCESSING: ProcessingSettings = { echoCancellation: true, noiseSuppression: true, autoGainControl: true }
 
 type Listener<T> = (value: T) => void
@@ -162,11 +182,17 @@ export class AudioEngine {
   private readonly flushWaiters = new Map<number, (r: FlushResult) => void>()
   private gateParams: Partial<EchoGateParams> | undefined
   private closed = false
+  // WebRTC: the reply plays from a remote track on a media element, not from the playback worklet.
+  private remote: { element: HTMLAudioElement; source: MediaStreamAudioSourceNode | null } | null = null
+  private remotePlaying = false
+  private volume: number
+  private outputDeviceId: string | null = null
 
   constructor(options: AudioEngineOptions = {}) {
     this.options = options
     this.inputRate = options.inputRate ?? 24000
     this.outputRate = options.outputRate ?? 24000
+    this.volume = clamp01(options.volume ?? 1)
     this.devices = options.mediaDevices ?? (typeof navigator !== 'undefined' && navigator.mediaDevices ? (navigator.mediaDevices as unknown as MediaDevicesLike) : null)
   }
 
@@ -240,6 +266,7 @@ export class AudioEngine {
     if (this.playerNode) this.playerNode.port.onmessage = null
     this.captureNode?.disconnect()
     this.playerNode?.disconnect()
+    this.closeRemote()
     this.listeners.clear()
     for (const resolve of this.flushWaiters.values()) resolve({ silentAt: Date.now(), sentAt: Date.now(), droppedMs: 0 })
     this.flushWaiters.clear()
@@ -567,6 +594,12 @@ export class AudioEngine {
    * quantum is silent). Resolves when the worklet confirms.
    */
   flushPlayback(): Promise<FlushResult> {
+    if (this.remote) {
+      // WebRTC: the server stops sending (output_audio_buffer.clear); what the jitter buffer still
+      // holds is muted now, until the next reply starts.
+      this.remote.element.muted = true
+      this.remotePlaying = false
+    }
     this.resampler = null
     for (const [id, item] of this.items) if (item.received > item.rendered) this.silenced.add(id)
     if (this.currentItem) this.silenced.add(this.currentItem)
@@ -583,15 +616,127 @@ export class AudioEngine {
     return done
   }
 
-  /** True from the first rendered sample until the ring runs dry or is flushed. */
+  /** True from the first rendered sample until the ring runs dry or is flushed (WebRTC: while the server plays the reply). */
   get isPlaying(): boolean {
-    return this.playing
+    return this.playing || (this.remote !== null && this.remotePlaying)
   }
 
   setVolume(volume: number): void {
+    this.volume = clamp01(volume)
+    if (this.remote) this.remote.element.volume = this.volume
     const gain = this.gainNode
     if (!gain || !this.ctx) return
-    gain.gain.setTargetAtTime(clamp01(volume), this.ctx.currentTime, 0.01)
+    gain.gain.setTargetAtTime(this.volume, this.ctx.currentTime, 0.01)
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // WebRTC transport (OpenAI): the microphone as a track, the reply from a remote track
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * The uplink track: a second playback-worklet ring (no start threshold) rendering the session's
+   * frames into a MediaStreamAudioDestinationNode, so pre-roll, the speech gate and the tail work
+   * as they do on a WebSocket. Silence when nothing is written.
+   */
+  openUplink(): Uplink {
+    const ctx = this.ctx
+    if (!ctx) throw new MicrophoneError('unsupported', 'The audio engine is not running.')
+    const node = new AudioWorkletNode(ctx, PLAYBACK_PROCESSOR, {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+      processorOptions: { config: { startThresholdMs: 0, maxStartWaitMs: 0 } satisfies PlaybackConfig },
+    })
+    const destination = ctx.createMediaStreamDestination()
+    destination.channelCount = 1
+    node.connect(destination)
+    const track = destination.stream.getAudioTracks()[0]
+    if (!track) throw new MicrophoneError('unsupported', 'No audio track could be made for the WebRTC connection.')
+    let written = 0
+    let rendered = 0
+    let resampler: Resampler | null = null
+    node.port.onmessage = (e: MessageEvent<PlaybackOutMessage>) => {
+      const m = e.data
+      if (m.type === 'progress' || m.type === 'idle' || m.type === 'flushed') {
+        for (const [id, count] of m.items) if (id === UPLINK_ITEM) rendered = Math.max(rendered, count)
+        if (m.type === 'idle') rendered = written
+      }
+    }
+    const engine = this
+    return {
+      track,
+      write(pcm: Int16Array) {
+        if (pcm.length === 0) return
+        const rate = engine.inputRate
+        let data: Int16Array
+        if (rate === ctx.sampleRate) data = pcm.slice()
+        else {
+          if (!resampler) resampler = new Resampler(rate, ctx.sampleRate)
+          data = resampler.processInt16(pcm)
+        }
+        if (data.length === 0) return
+        written += data.length
+        node.port.postMessage({ type: 'push', itemId: UPLINK_ITEM, pcm: data, sentAt: Date.now() } satisfies PlaybackInMessage, [data.buffer])
+      },
+      get bufferedMs() {
+        return Math.max(0, ((written - rendered) / ctx.sampleRate) * 1000)
+      },
+      close() {
+        node.port.onmessage = null
+        node.disconnect()
+        track.stop()
+      },
+    }
+  }
+
+  /**
+   * Plays the reply's remote track. A media element plays it (Chromium's echo canceller takes
+   * WebRTC playout as its reference, and remote tracks are heard only through an element); the
+   * same stream also feeds the capture worklet's echo reference, as the playback worklet does.
+   */
+  playRemote(stream: MediaStream): RemoteAudio {
+    this.closeRemote()
+    const element = document.createElement('audio')
+    element.autoplay = true
+    element.volume = this.volume
+    element.srcObject = stream
+    const sinkable = element as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }
+    if (this.outputDeviceId && typeof sinkable.setSinkId === 'function') void sinkable.setSinkId(this.outputDeviceId).catch(() => {})
+    let source: MediaStreamAudioSourceNode | null = null
+    if (this.ctx && this.captureNode) {
+      try {
+        source = this.ctx.createMediaStreamSource(stream)
+        source.connect(this.captureNode, 0, 1)
+      } catch {
+        source = null // no echo reference; Chromium's echo canceller still has the playout
+      }
+    }
+    const remote = { element, source }
+    this.remote = remote
+    this.remotePlaying = false
+    void element.play().catch(() => {})
+    return {
+      close: () => {
+        if (this.remote === remote) this.closeRemote()
+      },
+    }
+  }
+
+  /** The server says its reply audio started or stopped playing on the remote track. */
+  setRemotePlaying(playing: boolean): void {
+    this.remotePlaying = playing
+    // A reply after a barge-in is heard again (the cut one was muted at once, see flushPlayback).
+    if (playing && this.remote) this.remote.element.muted = false
+  }
+
+  private closeRemote(): void {
+    const remote = this.remote
+    this.remote = null
+    this.remotePlaying = false
+    if (!remote) return
+    remote.source?.disconnect()
+    remote.element.pause()
+    remote.element.srcObject = null
   }
 
   /** Chooses the speaker. Falls back to the default output with a message where it cannot. */
@@ -601,6 +746,9 @@ export class AudioEngine {
     if (typeof ctx.setSinkId !== 'function') {
       return { ok: deviceId === null, message: deviceId === null ? undefined : 'This version of the app cannot choose a speaker (AudioContext.setSinkId is missing); audio plays on the system default output.' }
     }
+    this.outputDeviceId = deviceId
+    const element = this.remote?.element as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | undefined
+    if (element && typeof element.setSinkId === 'function') await element.setSinkId(deviceId ?? '').catch(() => {})
     try {
       await ctx.setSinkId(deviceId ?? '')
       return { ok: true }

@@ -430,6 +430,21 @@ function OpenAITuning({ settings }: { settings: Settings }) {
           { value: 1, label: 'Drop only what does not fit' },
         ]}
       />
+      <ChoiceSetting
+        label="Connection"
+        path={at('transport')}
+        value={o.transport}
+        testId="openai-transport"
+        choices={[
+          { value: 'websocket', label: 'WebSocket (default)' },
+          { value: 'webrtc', label: 'WebRTC (audio as a call)' },
+        ]}
+        hint={
+          o.transport === 'webrtc'
+            ? 'The voice window reopens with WebRTC allowed. Your voice and the reply travel as a call; the system echo canceller hears the reply, which helps always-listening on speakers.'
+            : 'WebRTC sends your voice and the reply as a call instead; the voice window reopens to allow it.'
+        }
+      />
     </section>
   )
 }

@@ -18,6 +18,7 @@ import type { SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/
 import type { Settings } from '../../shared/settings/schema'
 import type { PendingConfirmation } from '../../shared/tools/types'
 import { TranscriptStore, type ErrorAction } from './transcript'
+import { WebRtcSocket } from './webrtc-transport'
 
 export { IDLE_CLOSE_MS, actionFor } from '../../shared/conversation'
 
@@ -135,7 +136,7 @@ export class VoiceController {
       ...(this.history ? { sink: historyTurnSink(this.history) } : {}),
       audio: this.audioPort(),
       tools: this.toolsPort(),
-      session: this.sessionPort(options.socketFactory ?? browserSocket),
+      session: this.sessionPort(options.socketFactory ?? this.transportFor),
       policy: 'push-to-talk',
       // Speko provider_direct sessions report their usage to Speko (no-op for every other credential).
       telemetry: new SpekoTelemetry({ fetch: (url, init) => fetch(url, init), log: this.log }),
@@ -207,6 +208,10 @@ export class VoiceController {
       onDeclarationsChanged: (listener) => api.on('mcp:toolsChanged', (tools) => listener(tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })))),
     }
   }
+
+  /** A WebSocket, or WebRTC when the credential says so (OpenAI with the WebRTC transport chosen). */
+  private readonly transportFor: SocketFactory = (url, protocols, credential) =>
+    credential?.transport === 'webrtc' ? new WebRtcSocket(credential, this.engine, { log: this.log }) : browserSocket(url, protocols)
 
   private sessionPort(socketFactory: SocketFactory): SessionPort {
     const api = this.api

@@ -59,6 +59,11 @@ export const OpenAISettingsSchema = z.strictObject({
   reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high', 'xhigh']).default('low'),
   /** truncation retention_ratio: the share of the conversation kept when it overflows the context. */
   retentionRatio: z.number().min(0.1).max(1).default(0.8),
+  /**
+   * How the voice window reaches OpenAI: a WebSocket (default) or WebRTC (microphone and reply as
+   * audio tracks; the page may then open a peer connection, see docs/security.md).
+   */
+  transport: z.enum(['websocket', 'webrtc']).default('websocket'),
 })
 
 export const AssemblyAISettingsSchema = z.strictObject({

@@ -16,8 +16,12 @@ export const ToolDeclarationSchema = z.object({
 
 export const SessionCredentialSchema = z.object({
   protocol: z.enum(['openai', 'assemblyai', 'speko', 'xai']),
-  url: z.string().max(8192).regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL'),
+  /** websocket (absent) or webrtc (OpenAI: an SDP offer POSTed to an https `url`). */
+  transport: z.enum(['websocket', 'webrtc']).optional(),
+  url: z.string().max(8192).regex(/^(wss?|https?):\/\//, 'must be a ws(s):// URL, or http(s):// for WebRTC'),
   protocols: z.array(z.string().max(4096)).max(4),
+  /** WebRTC: the short-lived client secret for the SDP request's Authorization header (never the API key). */
+  bearer: z.string().max(4096).optional(),
   /** Epoch ms after which the credential can no longer open a socket; null if unknown. */
   expiresAt: z.number().nullable(),
   inputSampleRate: z.number().int().positive(),
@@ -48,6 +52,17 @@ export const SessionConfigSchema = z.object({
   tools: z.array(ToolDeclarationSchema),
   turnDetection: z.enum(['server_vad', 'semantic_vad']),
   transcriptionModel: z.string(),
+  /** OpenAI session tuning (noise reduction, VAD timing, idle timeout, reasoning, truncation). */
+  openai: z
+    .object({
+      noiseReduction: z.enum(['near_field', 'far_field', 'off']).optional(),
+      silenceDurationMs: z.number().int().positive().optional(),
+      idleTimeoutMs: z.number().int().positive().nullable().optional(),
+      eagerness: z.enum(['low', 'medium', 'high', 'auto']).optional(),
+      reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high', 'xhigh']).optional(),
+      retentionRatio: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
 })
 
 /**

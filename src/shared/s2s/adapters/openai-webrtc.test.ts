@@ -104,6 +104,9 @@ describe('OpenAI adapter over WebRTC', () => {
     h.session.endTurn()
     await settle()
     const types = h.sentTypes()
+    // The press starts from an empty server buffer (the track carried silence before it).
+    expect(types.indexOf('input_audio_buffer.clear')).toBeGreaterThan(0)
+    expect(types.indexOf('input_audio_buffer.clear')).toBeLessThan(types.indexOf('input_audio_buffer.commit'))
     expect(types).toContain('input_audio_buffer.commit')
     expect(types.indexOf('response.create')).toBeGreaterThan(types.indexOf('input_audio_buffer.commit'))
   })

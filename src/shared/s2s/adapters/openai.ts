@@ -339,6 +339,17 @@ export class OpenAIAdapter implements ProviderAdapter {
     return true
   }
 
+  /**
+   * WebRTC push-to-talk: the server buffers the microphone track all the time (silence between
+   * presses included), so a press starts its turn from an empty buffer. Over a WebSocket the
+   * buffer holds only what was appended, so nothing is needed.
+   */
+  beginTurn(): void {
+    if (!this.started || !this.webrtc || this.turnTaking !== 'manual') return
+    this.uncommittedSamples = 0
+    this.send({ type: 'input_audio_buffer.clear' })
+  }
+
   cancelTurn(): void {
     if (!this.started) return
     this.uncommittedSamples = 0

@@ -1,0 +1,236 @@
+/**
+ * OpenAI Realtime over WebRTC, seen by the session runtime as a socket (SocketLike). What it does
+ * is OpenAI's documented browser flow (docs/protocols/openai-realtime.md, "WebRTC"):
+ *
+ *   RTCPeerConnection + the microphone track (the engine's uplink) + a data channel `oai-events`
+ *   -> SDP offer POSTed to the credential's URL (`/v1/realtime/calls`) with
+ *      `Authorization: Bearer <ek_...>` and `Content-Type: application/sdp`
+ *   -> the answer SDP (201; the call id in `Location`) -> the channel opens: the socket is open.
+ *
+ * Events are the adapter's usual JSON, as text messages on the channel; the reply is the remote
+ * audio track, which the engine plays. Two things only a transport can do are done here:
+ * - `output_audio_buffer.started/stopped/cleared` tell the engine whether the reply is being
+ *   heard (isPlaying, barge-in), since no audio frames pass through the page.
+ * - `input_audio_buffer.commit` waits until the uplink has played out the audio sent before it,
+ *   plus a margin for the network: the microphone's last words travel on RTP, the commit on SCTP,
+ *   and a commit that overtook them would cut the end of the turn off.
+ * Only this file, and only when the user chose the WebRTC transport, creates an RTCPeerConnection;
+ * in every other case the preload has removed the constructor from the page.
+ */
+import type { SessionCredential, SocketLike } from '../../shared/s2s/types'
+import type { RemoteAudio, Uplink } from '../audio/engine'
+
+/** What the transport needs from the audio engine. */
+export interface WebRtcMedia {
+  openUplink(): Uplink
+  playRemote(stream: MediaStream): RemoteAudio
+  setRemotePlaying(playing: boolean): void
+}
+
+export interface WebRtcDeps {
+  fetch?: typeof fetch
+  /** The constructor (absent when the preload removed WebRTC from this window). */
+  RTCPeerConnection?: typeof RTCPeerConnection
+  /** Extra time a commit waits after the uplink drained, for RTP to arrive before SCTP (ms). */
+  commitMarginMs?: number
+  log?: (line: string) => void
+}
+
+const CONNECTING = 0
+const OPEN = 1
+const CLOSING = 2
+const CLOSED = 3
+
+/** Close codes the session runtime maps to its errors (src/shared/s2s/errors.ts errorFromClose). */
+function closeCodeForStatus(status: number): number {
+  if (status === 401 || status === 403) return 4001
+  if (status === 429) return 4029
+  if (status >= 500) return 1011
+  return 4000
+}
+
+async function errorDetail(response: Response): Promise<string> {
+  try {
+    const text = (await response.text()).trim()
+    if (!text) return response.statusText
+    try {
+      const message = (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message
+      if (typeof message === 'string' && message) return message
+    } catch {
+      /* not JSON */
+    }
+    return text.slice(0, 200)
+  } catch {
+    return response.statusText
+  }
+}
+
+export class WebRtcSocket implements SocketLike {
+  readyState = CONNECTING
+  readonly protocol = ''
+  binaryType = 'arraybuffer'
+  onopen: ((event: unknown) => void) | null = null
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
+  onerror: ((event: unknown) => void) | null = null
+  /** The call id OpenAI gave this connection (from the Location header). */
+  callId: string | null = null
+
+  private readonly pc: RTCPeerConnection
+  private readonly channel: RTCDataChannel
+  private readonly uplink: Uplink
+  private remote: RemoteAudio | null = null
+  /** Messages held behind a commit that waits for the uplink to drain (order is kept). */
+  private held: string[] | null = null
+  private closeSent = false
+  private readonly log: (line: string) => void
+
+  constructor(
+    private readonly credential: SessionCredential,
+    private readonly media: WebRtcMedia,
+    private readonly deps: WebRtcDeps = {},
+  ) {
+    this.log = deps.log ?? (() => {})
+    const Peer = deps.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection
+    if (typeof Peer !== 'function') {
+      throw new Error('WebRTC is not available in this window. Choose the WebSocket transport in Settings, or restart Earshot so the window opens with WebRTC.')
+    }
+    if (!credential.bearer) throw new Error('The WebRTC credential has no client secret.')
+    this.pc = new Peer()
+    this.uplink = media.openUplink()
+    this.pc.addTrack(this.uplink.track, new MediaStream([this.uplink.track]))
+    this.channel = this.pc.createDataChannel('oai-events')
+    this.channel.onopen = () => {
+      if (this.readyState !== CONNECTING) return
+      this.readyState = OPEN
+      this.onopen?.({})
+    }
+    this.channel.onmessage = (event: MessageEvent) => this.onChannelMessage(event.data)
+    this.channel.onclose = () => this.finish(1000, 'the call ended')
+    this.pc.ontrack = (event) => {
+      this.remote?.close()
+      this.remote = this.media.playRemote(event.streams[0] ?? new MediaStream([event.track]))
+    }
+    this.pc.onconnectionstatechange = () => {
+      const state = this.pc.connectionState
+      if (state === 'failed') this.finish(1006, 'the WebRTC connection failed')
+    }
+    void this.negotiate()
+  }
+
+  private async negotiate(): Promise<void> {
+    try {
+      const offer = await this.pc.createOffer()
+      await this.pc.setLocalDescription(offer)
+      if (this.readyState >= CLOSING) return
+      const doFetch = this.deps.fetch ?? fetch
+      let response: Response
+      try {
+        response = await doFetch(this.credential.url, {
+          method: 'POST',
+          body: offer.sdp ?? '',
+          headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${this.credential.bearer ?? ''}` },
+        })
+      } catch (error) {
+        this.finish(1006, `could not reach ${new URL(this.credential.url).host} (${error instanceof Error ? error.message : String(error)})`)
+        return
+      }
+      if (this.readyState >= CLOSING) return
+      if (!response.ok) {
+        const detail = await errorDetail(response)
+        this.finish(closeCodeForStatus(response.status), `the WebRTC call was refused (${response.status}${detail ? `: ${detail}` : ''})`)
+        return
+      }
+      this.callId = response.headers.get('Location')?.split('/').pop() ?? null
+      const sdp = await response.text()
+      if (this.readyState >= CLOSING) return
+      await this.pc.setRemoteDescription({ type: 'answer', sdp })
+      this.log(`webrtc: call ${this.callId ?? '(no id)'} answered`)
+    } catch (error) {
+      this.finish(1006, `the WebRTC negotiation failed (${error instanceof Error ? error.message : String(error)})`)
+    }
+  }
+
+  private onChannelMessage(data: unknown): void {
+    if (typeof data !== 'string') return // OpenAI sends JSON text only; the adapter reports anything else
+    // Only these small events are parsed here (the adapter parses everything).
+    const type = data.includes('"output_audio_buffer.') ? typeOf(data) : null
+    if (type === 'output_audio_buffer.started') this.media.setRemotePlaying(true)
+    else if (type === 'output_audio_buffer.stopped' || type === 'output_audio_buffer.cleared') this.media.setRemotePlaying(false)
+    this.onmessage?.({ data })
+  }
+
+  send(data: string | ArrayBuffer | ArrayBufferView): void {
+    if (this.readyState !== OPEN) throw new Error('WebRTC: send while the data channel is not open')
+    if (typeof data !== 'string') throw new Error('WebRTC: the data channel carries JSON text only')
+    if (this.held) {
+      this.held.push(data)
+      return
+    }
+    if (data.includes('"input_audio_buffer.commit"') && this.uplink.bufferedMs > 0) {
+      this.held = [data]
+      void this.releaseAfterDrain()
+      return
+    }
+    this.channel.send(data)
+  }
+
+  /** Sends the held commit (and what queued behind it) once the uplink played out, plus the margin. */
+  private async releaseAfterDrain(): Promise<void> {
+    const started = Date.now()
+    while (this.uplink.bufferedMs > 0 && Date.now() - started < 3000 && this.readyState === OPEN) await delay(10)
+    await delay(this.deps.commitMarginMs ?? 80)
+    const held = this.held ?? []
+    this.held = null
+    if (this.readyState !== OPEN) return
+    for (const message of held) this.channel.send(message)
+  }
+
+  sendAudio(pcm: Int16Array): void {
+    if (this.readyState === OPEN) this.uplink.write(pcm)
+  }
+
+  close(code = 1000, reason = ''): void {
+    this.finish(code, reason)
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.readyState >= CLOSING && this.closeSent) return
+    this.readyState = CLOSING
+    this.held = null
+    this.channel.onopen = null
+    this.channel.onmessage = null
+    this.channel.onclose = null
+    this.pc.ontrack = null
+    this.pc.onconnectionstatechange = null
+    try {
+      this.channel.close()
+    } catch {
+      /* already closed */
+    }
+    this.pc.close()
+    this.uplink.close()
+    this.remote?.close()
+    this.remote = null
+    this.media.setRemotePlaying(false)
+    if (this.closeSent) return
+    this.closeSent = true
+    queueMicrotask(() => {
+      this.readyState = CLOSED
+      this.onclose?.({ code, reason, wasClean: code === 1000 })
+    })
+  }
+}
+
+function typeOf(data: string): string | null {
+  try {
+    const parsed = JSON.parse(data) as { type?: unknown }
+    return typeof parsed.type === 'string' ? parsed.type : null
+  } catch {
+    return null
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
