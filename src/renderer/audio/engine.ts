@@ -662,12 +662,12 @@ export class AudioEngine {
         if (m.type === 'idle') rendered = written
       }
     }
-    const engine = this
+    const inputRate = () => this.inputRate
     return {
       track,
       write(pcm: Int16Array) {
         if (pcm.length === 0) return
-        const rate = engine.inputRate
+        const rate = inputRate()
         let data: Int16Array
         if (rate === ctx.sampleRate) data = pcm.slice()
         else {
