@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest'
+import type { SessionCredential } from '../../shared/s2s/types'
+import type { RemoteAudio, Uplink } from '../audio/engine'
+import { WebRtcSocket, type WebRtcMedia } from './webrtc-transport'
+
+/**
+ * The WebRTC transport's own logic against fakes of the browser's peer connection (the real peer is
+ * exercised in test/e2e against the OpenAI simulator): the SDP request, the channel as a socket,
+ * errors as close codes, the reply's playing state, and a commit that never overtakes the audio.
+ */
+
+class FakeChannel {
+  readyState = 'connecting'
+  sent: string[] = []
+  onopen: (() => void) | null = null
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onclose: (() => void) | null = null
+  send(data: string) {
+    this.sent.push(data)
+  }
+  close() {
+    this.readyState = 'closed'
+  }
+}
+
+class FakePeer {
+  static last: FakePeer | null = null
+  channel = new FakeChannel()
+  channelLabel = ''
+  tracks: unknown[] = []
+  remote: { type: string; sdp: string } | null = null
+  closed = false
+  connectionState = 'new'
+  ontrack: ((event: { streams: unknown[]; track: unknown }) => void) | null = null
+  onconnectionstatechange: (() => void) | null = null
+  constructor() {
+    FakePeer.last = this
+  }
+  addTrack(track: unknown) {
+    this.tracks.push(track)
+  }
+  createDataChannel(label: string) {
+    this.channelLabel = label
+    return this.channel
+  }
+  async createOffer() {
+    return { type: 'offer', sdp: 'v=0 offer' }
+  }
+  async setLocalDescription() {}
+  async setRemoteDescription(description: { type: string; sdp: string }) {
+    this.remote = description
+  }
+  close() {
+    this.closed = true
+  }
+}
+
+class FakeUplink implements Uplink {
+  readonly track = { kind: 'audio', stop: () => (this.stopped = true) } as unknown as MediaStreamTrack
+  written: number[] = []
+  buffered = 0
+  stopped = false
+  write(pcm: Int16Array) {
+    this.written.push(pcm.length)
+  }
+  get bufferedMs() {
+    return this.buffered
+  }
+  close() {
+    this.stopped = true
+  }
+}
+
+function media() {
+  const uplink = new FakeUplink()
+  const playing: boolean[] = []
+  const remotes: unknown[] = []
+  const m: WebRtcMedia = {
+    openUplink: () => uplink,
+    playRemote: (stream): RemoteAudio => {
+      remotes.push(stream)
+      return { close() {} }
+    },
+    setRemotePlaying: (on) => playing.push(on),
+  }
+  return { m, uplink, playing, remotes }
+}
+
+const CREDENTIAL: SessionCredential = {
+  protocol: 'openai',
+  transport: 'webrtc',
+  url: 'https://api.openai.com/v1/realtime/calls',
+  protocols: [],
+  bearer: 'ek_test',
+  expiresAt: null,
+  inputSampleRate: 24000,
+  outputSampleRate: 24000,
+}
+
+;(globalThis as { MediaStream?: unknown }).MediaStream ??= class {
+  constructor(readonly tracks: unknown[]) {}
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 2))
+  expect(check()).toBe(true)
+}
+
+function answering(status = 201, body = 'v=0 answer', headers: Record<string, string> = { Location: '/v1/realtime/calls/rtc_abc' }) {
+  const requests: { url: string; init: RequestInit }[] = []
+  const fetch = (async (url: string, init: RequestInit) => {
+    requests.push({ url, init })
+    return new Response(body, { status, headers })
+  }) as unknown as typeof globalThis.fetch
+  return { fetch, requests }
+}
+
+describe('WebRtcSocket', () => {
+  it('POSTs the SDP offer with the bearer secret, applies the answer, and opens when oai-events opens', async () => {
+    const { fetch, requests } = answering()
+    const { m, uplink } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const peer = FakePeer.last!
+    const opened: unknown[] = []
+    socket.onopen = (event) => opened.push(event)
+    await until(() => peer.remote !== null)
+    expect(peer.channelLabel).toBe('oai-events')
+    expect(peer.tracks).toEqual([uplink.track])
+    expect(requests[0]?.url).toBe(CREDENTIAL.url)
+    expect(requests[0]?.init.method).toBe('POST')
+    expect(requests[0]?.init.body).toBe('v=0 offer')
+    expect(requests[0]?.init.headers).toEqual({ 'Content-Type': 'application/sdp', Authorization: 'Bearer ek_test' })
+    expect(peer.remote).toEqual({ type: 'answer', sdp: 'v=0 answer' })
+    expect(socket.callId).toBe('rtc_abc')
+    expect(socket.readyState).toBe(0)
+    peer.channel.onopen?.()
+    expect(socket.readyState).toBe(1)
+    expect(opened).toHaveLength(1)
+  })
+
+  it('carries text events both ways, audio to the uplink, and tells the engine when the reply plays', async () => {
+    const { fetch } = answering()
+    const { m, uplink, playing } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const peer = FakePeer.last!
+    peer.channel.onopen?.()
+    const received: unknown[] = []
+    socket.onmessage = (event) => received.push(event.data)
+    socket.send('{"type":"session.update"}')
+    socket.sendAudio(new Int16Array(480))
+    expect(peer.channel.sent).toEqual(['{"type":"session.update"}'])
+    expect(uplink.written).toEqual([480])
+    expect(() => socket.send(new ArrayBuffer(4))).toThrow(/JSON text only/)
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.started","response_id":"r1"}' })
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.stopped","response_id":"r1"}' })
+    expect(playing).toEqual([true, false])
+    expect(received).toHaveLength(2)
+  })
+
+  it('holds a commit (and what follows it) until the uplink played out the audio before it', async () => {
+    const { fetch } = answering()
+    const { m, uplink } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
+    const peer = FakePeer.last!
+    peer.channel.onopen?.()
+    uplink.buffered = 300
+    socket.send('{"type":"input_audio_buffer.commit"}')
+    socket.send('{"type":"response.create"}')
+    expect(peer.channel.sent).toEqual([])
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(peer.channel.sent).toEqual([]) // still 300 ms queued
+    uplink.buffered = 0
+    await until(() => peer.channel.sent.length === 2)
+    expect(peer.channel.sent).toEqual(['{"type":"input_audio_buffer.commit"}', '{"type":"response.create"}'])
+    socket.send('{"type":"input_audio_buffer.commit"}') // nothing queued: at once
+    expect(peer.channel.sent).toHaveLength(3)
+  })
+
+  it('a refused call closes with the code the runtime maps (401 -> auth, 429 -> rate limit, 5xx -> unavailable)', async () => {
+    for (const [status, code] of [
+      [401, 4001],
+      [429, 4029],
+      [503, 1011],
+      [400, 4000],
+    ] as const) {
+      const { fetch } = answering(status, JSON.stringify({ error: { message: 'Invalid ephemeral key' } }), { 'content-type': 'application/json' })
+      const { m, uplink } = media()
+      const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+      const closes: { code: number; reason: string }[] = []
+      socket.onclose = (event) => closes.push(event)
+      await until(() => closes.length === 1)
+      expect(closes[0]?.code).toBe(code)
+      expect(closes[0]?.reason).toContain(`${status}: Invalid ephemeral key`)
+      expect(FakePeer.last!.closed).toBe(true)
+      expect(uplink.stopped).toBe(true)
+    }
+  })
+
+  it('an unreachable host and a failed connection close as drops; close() closes once', async () => {
+    const failing = (async () => {
+      throw new TypeError('Failed to fetch')
+    }) as unknown as typeof fetch
+    const { m } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch: failing, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const closes: { code: number; reason: string }[] = []
+    socket.onclose = (event) => closes.push(event)
+    await until(() => closes.length === 1)
+    expect(closes[0]).toMatchObject({ code: 1006, reason: expect.stringContaining('could not reach api.openai.com') })
+
+    const { fetch } = answering()
+    const second = new WebRtcSocket(CREDENTIAL, media().m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const peer = FakePeer.last!
+    peer.channel.onopen?.()
+    const secondCloses: number[] = []
+    second.onclose = (event) => secondCloses.push(event.code)
+    peer.connectionState = 'failed'
+    peer.onconnectionstatechange?.()
+    second.close(1000, 'user')
+    await until(() => secondCloses.length === 1)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(secondCloses).toEqual([1006])
+  })
+
+  it('refuses to start where the preload removed WebRTC, with a message that says what to do', () => {
+    expect(() => new WebRtcSocket(CREDENTIAL, media().m, { RTCPeerConnection: undefined, fetch: answering().fetch })).toThrow(/WebRTC is not available in this window/)
+  })
+})
