@@ -79,3 +79,39 @@ describe('main services: the plaintext key opt-in', () => {
     }
   })
 })
+
+describe('main services: the voice window follows what its page may do', () => {
+  it('reopens the voice window when WebRTC becomes allowed or stops being allowed, and reloads it for a Demo flip', async () => {
+    const reopened = vi.fn()
+    const reloaded = vi.fn()
+    const services = createMainServices({
+      userDataDir: mkdtempSync(join(tmpdir(), 'earshot-services-')),
+      encryptor: noKeyring,
+      appInfo: { name: 'Earshot', version: '0.0.0-test', platform: 'linux' },
+      openExternal: async () => {},
+      emit: () => {},
+      logger: createLogger(),
+      reopenVoiceWindow: reopened,
+      reloadRenderer: reloaded,
+    })
+    const update = services.handlers['settings:update']
+    const settle = async (calls: () => number, n: number) => {
+      for (let i = 0; i < 200 && calls() < n; i++) await new Promise((r) => setTimeout(r, 5))
+    }
+    try {
+      await update({ patch: { providers: { openai: { transport: 'webrtc' } } } }, ctx)
+      await settle(() => reopened.mock.calls.length, 1)
+      expect(reopened).toHaveBeenCalledTimes(1) // openai + webrtc: allowed now
+      await update({ patch: { providers: { openai: { voice: 'cedar' } } } }, ctx)
+      await update({ patch: { provider: 'assemblyai' } }, ctx)
+      await settle(() => reopened.mock.calls.length, 2)
+      expect(reopened).toHaveBeenCalledTimes(2) // not OpenAI any more: not allowed
+      await update({ patch: { provider: 'demo' } }, ctx)
+      await settle(() => reloaded.mock.calls.length, 1)
+      expect(reloaded).toHaveBeenCalledTimes(1)
+      expect(reopened).toHaveBeenCalledTimes(2)
+    } finally {
+      await services.dispose()
+    }
+  })
+})
