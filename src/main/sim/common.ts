@@ -76,8 +76,8 @@ export interface SimRecords {
   errors: Array<{ conn: number; code: string; message: string }>
   /** Barge-ins the simulator detected while a reply was active. */
   bargeIns: Array<{ conn: number; responseId: string; atMs: number }>
-  /** OpenAI: truncations applied. */
-  truncations: Array<{ conn: number; itemId: string; audioEndMs: number }>
+  /** OpenAI: truncations applied (by the client's conversation.item.truncate, or by the server itself on WebRTC). */
+  truncations: Array<{ conn: number; itemId: string; audioEndMs: number; by?: 'server' }>
   /** Turns started (user turns and reply requests). */
   turns: Array<{ conn: number; index: number; userSpeechMs: number; user: string }>
   /** Speko: every POST /v1/sessions answered (replayed: an Idempotency-Key seen before). */

@@ -33,9 +33,10 @@ import {
   type ToolResultSeen,
   type TurnContext,
 } from './script'
-import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type SimConn } from './server'
+import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type HttpRequestInfo, type SimChannel } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
+import type { WireLog } from './wire'
 
 export const OPENAI_RATE = 24000
 
@@ -65,7 +66,40 @@ export interface OpenAISimOptions extends SimOptions {
   rateLimits?: { name: string; limit: number; remaining: number; reset_seconds: number }[]
   /** What the model says when idle_timeout_ms fires (default "Are you still there?"). */
   idleReply?: string
+  /**
+   * Answer `POST /v1/realtime/calls` (the WebRTC transport) with this peer: pass `simWebRtc` from
+   * ./webrtc. Without it the endpoint is a 404, and the app's Demo never loads a WebRTC stack.
+   */
+  webrtc?: SimWebRtc
 }
+
+/** A call's audio as the session drives it: microphone PCM in, reply PCM out in real time (24 kHz mono). */
+export interface SimCallMedia {
+  onAudio(listener: (pcm: Int16Array) => void): void
+  /** Queues reply audio for the remote track; the first frame of a reply fires 'started'. */
+  enqueue(pcm: Int16Array): void
+  /** The reply has no more audio: 'stopped' fires once what is queued has played. */
+  end(): void
+  /** Drops what is queued (output_audio_buffer.clear, a barge-in). */
+  clear(): void
+  onPlayout(listener: (event: 'started' | 'stopped') => void): void
+  /** A reply is on the track (or queued for it). */
+  readonly playing: boolean
+  /** How much of the current reply has gone out on the track. */
+  readonly playedMs: number
+}
+
+/** One answered WebRTC call: the answer SDP, its `oai-events` channel and its media. */
+export interface SimCall {
+  answer: string
+  channel: SimChannel
+  media: SimCallMedia
+  /** Fires once the data channel is open. */
+  onOpen(listener: () => void): void
+  hangUp(): void
+}
+
+export type SimWebRtc = (offer: string, connId: number, wire: WireLog) => Promise<SimCall>
 
 /** Models that take `reasoning` (the reasoning-capable gpt-realtime-2 family). */
 export function simTakesReasoning(model: string): boolean {
@@ -277,6 +311,7 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
   const { wire, apiKey, records, faults } = simBasics(script, options, 'sk-sim-')
   const keys = new Map<string, Ephemeral>()
   const sessions: OpenAISession[] = []
+  const calls: SimCall[] = []
   let baseUrl = ''
   let wsUrl = ''
 
@@ -295,8 +330,44 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
     return e
   }
 
+  /**
+   * `POST /v1/realtime/calls` with an ephemeral key and an SDP offer: 201 with the answer and a
+   * Location naming the call (docs/protocols/openai-realtime.md, "WebRTC").
+   */
+  async function answerCall(req: HttpRequestInfo): Promise<HttpReply> {
+    const fail = (status: number, message: string, code: string | null = null): HttpReply =>
+      ({ status, body: { error: { message, type: 'invalid_request_error', param: null, code } } })
+    if (!options.webrtc) return fail(404, `Invalid URL (${req.method} ${req.path})`)
+    const key = bearer(req.headers)
+    if (!key) return fail(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+    const e = keys.get(key)
+    if (options.rejectKey || !e) return fail(401, 'Incorrect API key provided.', 'invalid_api_key')
+    if (Date.now() >= e.expiresAtMs) return fail(401, 'Your ephemeral key has expired.', 'invalid_api_key')
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type !== 'application/sdp') return fail(400, `Unsupported content type '${type || '(none)'}': send the SDP offer as application/sdp.`, 'unsupported_content_type')
+    if (!/^v=0\r?$/m.test(req.body) || !/^m=audio /m.test(req.body)) return fail(400, 'Invalid SDP offer: expected an offer with an audio section.', 'invalid_offer')
+    const id = server.nextConnId()
+    let call: SimCall
+    try {
+      call = await options.webrtc(req.body, id, wire)
+    } catch (err) {
+      return fail(400, `Invalid SDP offer: ${err instanceof Error ? err.message : String(err)}`, 'invalid_offer')
+    }
+    calls.push(call)
+    server.conns.push(call.channel)
+    const session = structuredClone(e.session)
+    session.id = randomId('sess_', 10)
+    call.onOpen(() => {
+      const s = new OpenAISession(call.channel, session, script, options, records, faults, false, call.media)
+      sessions.push(s)
+      s.start()
+    })
+    return { status: 201, body: undefined, text: call.answer, headers: { 'content-type': 'application/sdp', location: `/v1/realtime/calls/${randomId('rtc_', 12)}` } }
+  }
+
   const server = await startSimServer<{ session: Record<string, unknown> }>(wire, {
-    http(req): HttpReply {
+    http(req): HttpReply | Promise<HttpReply> {
+      if (req.method === 'POST' && req.path === '/v1/realtime/calls') return answerCall(req)
       if (req.method !== 'POST' || req.path !== '/v1/realtime/client_secrets') {
         return { status: 404, body: { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error', param: null, code: null } } }
       }
@@ -408,6 +479,7 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
     },
   }, () => {
     for (const s of sessions) s.dispose()
+    for (const c of calls) c.hangUp()
   })
 }
 
@@ -453,19 +525,31 @@ export class OpenAISession {
   private audioProduced = false
   private timers: NodeJS.Timeout[] = []
   private disposed = false
+  /** WebRTC: the reply whose audio is on the track (it outlives its response.done while it plays). */
+  private playing: { responseId: string; item: Item } | null = null
+  /** WebRTC: a response whose audio was cleared; the rest of its audio never reaches the track. */
+  private silencedResponseId: string | null = null
 
   constructor(
-    private readonly conn: SimConn,
+    private readonly conn: SimChannel,
     private session: Record<string, unknown>,
     private readonly script: SimScript,
     private readonly options: OpenAISimOptions,
     private readonly records: SimRecords,
     private readonly faults: Faults,
     private readonly betaHandshake: boolean,
+    /** A WebRTC call: audio on its tracks instead of in events (docs/protocols/openai-realtime.md, "WebRTC"). */
+    private readonly media: SimCallMedia | null = null,
   ) {
     this.vad = this.makeVad()
     conn.onMessage((data, isBinary) => this.onMessage(data, isBinary))
     conn.onClose(() => this.dispose())
+    media?.onAudio((pcm) => this.ingest(pcm))
+    media?.onPlayout((event) => {
+      if (!this.playing) return
+      this.send({ type: event === 'started' ? 'output_audio_buffer.started' : 'output_audio_buffer.stopped', response_id: this.playing.responseId })
+      if (event === 'stopped') this.playing = null
+    })
   }
 
   private get c(): number {
@@ -657,7 +741,8 @@ export class OpenAISession {
       case 'response.cancel':
         return this.responseCancel(ev)
       case 'output_audio_buffer.clear':
-        throw new ProtocolError('invalid_value', 'output_audio_buffer.clear is only supported for WebRTC and SIP sessions.', 'type')
+        if (!this.media) throw new ProtocolError('invalid_value', 'output_audio_buffer.clear is only supported for WebRTC and SIP sessions.', 'type')
+        return this.clearOutput()
       default:
         throw new ProtocolError(
           'invalid_value',
@@ -686,7 +771,12 @@ export class OpenAISession {
     const audio = ev.audio
     if (typeof audio !== 'string') throw new ProtocolError('missing_required_parameter', "Missing required parameter: 'audio'.", 'audio')
     if (!isBase64(audio)) throw new ProtocolError('invalid_value', 'Invalid base64 in audio.', 'audio')
-    const pcm = bytesToPcm16(b64ToBytes(audio))
+    this.ingest(bytesToPcm16(b64ToBytes(audio)))
+  }
+
+  /** Input audio, from input_audio_buffer.append or (WebRTC) the microphone track. */
+  private ingest(pcm: Int16Array): void {
+    if (this.disposed) return
     for (const s of pcm) this.bufferSamples.push(s)
     this.writtenSamples += pcm.length
     const td = this.turnDetection()
@@ -710,10 +800,12 @@ export class OpenAISession {
       this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
       return
     }
-    if (this.active && interrupt) {
-      this.records.bargeIns.push({ conn: this.c, responseId: this.active.id, atMs })
+    if ((this.active || this.media?.playing) && interrupt) {
+      this.records.bargeIns.push({ conn: this.c, responseId: this.active?.id ?? this.playing?.responseId ?? '', atMs })
       this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
       this.cancelActive('turn_detected')
+      // On WebRTC the server also stops what is playing and truncates the item itself.
+      if (this.media?.playing) this.clearOutput()
       return
     }
     this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
@@ -997,7 +1089,15 @@ export class OpenAISession {
       (chunk, index, total) => {
         parts.push(chunk)
         this.audioProduced = true
-        this.send({ type: 'response.output_audio.delta', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, delta: bytesToB64(pcm16ToBytes(chunk)) })
+        if (this.media) {
+          // WebRTC: the audio goes on the track; no output_audio.delta events.
+          if (this.silencedResponseId !== r.id) {
+            this.playing = { responseId: r.id, item }
+            this.media.enqueue(chunk)
+          }
+        } else {
+          this.send({ type: 'response.output_audio.delta', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, delta: bytesToB64(pcm16ToBytes(chunk)) })
+        }
         const upTo = this.options.transcriptAhead ? words.length : Math.ceil(((index + 1) / total) * words.length)
         while (wordsSent < upTo) {
           const d = words[wordsSent++]!
@@ -1020,6 +1120,8 @@ export class OpenAISession {
     item.status = status === 'completed' ? 'completed' : 'incomplete'
     item.content = [{ type: 'output_audio', transcript }]
     const base = { response_id: r.id, item_id: item.id, output_index: 0, content_index: 0 }
+    // A cancelled reply's queued audio still plays on WebRTC until the client clears it.
+    this.media?.end()
     this.send({ type: 'response.output_audio.done', ...base })
     this.send({ type: 'response.output_audio_transcript.done', ...base, transcript })
     this.send({ type: 'response.content_part.done', ...base, part: { type: 'audio', transcript } })
@@ -1065,6 +1167,28 @@ export class OpenAISession {
     }
     if (status === 'completed' && r.kind === 'speech') this.armIdle(audioMs)
     if (this.queuedTurn && !this.disposed) this.startNextResponse()
+  }
+
+  /**
+   * WebRTC: drops the reply audio still queued for the track, truncates the item to what was heard
+   * (the server does this itself on WebRTC; clients send no conversation.item.truncate) and says
+   * output_audio_buffer.cleared.
+   */
+  private clearOutput(): void {
+    const media = this.media!
+    const playing = this.playing
+    const heardMs = media.playedMs
+    media.clear()
+    this.playing = null
+    // "Stops generating audio" [N-RT OutputAudioBufferClearEvent]: a reply still generating stays silent.
+    if (this.active) this.silencedResponseId = this.active.id
+    if (playing) {
+      const item = playing.item
+      if (item.audio) item.audio = item.audio.slice(0, Math.round((heardMs * OPENAI_RATE) / 1000))
+      item.content = (item.content ?? []).map((c) => (c.type === 'output_audio' ? { ...c, transcript: '' } : c))
+      this.records.truncations.push({ conn: this.c, itemId: item.id, audioEndMs: heardMs, by: 'server' })
+    }
+    this.send({ type: 'output_audio_buffer.cleared', ...(playing ? { response_id: playing.responseId } : {}) })
   }
 
   private cancelActive(reason: 'turn_detected' | 'client_cancelled'): void {

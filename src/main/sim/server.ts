@@ -18,7 +18,10 @@ export interface HttpRequestInfo {
 
 export interface HttpReply {
   status: number
+  /** A JSON body, or with `text` set, ignored. */
   body: unknown
+  /** A plain-text body sent as it is (e.g. an SDP answer), with `headers` naming its content type. */
+  text?: string
   headers?: Record<string, string>
   /** Cut the connection instead of answering (the request was processed; the reply is lost). */
   drop?: boolean
@@ -54,8 +57,25 @@ function parseUrl(raw: string | undefined): { path: string; query: Record<string
   return { path: u.pathname, query: Object.fromEntries(u.searchParams.entries()) }
 }
 
+/**
+ * One client connection as a simulator session sees it: a WebSocket (SimConn), or a WebRTC data
+ * channel (the OpenAI simulator's calls endpoint). Every frame either way is on the wire log.
+ */
+export interface SimChannel {
+  readonly id: number
+  readonly open: boolean
+  onMessage(listener: (data: string | Uint8Array, isBinary: boolean) => void): void
+  onClose(listener: (code: number, reason: string) => void): void
+  sendJson(obj: unknown): void
+  sendText(text: string): void
+  sendRaw(frame: string | Uint8Array): void
+  close(code?: number, reason?: string): void
+  /** Cuts the connection without a goodbye. */
+  drop(): void
+}
+
 /** One accepted socket, with logging send helpers. */
-export class SimConn {
+export class SimConn implements SimChannel {
   closed = false
   private closeListeners: Array<(code: number, reason: string) => void> = []
   private messageListeners: Array<(data: string | Uint8Array, isBinary: boolean) => void> = []
@@ -141,7 +161,9 @@ export interface SimServer {
   port: number
   /** http://127.0.0.1:PORT */
   origin: string
-  conns: SimConn[]
+  conns: SimChannel[]
+  /** The id for a connection that does not come through the upgrade (a WebRTC call); push it on conns once made. */
+  nextConnId(): number
   close(): Promise<void>
 }
 
@@ -162,7 +184,7 @@ export function localRequestProblem(headers: Record<string, string>, port: numbe
 
 export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandlers<T>): Promise<SimServer> {
   let port = 0
-  const conns: SimConn[] = []
+  const conns: SimChannel[] = []
   let connCounter = 0
   const sockets = new Set<Socket>()
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 })
@@ -183,7 +205,7 @@ export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandle
         .then(() => handlers.http(info))
         .catch((err: unknown): HttpReply => ({ status: 500, body: { error: { message: String(err), type: 'server_error' } } }))
         .then((reply) => {
-          const text = reply.body === undefined ? '' : JSON.stringify(reply.body)
+          const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body))
           wire.add({ kind: 'http', method: info.method, path, query, headers: info.headers, body: info.body, status: reply.status, response: text })
           if (reply.drop) {
             res.socket?.destroy()
@@ -243,6 +265,7 @@ export async function startSimServer<T>(wire: WireLog, handlers: SimServerHandle
     port,
     origin: `http://127.0.0.1:${port}`,
     conns,
+    nextConnId: () => connCounter++,
     close: async () => {
       for (const c of conns) c.drop()
       wss.close()
