@@ -183,7 +183,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   origin = served.origin
   const router = createIpcRouter({ handlers: services.handlers, trustedOrigins: () => [origin], log: (l) => logger.warn(l) })
 
-  const browser = await launchBrowser(options)
+  // A WebRTC call to a simulator on this machine: Chromium leaves loopback out of ICE unless told.
+  const browser = await launchBrowser(options.webrtc ? { ...options, extraArgs: [...(options.extraArgs ?? []), '--allow-loopback-in-peer-connection'] } : options)
   const context = browser.context
   // What the app's permission check handler answers for its own origin (src/main/electron/security.ts):
   // the microphone is granted, so every window (the settings window too) may list the devices.

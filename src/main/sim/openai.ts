@@ -335,9 +335,12 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
    * Location naming the call (docs/protocols/openai-realtime.md, "WebRTC").
    */
   async function answerCall(req: HttpRequestInfo): Promise<HttpReply> {
+    // Browsers post the offer themselves: the endpoint answers CORS, and lets the page read Location.
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST', 'access-control-expose-headers': 'Location' }
     const fail = (status: number, message: string, code: string | null = null): HttpReply =>
-      ({ status, body: { error: { message, type: 'invalid_request_error', param: null, code } } })
+      ({ status, headers: cors, body: { error: { message, type: 'invalid_request_error', param: null, code } } })
     if (!options.webrtc) return fail(404, `Invalid URL (${req.method} ${req.path})`)
+    if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
     const key = bearer(req.headers)
     if (!key) return fail(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
     const e = keys.get(key)
@@ -362,12 +365,12 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
       sessions.push(s)
       s.start()
     })
-    return { status: 201, body: undefined, text: call.answer, headers: { 'content-type': 'application/sdp', location: `/v1/realtime/calls/${randomId('rtc_', 12)}` } }
+    return { status: 201, body: undefined, text: call.answer, headers: { ...cors, 'content-type': 'application/sdp', location: `/v1/realtime/calls/${randomId('rtc_', 12)}` } }
   }
 
   const server = await startSimServer<{ session: Record<string, unknown> }>(wire, {
     http(req): HttpReply | Promise<HttpReply> {
-      if (req.method === 'POST' && req.path === '/v1/realtime/calls') return answerCall(req)
+      if ((req.method === 'POST' || req.method === 'OPTIONS') && req.path === '/v1/realtime/calls') return answerCall(req)
       if (req.method !== 'POST' || req.path !== '/v1/realtime/client_secrets') {
         return { status: 404, body: { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error', param: null, code: null } } }
       }
