@@ -11,6 +11,12 @@
  *   const earcons = new Earcons(engine)           // AudioEngine has .context and .output
  *   earcons.configure({ enabled: true, volume: 0.6 })
  *   await earcons.play('capture-start')           // false when off, or the engine is not running
+ *
+ * Earcons play in the order they were asked for, one after another: each starts when the one
+ * before it has finished (a press that fails at once is heard as capture start, then the error;
+ * never the other way round, and never as two sounds on top of each other). Decoding an earcon the
+ * first time takes a moment and finishes in no particular order, so the order is kept here, not
+ * left to the decoder.
  */
 import captureEndUrl from '../../../resources/earcons/capture-end.wav?url'
 import captureStartUrl from '../../../resources/earcons/capture-start.wav?url'
@@ -59,8 +65,12 @@ export class Earcons {
   private bufferContext: AudioContext | null = null
   /** How many times each earcon started playing (tests and diagnostics). */
   readonly played: Record<EarconName, number> = { 'capture-start': 0, 'capture-end': 0, 'tool-request': 0, error: 0 }
-  /** The last earcon that started, with the context time it started at. */
+  /** The last earcon that started, with the context time it starts at. */
   last: { name: EarconName; at: number; duration: number } | null = null
+  /** The earcons asked for so far, in order: the next one is started after these. */
+  private queue: Promise<unknown> = Promise.resolve()
+  /** The context time the last earcon started ends at (the next one starts no earlier). */
+  private endsAt = 0
 
   constructor(
     private readonly target: EarconTarget,
@@ -100,6 +110,7 @@ export class Earcons {
     if (this.bufferContext !== ctx) {
       this.buffers.clear()
       this.bufferContext = ctx
+      this.endsAt = 0
     }
     let buffer = this.buffers.get(name)
     if (!buffer) {
@@ -117,8 +128,22 @@ export class Earcons {
     await Promise.all(EARCON_NAMES.map((name) => this.buffer(ctx, name)))
   }
 
-  /** Plays an earcon. Resolves true when it started, false when sounds are off or there is no output yet. */
-  async play(name: EarconName): Promise<boolean> {
+  /**
+   * Plays an earcon, after the ones asked for before it. Resolves true when it started (is
+   * scheduled on the context, right after the one before it), false when sounds are off or there
+   * is no output yet.
+   */
+  play(name: EarconName): Promise<boolean> {
+    if (!this.settings.enabled || this.settings.volume <= 0) return Promise.resolve(false)
+    // Decoding starts now (earcons asked for together decode together); only the starts wait their turn.
+    const ctx = this.target.context
+    if (ctx && ctx.state !== 'closed') this.buffer(ctx, name).catch(() => {})
+    const run = this.queue.then(() => this.start(name))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async start(name: EarconName): Promise<boolean> {
     if (!this.settings.enabled || this.settings.volume <= 0) return false
     const ctx = this.target.context
     const output = this.target.output
@@ -135,9 +160,11 @@ export class Earcons {
       source.disconnect()
       gain.disconnect()
     }
-    source.start()
+    const at = Math.max(ctx.currentTime, this.endsAt)
+    source.start(at)
+    this.endsAt = at + buffer.duration
     this.played[name] += 1
-    this.last = { name, at: ctx.currentTime, duration: buffer.duration }
+    this.last = { name, at, duration: buffer.duration }
     return true
   }
 }
