@@ -68,8 +68,18 @@ describe('MCP servers in the window', () => {
     expect(await dies.getByTestId('mcp-stderr').textContent()).toContain('cannot read its configuration')
 
     // Switching a server off takes its tools away; the renderer cannot add one behind main's back.
-    await fs.getByLabel('On').uncheck()
+    // The box shows the click at once, before main can answer (stopping the server takes a while),
+    // and keeps showing it until main's answer settles it.
+    const on = fs.getByLabel('On')
+    const shown = await on.evaluate(async (box: HTMLInputElement) => {
+      box.click()
+      await Promise.resolve()
+      return { checked: box.checked, busy: box.getAttribute('aria-busy') }
+    })
+    expect(shown).toEqual({ checked: false, busy: 'true' })
     await expect.poll(() => fs.getAttribute('data-status')).toBe('disabled')
+    await expect.poll(() => on.getAttribute('aria-busy')).toBe('false')
+    expect(await on.isChecked()).toBe(false)
     expect(harness.services.tools.kit.registry.get('fs__list_directory')).toBeUndefined()
     const sneaky = await page.evaluate(async (s) => {
       try {

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import type { McpServerConfig, McpServerState } from '../../../shared/mcp/types'
 import type { ToolRisk } from '../../../shared/tools/types'
 
@@ -147,6 +147,29 @@ function ServerForm({ initial, editing, onDone }: { initial: Draft; editing: str
 function ServerCard({ state, config, onStates, onError }: { state: McpServerState; config: McpServerConfig | undefined; onStates: (s: McpServerState[]) => void; onError: (e: string) => void }) {
   const [editing, setEditing] = useState(false)
   const act = (p: Promise<McpServerState[]>) => p.then(onStates, (err: unknown) => onError(message(err)))
+  // The On box shows the click at once, while main stops or starts the server (which takes a
+  // while), and then main's answer: the states it sends back, or, when it refused, what was before.
+  // Only the answer to the last click settles it.
+  const [wantOn, setWantOn] = useState<boolean | null>(null)
+  const clicks = useRef(0)
+  const on = wantOn ?? state.enabled
+  const setEnabled = (enabled: boolean) => {
+    const click = ++clicks.current
+    setWantOn(enabled)
+    const settle = () => {
+      if (clicks.current === click) setWantOn(null)
+    }
+    void window.earshot.mcp.setEnabled({ name: state.name, enabled }).then(
+      (states) => {
+        settle()
+        onStates(states)
+      },
+      (err: unknown) => {
+        settle()
+        onError(message(err))
+      },
+    )
+  }
   return (
     <li className="mcp-server" data-testid="mcp-server" data-name={state.name} data-status={state.status}>
       <div className="row">
@@ -171,9 +194,9 @@ function ServerCard({ state, config, onStates, onError }: { state: McpServerStat
       )}
       <div className="row">
         <label className="small">
-          <input type="checkbox" checked={state.enabled} onChange={(e) => void act(window.earshot.mcp.setEnabled({ name: state.name, enabled: e.target.checked }))} /> On
+          <input type="checkbox" checked={on} aria-busy={wantOn !== null} onChange={(e) => setEnabled(e.target.checked)} /> On
         </label>
-        <button type="button" className="secondary" onClick={() => void act(window.earshot.mcp.restart({ name: state.name }))} disabled={!state.enabled}>
+        <button type="button" className="secondary" onClick={() => void act(window.earshot.mcp.restart({ name: state.name }))} disabled={!on || wantOn !== null}>
           Restart
         </button>
         <button type="button" className="secondary" onClick={() => setEditing(!editing)} disabled={!config}>
