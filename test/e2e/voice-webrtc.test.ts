@@ -12,7 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/sim'
 import { simWebRtc } from '../../src/main/sim/webrtc'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
-import { hold, sleep, speechWav } from '../harness/talk'
+import { speechWav } from '../fixtures/audio/page'
+import { hold, sleep } from '../harness/talk'
 
 const SHOTS = join(ROOT, 'out/test/screenshots')
 mkdirSync(SHOTS, { recursive: true })

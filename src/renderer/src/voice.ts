@@ -18,6 +18,7 @@ import type { SessionStatus, SocketFactory, SocketLike } from '../../shared/s2s/
 import type { Settings } from '../../shared/settings/schema'
 import type { PendingConfirmation } from '../../shared/tools/types'
 import { TranscriptStore, type ErrorAction } from './transcript'
+import { sendsFrame } from './uplink'
 import { WebRtcSocket } from './webrtc-transport'
 
 export { IDLE_CLOSE_MS, actionFor } from '../../shared/conversation'
@@ -144,7 +145,9 @@ export class VoiceController {
     })
     this.conversationSink = {
       isReady: () => this.conversation.acceptsAudio,
-      send: (pcm) => this.conversation.sendAudio(pcm),
+      send: (pcm, info) => {
+        if (sendsFrame(info, this.uplinkIsTrack)) this.conversation.sendAudio(pcm)
+      },
     }
     engine.setSink(this.conversationSink)
     this.offs.push(
@@ -210,8 +213,13 @@ export class VoiceController {
   }
 
   /** A WebSocket, or WebRTC when the credential says so (OpenAI with the WebRTC transport chosen). */
-  private readonly transportFor: SocketFactory = (url, protocols, credential) =>
-    credential?.transport === 'webrtc' ? new WebRtcSocket(credential, this.engine, { log: this.log }) : browserSocket(url, protocols)
+  /** The session's audio goes out on a WebRTC track (not in socket messages). */
+  private uplinkIsTrack = false
+
+  private readonly transportFor: SocketFactory = (url, protocols, credential) => {
+    this.uplinkIsTrack = credential?.transport === 'webrtc'
+    return this.uplinkIsTrack ? new WebRtcSocket(credential!, this.engine, { log: this.log }) : browserSocket(url, protocols)
+  }
 
   private sessionPort(socketFactory: SocketFactory): SessionPort {
     const api = this.api
