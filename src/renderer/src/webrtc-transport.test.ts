@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SessionCredential } from '../../shared/s2s/types'
 import type { RemoteAudio, Uplink } from '../audio/engine'
-import { WebRtcSocket, type WebRtcMedia } from './webrtc-transport'
+import { callIdFrom, WebRtcSocket, type WebRtcMedia } from './webrtc-transport'
 
 /**
  * The WebRTC transport's own logic against fakes of the browser's peer connection (the real peer is
@@ -223,5 +223,63 @@ describe('WebRtcSocket', () => {
 
   it('refuses to start where the preload removed WebRTC, with a message that says what to do', () => {
     expect(() => new WebRtcSocket(CREDENTIAL, media().m, { RTCPeerConnection: undefined, fetch: answering().fetch })).toThrow(/WebRTC is not available in this window/)
+  })
+
+  it('reads the call id only from a calls Location', () => {
+    expect(callIdFrom('/v1/realtime/calls/rtc_abc')).toBe('rtc_abc')
+    expect(callIdFrom('https://api.openai.com/v1/realtime/calls/rtc_u1-2')).toBe('rtc_u1-2')
+    expect(callIdFrom(null)).toBeNull()
+    expect(callIdFrom('/v1/other/rtc_abc')).toBeNull()
+    expect(callIdFrom('/v1/realtime/calls/a%20b')).toBeNull()
+  })
+})
+
+describe('WebRtcSocket for a Speko provider_direct OpenAI session', () => {
+  const SPEKO: SessionCredential = {
+    ...CREDENTIAL,
+    sidebandUrl: 'https://api.speko.dev/v1/sessions/s1/sidebands/openai',
+    telemetry: { url: 'https://api.speko.dev/v1/sessions/s1/telemetry', token: 'tel_1', flushIntervalMs: 15_000, sessionId: 's1', attemptId: 'att_1', authorizedDurationMs: 60_000 },
+  }
+
+  function speko(sidebandStatus: number, location: string | null = '/v1/realtime/calls/rtc_abc') {
+    const requests: { url: string; init: RequestInit; remoteSet: boolean }[] = []
+    const fetch = (async (url: string, init: RequestInit) => {
+      requests.push({ url, init, remoteSet: FakePeer.last?.remote !== null })
+      if (url === SPEKO.url) return new Response('v=0 answer', { status: 201, headers: location ? { Location: location } : {} })
+      return new Response(sidebandStatus < 300 ? null : JSON.stringify({ error: { message: 'no such attempt' } }), { status: sidebandStatus })
+    }) as unknown as typeof globalThis.fetch
+    return { fetch, requests }
+  }
+
+  it('binds the call id to the sideband with the telemetry token before it applies the answer', async () => {
+    const { fetch, requests } = speko(204)
+    new WebRtcSocket(SPEKO, media().m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const peer = FakePeer.last!
+    await until(() => peer.remote !== null)
+    expect(requests.map((r) => r.url)).toEqual([SPEKO.url, SPEKO.sidebandUrl])
+    const bind = requests[1]!
+    expect(bind.remoteSet).toBe(false)
+    expect(bind.init.method).toBe('POST')
+    expect(bind.init.headers).toEqual({ Authorization: 'Bearer tel_1', 'Content-Type': 'application/json' })
+    expect(JSON.parse(String(bind.init.body))).toEqual({ attempt_id: 'att_1', provider_session_id: 'rtc_abc' })
+  })
+
+  it('closes without media when Speko refuses the binding, or when there is no call id to bind', async () => {
+    for (const [status, location, code, reason] of [
+      [401, '/v1/realtime/calls/rtc_abc', 4001, /Speko refused to bind the WebRTC call \(401: no such attempt\)/],
+      [500, '/v1/realtime/calls/rtc_abc', 1011, /Speko refused/],
+      [204, null, 4000, /without a call id/],
+    ] as const) {
+      const { fetch } = speko(status, location)
+      const socket = new WebRtcSocket(SPEKO, media().m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+      const peer = FakePeer.last!
+      const closed: { code: number; reason: string }[] = []
+      socket.onclose = (event) => closed.push(event)
+      await until(() => closed.length === 1)
+      expect(closed[0]!.code).toBe(code)
+      expect(closed[0]!.reason).toMatch(reason)
+      expect(peer.remote).toBeNull()
+      expect(peer.closed).toBe(true)
+    }
   })
 })

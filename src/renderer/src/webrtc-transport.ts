@@ -65,6 +65,19 @@ async function errorDetail(response: Response): Promise<string> {
   }
 }
 
+/** The call id from the answer's Location (`/v1/realtime/calls/<id>`), or null when there is none usable. */
+export function callIdFrom(location: string | null): string | null {
+  if (!location) return null
+  let path: string
+  try {
+    path = new URL(location, 'https://call.invalid').pathname
+  } catch {
+    return null
+  }
+  const id = /\/realtime\/calls\/([^/]+)$/.exec(path)?.[1]
+  return id && /^[A-Za-z0-9_-]{1,256}$/.test(id) ? id : null
+}
+
 export class WebRtcSocket implements SocketLike {
   readyState = CONNECTING
   readonly protocol = ''
@@ -141,14 +154,47 @@ export class WebRtcSocket implements SocketLike {
         this.finish(closeCodeForStatus(response.status), `the WebRTC call was refused (${response.status}${detail ? `: ${detail}` : ''})`)
         return
       }
-      this.callId = response.headers.get('Location')?.split('/').pop() ?? null
+      this.callId = callIdFrom(response.headers.get('Location'))
       const sdp = await response.text()
       if (this.readyState >= CLOSING) return
+      // Speko provider_direct: the call is bound to Speko's billing sideband before any media flows.
+      if (this.credential.sidebandUrl && !(await this.bindSideband(this.credential.sidebandUrl))) return
       await this.pc.setRemoteDescription({ type: 'answer', sdp })
       this.log(`webrtc: call ${this.callId ?? '(no id)'} answered`)
     } catch (error) {
       this.finish(1006, `the WebRTC negotiation failed (${error instanceof Error ? error.message : String(error)})`)
     }
+  }
+
+  /**
+   * Speko's OpenAI sessions (docs/protocols/speko.md, "OpenAI over WebRTC"): POST the call id to the
+   * sideband URL with the telemetry token, and only then apply the answer (no media before Speko
+   * has attached its provider-side sideband). False (and the socket closed) when that failed.
+   */
+  private async bindSideband(url: string): Promise<boolean> {
+    const telemetry = this.credential.telemetry
+    if (!this.callId || !telemetry) {
+      this.finish(4000, 'OpenAI answered the WebRTC call without a call id, so Speko cannot bind it')
+      return false
+    }
+    let bound: Response
+    try {
+      bound = await (this.deps.fetch ?? fetch)(url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${telemetry.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ attempt_id: telemetry.attemptId, provider_session_id: this.callId }),
+      })
+    } catch (error) {
+      this.finish(1006, `could not reach ${new URL(url).host} to bind the call (${error instanceof Error ? error.message : String(error)})`)
+      return false
+    }
+    if (this.readyState >= CLOSING) return false
+    if (!bound.ok) {
+      const detail = await errorDetail(bound)
+      this.finish(closeCodeForStatus(bound.status), `Speko refused to bind the WebRTC call (${bound.status}${detail ? `: ${detail}` : ''})`)
+      return false
+    }
+    return true
   }
 
   private onChannelMessage(data: unknown): void {

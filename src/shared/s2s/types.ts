@@ -82,6 +82,11 @@ export interface SessionCredential {
    * instructions, tools). The adapter configures the upstream with these where present.
    */
   upstreamSession?: { voice?: string; instructions?: string; tools?: ToolDeclaration[] }
+  /**
+   * Speko provider_direct over WebRTC (OpenAI upstream): where the client POSTs the call id, with the
+   * telemetry token, before it applies the answer (docs/protocols/speko.md).
+   */
+  sidebandUrl?: string
 }
 
 /** Usage reporting for a Speko provider_direct session (the mint reply's telemetry + ids). */

@@ -38,6 +38,8 @@ export const SessionCredentialSchema = z.object({
       authorizedDurationMs: z.number().int().nonnegative(),
     })
     .optional(),
+  /** Speko provider_direct over WebRTC: where the call id is bound (with the telemetry token). */
+  sidebandUrl: z.string().max(2048).regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
   /** Speko provider_direct: what Speko resolved for the upstream session. */
   upstreamSession: z
     .object({ voice: z.string().max(200).optional(), instructions: z.string().max(100_000).optional(), tools: z.array(ToolDeclarationSchema).max(128).optional() })
