@@ -84,10 +84,12 @@ export interface SimRecords {
   mints: Array<{ sessionId: string; idempotencyKey: string | null; replayed: boolean }>
   /** Speko provider_direct: usage reports received on the telemetry endpoint. */
   telemetry: Array<{ sessionId: string; token: string; events: Array<Record<string, unknown>> }>
+  /** Speko provider_direct OpenAI: WebRTC calls bound to the billing sideband (the call id the client posted). */
+  sidebands: Array<{ sessionId: string; attemptId: string; callId: string }>
 }
 
 export function newRecords(): SimRecords {
-  return { toolResults: [], errors: [], bargeIns: [], truncations: [], turns: [], mints: [], telemetry: [] }
+  return { toolResults: [], errors: [], bargeIns: [], truncations: [], turns: [], mints: [], telemetry: [], sidebands: [] }
 }
 
 /** What every simulator starts with: the wire log (watching the key), the real key, records and faults. */

@@ -33,7 +33,7 @@ import {
   type ToolResultSeen,
   type TurnContext,
 } from './script'
-import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type HttpRequestInfo, type SimChannel } from './server'
+import { bearer, b64ToBytes, bytesToB64, isBase64, startSimServer, type HttpReply, type HttpRequestInfo, type SimChannel, type SimServer } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
 import type { WireLog } from './wire'
@@ -150,7 +150,8 @@ class ProtocolError extends Error {
   }
 }
 
-function defaultSession(model: string): Record<string, unknown> {
+/** The session a fresh GA socket or call starts with (before any session.update). */
+export function defaultSession(model: string): Record<string, unknown> {
   return {
     type: 'realtime',
     object: 'realtime.session',
@@ -330,43 +331,26 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
     return e
   }
 
-  /**
-   * `POST /v1/realtime/calls` with an ephemeral key and an SDP offer: 201 with the answer and a
-   * Location naming the call (docs/protocols/openai-realtime.md, "WebRTC").
-   */
-  async function answerCall(req: HttpRequestInfo): Promise<HttpReply> {
-    // Browsers post the offer themselves: the endpoint answers CORS, and lets the page read Location.
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST', 'access-control-expose-headers': 'Location' }
-    const fail = (status: number, message: string, code: string | null = null): HttpReply =>
-      ({ status, headers: cors, body: { error: { message, type: 'invalid_request_error', param: null, code } } })
-    if (!options.webrtc) return fail(404, `Invalid URL (${req.method} ${req.path})`)
-    if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
-    const key = bearer(req.headers)
-    if (!key) return fail(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
-    const e = keys.get(key)
-    if (options.rejectKey || !e) return fail(401, 'Incorrect API key provided.', 'invalid_api_key')
-    if (Date.now() >= e.expiresAtMs) return fail(401, 'Your ephemeral key has expired.', 'invalid_api_key')
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-    if (type !== 'application/sdp') return fail(400, `Unsupported content type '${type || '(none)'}': send the SDP offer as application/sdp.`, 'unsupported_content_type')
-    if (!/^v=0\r?$/m.test(req.body) || !/^m=audio /m.test(req.body)) return fail(400, 'Invalid SDP offer: expected an offer with an audio section.', 'invalid_offer')
-    const id = server.nextConnId()
-    let call: SimCall
-    try {
-      call = await options.webrtc(req.body, id, wire)
-    } catch (err) {
-      return fail(400, `Invalid SDP offer: ${err instanceof Error ? err.message : String(err)}`, 'invalid_offer')
-    }
-    calls.push(call)
-    server.conns.push(call.channel)
-    const session = structuredClone(e.session)
-    session.id = randomId('sess_', 10)
-    call.onOpen(() => {
-      const s = new OpenAISession(call.channel, session, script, options, records, faults, false, call.media)
-      sessions.push(s)
-      s.start()
+  const answerCall = (req: HttpRequestInfo) =>
+    answerWebRtcCall(req, {
+      webrtc: options.webrtc,
+      wire,
+      server,
+      session(key) {
+        const e = keys.get(key)
+        if (options.rejectKey || !e) return 'Incorrect API key provided.'
+        if (Date.now() >= e.expiresAtMs) return 'Your ephemeral key has expired.'
+        return structuredClone(e.session)
+      },
+      open(call, session) {
+        calls.push(call)
+        call.onOpen(() => {
+          const s = new OpenAISession(call.channel, session, script, options, records, faults, false, call.media)
+          sessions.push(s)
+          s.start()
+        })
+      },
     })
-    return { status: 201, body: undefined, text: call.answer, headers: { ...cors, 'content-type': 'application/sdp', location: `/v1/realtime/calls/${randomId('rtc_', 12)}` } }
-  }
 
   const server = await startSimServer<{ session: Record<string, unknown> }>(wire, {
     http(req): HttpReply | Promise<HttpReply> {
@@ -484,6 +468,51 @@ export async function startOpenAISim(script: SimScript, options: OpenAISimOption
     for (const s of sessions) s.dispose()
     for (const c of calls) c.hangUp()
   })
+}
+
+/** What answerWebRtcCall needs from the simulator that hosts the calls endpoint. */
+export interface CallEndpoint {
+  webrtc: SimWebRtc | undefined
+  wire: WireLog
+  server: SimServer
+  /** The session an ephemeral key opens, or why it opens none (a 401). */
+  session(key: string): Record<string, unknown> | string
+  /** The call is answered: start its session once the data channel opens (see SimCall.onOpen). */
+  open(call: SimCall, session: Record<string, unknown>, callId: string): void
+}
+
+/**
+ * `POST /v1/realtime/calls` with an ephemeral key and an SDP offer: 201 with the answer and a
+ * Location naming the call (docs/protocols/openai-realtime.md, "WebRTC"). Browsers post the offer
+ * themselves, so the endpoint answers CORS and lets the page read Location. Shared by the OpenAI
+ * simulator and the Speko simulator's OpenAI upstream.
+ */
+export async function answerWebRtcCall(req: HttpRequestInfo, endpoint: CallEndpoint): Promise<HttpReply> {
+  const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST', 'access-control-expose-headers': 'Location' }
+  const fail = (status: number, message: string, code: string | null = null): HttpReply =>
+    ({ status, headers: cors, body: { error: { message, type: 'invalid_request_error', param: null, code } } })
+  const webrtc = endpoint.webrtc
+  if (!webrtc) return fail(404, `Invalid URL (${req.method} ${req.path})`)
+  if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
+  const key = bearer(req.headers)
+  if (!key) return fail(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+  const session = endpoint.session(key)
+  if (typeof session === 'string') return fail(401, session, 'invalid_api_key')
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/sdp') return fail(400, `Unsupported content type '${type || '(none)'}': send the SDP offer as application/sdp.`, 'unsupported_content_type')
+  if (!/^v=0\r?$/m.test(req.body) || !/^m=audio /m.test(req.body)) return fail(400, 'Invalid SDP offer: expected an offer with an audio section.', 'invalid_offer')
+  const id = endpoint.server.nextConnId()
+  let call: SimCall
+  try {
+    call = await webrtc(req.body, id, endpoint.wire)
+  } catch (err) {
+    return fail(400, `Invalid SDP offer: ${err instanceof Error ? err.message : String(err)}`, 'invalid_offer')
+  }
+  endpoint.server.conns.push(call.channel)
+  session.id = randomId('sess_', 10)
+  const callId = randomId('rtc_', 12)
+  endpoint.open(call, session, callId)
+  return { status: 201, body: undefined, text: call.answer, headers: { ...cors, 'content-type': 'application/sdp', location: `/v1/realtime/calls/${callId}` } }
 }
 
 interface ActiveResponse {

@@ -39,7 +39,7 @@ import {
   type ToolResultSeen,
   type TurnContext,
 } from './script'
-import { OpenAISession } from './openai'
+import { answerWebRtcCall, defaultSession, OpenAISession, type SimCall, type SimWebRtc } from './openai'
 import { bearer, startSimServer, type HttpReply, type SimConn } from './server'
 import { EnergyVad, bytesToPcm16, pcm16ToBytes } from './vad'
 import { synthesizeVoice } from './voice'
@@ -61,6 +61,11 @@ export interface SpekoSimOptions extends SimOptions {
   authorizedDurationSeconds?: number
   /** Process the first POST /v1/sessions, then cut the connection instead of answering. */
   dropFirstMint?: boolean
+  /**
+   * provider_direct `openai.realtime.v1`: answer the WebRTC calls with this peer (pass `simWebRtc`
+   * from ./webrtc). The endpoint is this simulator's own `/v1/realtime/calls`.
+   */
+  webrtc?: SimWebRtc
 }
 
 const PROVIDERS = ['openai', 'google', 'xai', 'inworld', 'alibaba', 'speko-lab']
@@ -93,6 +98,9 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
   const bySecret = new Map<string, SpekoSessionRecord>()
   const byIdempotencyKey = new Map<string, HttpReply>()
   const live: Array<{ dispose(): void }> = []
+  const calls: SimCall[] = []
+  /** Call ids bound to a session's sideband (media may flow only for these). */
+  const bound = new Set<string>()
   const direct = options.transport === 'provider_direct'
   let droppedFirst = false
   let origin = ''
@@ -105,7 +113,7 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     const rec: SpekoSessionRecord = {
       sessionId: randomId('sess_', 10),
       attemptId: randomId('att_', 10),
-      xaiSecret: randomId('xai_eph_', 20),
+      xaiSecret: randomId(options.directAdapter === 'openai.realtime.v1' ? 'ek_' : 'xai_eph_', 20),
       telemetryToken: randomId('tel_', 20),
       model: typeof s2s.model === 'string' ? s2s.model : 'grok-voice-think-fast-1.0',
       voice: typeof s2s.voice === 'string' ? s2s.voice : 'eve',
@@ -129,7 +137,7 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     const provider = adapter === 'openai.realtime.v1' ? 'openai' : adapter === 'google.live.v1' ? 'google' : 'xai'
     const endpoint =
       adapter === 'openai.realtime.v1'
-        ? 'https://api.openai.com/v1/realtime/calls'
+        ? `${origin}/v1/realtime/calls`
         : adapter === 'google.live.v1'
           ? 'wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContentConstrained'
           : `ws://127.0.0.1:${port}/v1/realtime`
@@ -184,6 +192,35 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     return { status: 202, body: { accepted: body.events.length }, headers: cors }
   }
 
+  /**
+   * POST /v1/sessions/<id>/sidebands/openai (provider_direct OpenAI over WebRTC): the client binds
+   * its call id, with the telemetry token, before it applies the answer. Speko then attaches its own
+   * provider-side sideband; here the call's media and events may flow once it is bound.
+   */
+  function sideband(req: { method: string; path: string; headers: Record<string, string>; body: string }): HttpReply | null {
+    const m = /^\/v1\/sessions\/([^/]+)\/sidebands\/openai$/.exec(req.path)
+    if (!m) return null
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' }
+    if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
+    if (req.method !== 'POST') return { ...err(405, 'METHOD_NOT_ALLOWED', 'POST only'), headers: cors }
+    const rec = byId.get(m[1]!)
+    if (!rec) return { ...err(404, 'NOT_FOUND', 'Unknown session'), headers: cors }
+    if (bearer(req.headers) !== rec.telemetryToken) return { ...err(401, 'UNAUTHORIZED', 'Invalid telemetry token'), headers: cors }
+    let body: unknown
+    try {
+      body = JSON.parse(req.body)
+    } catch {
+      return { ...err(400, 'INVALID_REQUEST', 'Body must be JSON'), headers: cors }
+    }
+    if (!isObj(body) || body.attempt_id !== rec.attemptId) return { ...err(400, 'INVALID_REQUEST', 'attempt_id does not match this session'), headers: cors }
+    if (typeof body.provider_session_id !== 'string' || !/^[A-Za-z0-9_-]{8,256}$/.test(body.provider_session_id)) {
+      return { ...err(400, 'INVALID_REQUEST', 'provider_session_id must be the OpenAI call id'), headers: cors }
+    }
+    bound.add(body.provider_session_id)
+    records.sidebands.push({ sessionId: rec.sessionId, attemptId: rec.attemptId, callId: body.provider_session_id })
+    return { status: 204, body: undefined, headers: cors }
+  }
+
   function publicSession(rec: SpekoSessionRecord) {
     return {
       mode: 's2s',
@@ -197,9 +234,37 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
   }
 
   const server = await startSimServer<{ rec: SpekoSessionRecord; xai?: boolean }>(wire, {
-    http(req): HttpReply {
-      const reported = telemetry(req)
+    http(req): HttpReply | Promise<HttpReply> {
+      const reported = telemetry(req) ?? sideband(req)
       if (reported) return reported
+      if ((req.method === 'POST' || req.method === 'OPTIONS') && req.path === '/v1/realtime/calls') {
+        return answerWebRtcCall(req, {
+          webrtc: direct && options.directAdapter === 'openai.realtime.v1' ? options.webrtc : undefined,
+          wire,
+          server,
+          session(key) {
+            const rec = bySecret.get(key)
+            if (!rec) return 'Incorrect API key provided.'
+            if (Date.now() >= rec.tokenExpiresAtMs) return 'Your ephemeral key has expired.'
+            return { ...defaultSession(rec.model), instructions: rec.systemPrompt }
+          },
+          open(call, session, callId) {
+            calls.push(call)
+            const rec = bySecret.get(bearer(req.headers) ?? '')!
+            call.onOpen(() => {
+              if (!bound.has(callId)) {
+                // No media or events for a call Speko cannot meter.
+                call.channel.sendJson({ type: 'error', error: { type: 'invalid_request_error', code: 'call_not_bound', message: 'This call was not bound to its Speko session.', param: null, event_id: null } })
+                call.channel.close(1008, 'call_not_bound')
+                return
+              }
+              const s = new OpenAISession(call.channel, session, script, { ...options, sessionMaxMs: options.sessionMaxMs ?? rec.ttlMs }, records, faults, false, call.media)
+              live.push(s)
+              s.start()
+            })
+          },
+        })
+      }
       if (req.method !== 'POST' || req.path !== '/v1/sessions') return err(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)
       const key = bearer(req.headers)
       if (options.rejectKey || key !== apiKey) return err(401, 'UNAUTHORIZED', 'Invalid or missing API key')
@@ -351,6 +416,7 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     },
   }, () => {
     for (const c of live) c.dispose()
+    for (const c of calls) c.hangUp()
   })
 }
 

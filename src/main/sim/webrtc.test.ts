@@ -4,16 +4,14 @@
  * server VAD, the reply on the remote track with output_audio_buffer.started/stopped, and the two
  * ways a reply is cut (the client's output_audio_buffer.clear, the server's own barge-in).
  */
-import OpusScript from 'opusscript'
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, type RTCDataChannel } from 'werift'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SimHandle } from './common'
 import { startOpenAISim } from './openai'
+import { startSpekoSim } from './speko'
 import type { SimScript } from './script'
-import { silence, synthesizeVoice, rms } from './voice'
+import { Caller, until } from './testcaller'
+import { silence, synthesizeVoice } from './voice'
 import { simWebRtc } from './webrtc'
-
-type Ev = Record<string, unknown> & { type: string }
 
 let sim: SimHandle | null = null
 let client: Caller | null = null
@@ -27,83 +25,6 @@ afterEach(async () => {
 function ephemeralKey(s: SimHandle): string {
   const proto = s.credential().protocols.find((p) => p.startsWith('openai-insecure-api-key.'))!
   return proto.slice('openai-insecure-api-key.'.length)
-}
-
-async function until<T>(read: () => T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const start = Date.now()
-  for (;;) {
-    const v = read()
-    if (v) return v
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-/** A client peer: microphone track, oai-events channel, and the reply track decoded to PCM. */
-class Caller {
-  events: Ev[] = []
-  sent: Ev[] = []
-  /** Loudness of each received 20 ms reply frame. */
-  frames: number[] = []
-  private readonly pc = new RTCPeerConnection({ codecs: { audio: [useOPUS()] }, iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false })
-  private readonly mic = new MediaStreamTrack({ kind: 'audio' })
-  private readonly dc: RTCDataChannel
-  private readonly encoder = new OpusScript(24000, 1, OpusScript.Application.VOIP)
-  private readonly decoder = new OpusScript(24000, 1, OpusScript.Application.VOIP)
-  private seq = 0
-  private ts = 0
-  private payloadType = 111
-
-  constructor() {
-    this.pc.addTransceiver(this.mic, { direction: 'sendrecv' })
-    this.dc = this.pc.createDataChannel('oai-events')
-    this.dc.onMessage.subscribe((d) => this.events.push(JSON.parse(String(d)) as Ev))
-    this.pc.onTrack.subscribe((t) =>
-      t.onReceiveRtp.subscribe((rtp) => {
-        const out = this.decoder.decode(rtp.payload)
-        this.frames.push(rms(new Int16Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength))))
-      }),
-    )
-  }
-
-  async offer(): Promise<string> {
-    await this.pc.setLocalDescription(await this.pc.createOffer())
-    const sdp = this.pc.localDescription!.sdp
-    this.payloadType = Number(/a=rtpmap:(\d+) opus\/48000/i.exec(sdp)?.[1] ?? 111)
-    return sdp
-  }
-
-  async connect(url: string, key: string): Promise<Response> {
-    const res = await fetch(url, { method: 'POST', body: await this.offer(), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/sdp' } })
-    if (res.status === 201) await this.pc.setRemoteDescription({ type: 'answer', sdp: await res.clone().text() })
-    return res
-  }
-
-  send(ev: Ev): void {
-    this.sent.push(ev)
-    this.dc.send(JSON.stringify(ev))
-  }
-
-  /** Speaks PCM (24 kHz) into the microphone track as 20 ms Opus frames, in real time. */
-  async speak(pcm: Int16Array): Promise<void> {
-    for (let i = 0; i + 480 <= pcm.length; i += 480) {
-      const frame = pcm.subarray(i, i + 480)
-      const payload = this.encoder.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), 480)
-      this.mic.writeRtp(new RtpPacket(new RtpHeader({ payloadType: this.payloadType, sequenceNumber: this.seq++ & 0xffff, timestamp: this.ts, ssrc: 42, marker: false }), payload))
-      this.ts += 960
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
-
-  of(type: string): Ev[] {
-    return this.events.filter((e) => e.type === type)
-  }
-
-  async close(): Promise<void> {
-    await this.pc.close()
-    this.encoder.delete()
-    this.decoder.delete()
-  }
 }
 
 const speech = () => synthesizeVoice('What is the weather like today', 24000, { durationMs: 1200 })
@@ -220,5 +141,47 @@ describe('OpenAI simulator over WebRTC: a conversation', () => {
     expect(s.records.bargeIns).toHaveLength(1)
     expect(s.records.truncations.map((t) => t.by)).toEqual(['server'])
     expect(c.sent.map((e) => e.type)).not.toContain('conversation.item.truncate')
+  })
+})
+
+describe('Speko simulator, provider_direct openai.realtime.v1 over WebRTC', () => {
+  const BODY = { mode: 's2s', s2s: { provider: 'openai', model: 'gpt-realtime', voice: 'alloy', systemPrompt: 'Be brief.' } }
+  async function mint(s: SimHandle): Promise<Record<string, unknown> & { sessionId: string; attemptId: string; endpoint: string; sidebandUrl: string; credential: { value: string }; telemetry: { token: string } }> {
+    const res = await fetch(`${s.baseUrl}/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${s.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(BODY) })
+    return (await res.json()) as never
+  }
+
+  it('answers a call on its own calls endpoint, and lets it talk once the call id is bound to the sideband', async () => {
+    sim = await startSpekoSim({ turns: [{ user: 'What is the weather like today?', reply: 'Sunny.', replyMs: 600 }] }, { transport: 'provider_direct', directAdapter: 'openai.realtime.v1', webrtc: simWebRtc, vad: { silenceMs: 300 } })
+    const s = sim
+    const m = await mint(s)
+    expect(m).toMatchObject({ adapter: 'openai.realtime.v1', providerTransport: 'webrtc', endpoint: `${s.baseUrl}/v1/realtime/calls`, sidebandUrl: `${s.baseUrl}/v1/sessions/${m.sessionId}/sidebands/openai` })
+    expect(m.credential.value).toMatch(/^ek_/)
+    client = new Caller()
+    const c = client
+    const res = await c.connect(m.endpoint, m.credential.value, async (callId) => {
+      const wrong = await fetch(m.sidebandUrl, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: JSON.stringify({ attempt_id: m.attemptId, provider_session_id: callId }) })
+      expect(wrong.status).toBe(401)
+      const bind = await fetch(m.sidebandUrl, { method: 'POST', headers: { authorization: `Bearer ${m.telemetry.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ attempt_id: m.attemptId, provider_session_id: callId }) })
+      expect(bind.status).toBe(204)
+    })
+    expect(res.status).toBe(201)
+    await until(() => c.of('session.created')[0], 'session.created')
+    expect(s.records.sidebands).toEqual([{ sessionId: m.sessionId, attemptId: m.attemptId, callId: res.headers.get('location')!.split('/').pop()! }])
+    await c.speak(speech())
+    await c.speak(silence(24000, 500))
+    await until(() => c.of('output_audio_buffer.stopped')[0], 'the reply played')
+    expect(c.frames.some((r) => r > 0.02)).toBe(true)
+  })
+
+  it('gives an unbound call no session: an error, then the call ends', async () => {
+    sim = await startSpekoSim({ turns: [] }, { transport: 'provider_direct', directAdapter: 'openai.realtime.v1', webrtc: simWebRtc })
+    const m = await mint(sim)
+    client = new Caller()
+    const c = client
+    expect((await c.connect(m.endpoint, m.credential.value)).status).toBe(201)
+    const error = await until(() => c.of('error')[0], 'error')
+    expect((error.error as Record<string, unknown>).code).toBe('call_not_bound')
+    expect(c.of('session.created')).toEqual([])
   })
 })
