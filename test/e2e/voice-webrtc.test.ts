@@ -7,13 +7,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/sim'
 import { simWebRtc } from '../../src/main/sim/webrtc'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
 import { speechWav } from '../fixtures/audio/page'
-import { hold, sleep } from '../harness/talk'
+import { heard, hold, RTC_TAP, sleep } from '../harness/talk'
 
 const SHOTS = join(ROOT, 'out/test/screenshots')
 mkdirSync(SHOTS, { recursive: true })
@@ -25,52 +24,6 @@ beforeAll(() => {
   speech = speechWav(tmp, 'speech', 'Hello Earshot, please open the example website for me right now.')
 })
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-
-/**
- * What the page hears: every RTCPeerConnection the app makes is kept, and the audio energy its
- * inbound track has played out is sampled every 100 ms (inbound-rtp totalAudioEnergy).
- */
-const RTC_TAP = `(() => {
-  const Peer = globalThis.RTCPeerConnection
-  if (!Peer) return
-  const rtc = { pcs: [], samples: [] }
-  window.__rtc = rtc
-  globalThis.RTCPeerConnection = new Proxy(Peer, {
-    construct(target, args, newTarget) {
-      const pc = Reflect.construct(target, args, newTarget)
-      rtc.pcs.push(pc)
-      return pc
-    },
-  })
-  setInterval(() => {
-    rtc.pcs.forEach((pc, index) => {
-      if (pc.connectionState === 'closed') return
-      pc.getStats().then((stats) => stats.forEach((r) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'audio') rtc.samples.push({ at: Date.now(), pc: index, energy: r.totalAudioEnergy || 0 })
-      }))
-    })
-  }, 100)
-})()`
-
-async function heard(page: Page, from: number): Promise<{ energy: number; lastSoundAt: number }> {
-  return page.evaluate((from) => {
-    const rtc = (globalThis as unknown as { __rtc: { samples: { at: number; pc: number; energy: number }[] } }).__rtc
-    const last = new Map<number, number>()
-    let energy = 0
-    let lastSoundAt = 0
-    for (const s of rtc.samples) {
-      const before = last.get(s.pc)
-      last.set(s.pc, s.energy)
-      if (before === undefined || s.at < from) continue
-      const gained = s.energy - before
-      if (gained > 1e-5) {
-        energy += gained
-        lastSoundAt = s.at
-      }
-    }
-    return { energy, lastSoundAt }
-  }, from)
-}
 
 const LONG_REPLY = 'Hello! I am the simulated assistant, and I will keep on talking for quite a while, so that you have plenty of time to interrupt me in the middle of this sentence.'
 const SCRIPT: SimScript = {

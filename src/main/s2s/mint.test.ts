@@ -379,7 +379,8 @@ describe('mintSpeko', () => {
 
   it('names the working choices when Speko picks an upstream or transport Earshot does not speak', async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ adapter: 'openai.realtime.v1', provider: 'openai', providerTransport: 'webrtc', endpoint: 'https://api.openai.com/v1/realtime/calls' }, /OpenAI Realtime over WebRTC \(openai\.realtime\.v1\).*not support yet/],
+      [{ adapter: 'openai.realtime.v1', provider: 'openai', providerTransport: 'webrtc', endpoint: 'https://api.openai.com/v1/realtime/calls' }, /OpenAI Realtime over WebRTC \(openai\.realtime\.v1\).*needs WebRTC/],
+      [{ adapter: 'openai.realtime.v1', provider: 'openai', providerTransport: 'websocket', endpoint: 'wss://api.openai.com/v1/realtime' }, /OpenAI Realtime over websocket \(openai\.realtime\.v1\).*does not support/],
       [{ adapter: 'google.live.v1', provider: 'google', providerTransport: 'websocket' }, /Gemini Live \(google\.live\.v1\).*not support yet/],
       [{ providerTransport: 'webrtc' }, /xAI realtime over WebRTC/],
       [{ adapter: 'acme.rt.v9' }, /does not know \("acme\.rt\.v9"\)/],
@@ -390,6 +391,46 @@ describe('mintSpeko', () => {
       expect(error.code).toBe('provider_error')
       expect(error.message).toMatch(message)
       expect(error.message).toMatch(/What works today: Speko sessions on the xAI upstream .* or the OpenAI or AssemblyAI provider with your own key\.$/)
+    }
+  })
+
+  it('turns a provider_direct openai.realtime.v1 reply into a WebRTC credential bound through the sideband, where WebRTC can open', async () => {
+    let base = ''
+    const openai = (b: string, patch: Record<string, unknown> = {}) =>
+      directReply(b, { adapter: 'openai.realtime.v1', provider: 'openai', providerTransport: 'webrtc', endpoint: 'https://api.openai.com/v1/realtime/calls', sidebandUrl: `${b}/v1/sessions/sess_d1/sidebands/openai`, credential: { kind: 'bearer', value: 'ek_123', expiresAt: '2030-01-01T00:05:00Z' }, ...patch })
+    const server = await serve((_s, res) => json(res, 200, openai(base)))
+    base = server.base
+    const credential = await mintSpeko({ ...options, baseUrl: base, webrtc: true })
+    expect(credential).toEqual({
+      protocol: 'openai',
+      transport: 'webrtc',
+      url: 'https://api.openai.com/v1/realtime/calls',
+      protocols: [],
+      bearer: 'ek_123',
+      sidebandUrl: `${base}/v1/sessions/sess_d1/sidebands/openai`,
+      expiresAt: Date.parse('2030-01-01T00:05:00.000Z'),
+      inputSampleRate: 24000,
+      outputSampleRate: 24000,
+      sessionId: 'sess_d1',
+      telemetry: { url: `${base}/v1/sessions/sess_d1/telemetry`, token: 'tel_tok_1', flushIntervalMs: 15000, sessionId: 'sess_d1', attemptId: 'att_1', authorizedDurationMs: 900_000 },
+      upstreamSession: { voice: 'eve', instructions: 'Resolved.', tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }] },
+    })
+    expect(credentialSecrets(credential)).toEqual(['tel_tok_1', 'ek_123'])
+
+    const bad: Array<[(b: string) => Record<string, unknown>, RegExp]> = [
+      [(b) => openai(b, { endpoint: 'https://evil.example/v1/realtime/calls' }), /OpenAI endpoint .* is not https:\/\/api\.openai\.com\/v1\/realtime\/calls/],
+      [(b) => openai(b, { endpoint: 'https://api.openai.com/v1/realtime/calls?x=1' }), /is not https:\/\/api\.openai\.com/],
+      [(b) => openai(b, { sidebandUrl: undefined }), /"sidebandUrl" is missing/],
+      [(b) => openai(b, { sidebandUrl: 'https://collector.example/v1/sessions/sess_d1/sidebands/openai' }), /sideband URL .* is not this session's on Speko's own host/],
+      [(b) => openai(b, { sidebandUrl: `${b}/v1/sessions/other/sidebands/openai` }), /sideband URL/],
+    ]
+    for (const [reply, message] of bad) {
+      let b = ''
+      const s = await serve((_s, res) => json(res, 200, reply(b)))
+      b = s.base
+      const error = await mintError(mintSpeko({ ...options, baseUrl: b, webrtc: true }))
+      expect(error.code).toBe('protocol_error')
+      expect(error.message).toMatch(message)
     }
   })
 

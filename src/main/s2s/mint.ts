@@ -95,6 +95,8 @@ export interface SpekoMintOptions extends MintCommon {
   idempotencyKey?: string
   /** Tries for an ambiguous failure (no answer, 5xx), same key each time (default 2, at most 3). */
   attempts?: number
+  /** The caller can open WebRTC (the voice window with it allowed); needed for Speko's OpenAI sessions. */
+  webrtc?: boolean
   /** Pause before a retry (default 300 ms). */
   retryDelayMs?: number
 }
@@ -468,7 +470,7 @@ function zodProblem(error: z.ZodError): string {
 }
 
 /** What works today, named in every unsupported-upstream message. */
-const WORKING_CHOICES = 'What works today: Speko sessions on the xAI upstream (xai.realtime.v1 over WebSocket) or proxied by Speko, or the OpenAI or AssemblyAI provider with your own key.'
+const WORKING_CHOICES = 'What works today: Speko sessions on the xAI upstream (xai.realtime.v1 over WebSocket), on the OpenAI upstream in the window (openai.realtime.v1 over WebRTC) or proxied by Speko, or the OpenAI or AssemblyAI provider with your own key.'
 
 function spekoProxy(raw: Record<string, unknown>, options: SpekoMintOptions): SessionCredential {
   const parsed = SpekoProxyReply.safeParse(raw)
@@ -517,14 +519,19 @@ function spekoDirect(raw: Record<string, unknown>, options: SpekoMintOptions): S
   if (adapter === 'google.live.v1') {
     throw new MintError('provider_error', `Speko chose Gemini Live (google.live.v1) for this session, which Earshot does not support yet. ${WORKING_CHOICES}`)
   }
-  if (adapter === 'openai.realtime.v1') {
-    const how = transport === 'webrtc' ? 'over WebRTC' : `over ${transport || 'an unnamed transport'}`
-    throw new MintError('provider_error', `Speko chose OpenAI Realtime ${how} (openai.realtime.v1) for this session, which Earshot does not support yet. ${WORKING_CHOICES}`)
+  if (adapter === 'openai.realtime.v1' && transport !== 'webrtc') {
+    throw new MintError('provider_error', `Speko chose OpenAI Realtime over ${transport || 'an unnamed transport'} (openai.realtime.v1) for this session, which Earshot does not support (Speko's OpenAI sessions are spoken over WebRTC). ${WORKING_CHOICES}`)
+  }
+  if (adapter === 'openai.realtime.v1' && !options.webrtc) {
+    throw new MintError(
+      'provider_error',
+      `Speko chose OpenAI Realtime over WebRTC (openai.realtime.v1) for this session, which needs WebRTC: the command line has none, and Earshot's window opens it only when the Speko upstream in Settings is "openai". ${WORKING_CHOICES}`,
+    )
   }
   if (adapter === 'xai.realtime.v1' && transport === 'webrtc') {
     throw new MintError('provider_error', `Speko chose xAI realtime over WebRTC for this session, which Earshot does not support (xAI is spoken over WebSocket). ${WORKING_CHOICES}`)
   }
-  if (adapter && adapter !== 'xai.realtime.v1') {
+  if (adapter && adapter !== 'xai.realtime.v1' && adapter !== 'openai.realtime.v1') {
     throw new MintError('provider_error', `Speko chose an upstream adapter Earshot does not know ("${adapter.slice(0, 60)}"). ${WORKING_CHOICES}`)
   }
   const parsed = SpekoDirectReply.safeParse(raw)
@@ -540,11 +547,21 @@ function spekoDirect(raw: Record<string, unknown>, options: SpekoMintOptions): S
   } catch {
     throw malformed('speko', '"endpoint" is not a URL')
   }
-  const documented = endpoint.protocol === 'wss:' && endpoint.hostname === 'api.x.ai' && (endpoint.port === '' || endpoint.port === '443')
-  // A Speko on this computer (a simulator) may point at a local xAI-compatible socket.
-  const local = localSpeko && (endpoint.protocol === 'ws:' || endpoint.protocol === 'wss:') && isLoopback(endpoint.hostname)
-  if ((!documented && !local) || endpoint.pathname !== '/v1/realtime' || endpoint.search || endpoint.hash || endpoint.username || endpoint.password) {
-    throw malformed('speko', `the xAI endpoint "${reply.endpoint.slice(0, 100)}" is not ${XAI_REALTIME_ENDPOINT}`)
+  const plainUrl = !endpoint.search && !endpoint.hash && !endpoint.username && !endpoint.password
+  if (reply.adapter === 'openai.realtime.v1') {
+    // The one calls endpoint the SDK accepts; a Speko on this computer (a simulator) may name a local one.
+    const documented = endpoint.protocol === 'https:' && endpoint.hostname === 'api.openai.com' && (endpoint.port === '' || endpoint.port === '443')
+    const local = localSpeko && (endpoint.protocol === 'http:' || endpoint.protocol === 'https:') && isLoopback(endpoint.hostname)
+    if ((!documented && !local) || endpoint.pathname !== '/v1/realtime/calls' || !plainUrl) {
+      throw malformed('speko', `the OpenAI endpoint "${reply.endpoint.slice(0, 100)}" is not ${OPENAI_CALLS_ENDPOINT}`)
+    }
+  } else {
+    const documented = endpoint.protocol === 'wss:' && endpoint.hostname === 'api.x.ai' && (endpoint.port === '' || endpoint.port === '443')
+    // A Speko on this computer (a simulator) may point at a local xAI-compatible socket.
+    const local = localSpeko && (endpoint.protocol === 'ws:' || endpoint.protocol === 'wss:') && isLoopback(endpoint.hostname)
+    if ((!documented && !local) || endpoint.pathname !== '/v1/realtime' || !plainUrl) {
+      throw malformed('speko', `the xAI endpoint "${reply.endpoint.slice(0, 100)}" is not ${XAI_REALTIME_ENDPOINT}`)
+    }
   }
 
   let telemetryUrl: URL
@@ -560,22 +577,19 @@ function spekoDirect(raw: Record<string, unknown>, options: SpekoMintOptions): S
   }
 
   const secret = reply.credential.value
-  if (!TOKEN_RE.test(secret)) throw malformed('speko', 'the xAI client secret has characters a socket subprotocol cannot carry')
+  if (!TOKEN_RE.test(secret)) {
+    throw malformed('speko', reply.adapter === 'openai.realtime.v1' ? 'the OpenAI client secret has characters an Authorization header cannot carry' : 'the xAI client secret has characters a socket subprotocol cannot carry')
+  }
   if (secret.trim() === apiKey || reply.telemetry.token.trim() === apiKey) throw malformed('speko', 'it put the API key itself into the session credential')
   if ((reply.inputSampleRate ?? 24000) !== 24000 || (reply.outputSampleRate ?? 24000) !== 24000) {
-    throw malformed('speko', 'xAI realtime needs 24 kHz audio both ways, and the session asks for another rate')
+    throw malformed('speko', `${reply.adapter === 'openai.realtime.v1' ? 'OpenAI' : 'xAI'} realtime needs 24 kHz audio both ways, and the session asks for another rate`)
   }
 
-  const url = new URL(endpoint.toString())
-  url.searchParams.set('model', reply.model)
   const upstreamSession: NonNullable<SessionCredential['upstreamSession']> = {}
   if (reply.session?.voice !== undefined) upstreamSession.voice = reply.session.voice
   if (reply.session?.instructions !== undefined) upstreamSession.instructions = reply.session.instructions
   if (reply.session?.tools !== undefined) upstreamSession.tools = reply.session.tools
-  return {
-    protocol: 'xai',
-    url: url.toString(),
-    protocols: [`${XAI_SUBPROTOCOL}${secret}`],
+  const common = {
     expiresAt: parseExpiry(reply.credential.expiresAt) ?? parseExpiry(reply.expiresAt),
     inputSampleRate: 24000,
     outputSampleRate: 24000,
@@ -590,6 +604,33 @@ function spekoDirect(raw: Record<string, unknown>, options: SpekoMintOptions): S
     },
     upstreamSession,
   }
+  if (reply.adapter === 'openai.realtime.v1') {
+    return { protocol: 'openai', transport: 'webrtc', url: endpoint.toString(), protocols: [], bearer: secret, sidebandUrl: spekoSidebandUrl(reply.sidebandUrl, telemetryUrl, reply.sessionId), ...common }
+  }
+  const url = new URL(endpoint.toString())
+  url.searchParams.set('model', reply.model)
+  return { protocol: 'xai', url: url.toString(), protocols: [`${XAI_SUBPROTOCOL}${secret}`], ...common }
+}
+
+/** The documented calls endpoint of Speko's OpenAI upstream (the Speko SDK accepts only this one). */
+export const OPENAI_CALLS_ENDPOINT = 'https://api.openai.com/v1/realtime/calls'
+
+/**
+ * Where a Speko OpenAI call is bound (docs/protocols/speko.md): on the telemetry endpoint's origin,
+ * at /v1/sessions/<sessionId>/sidebands/openai, as the SDK requires.
+ */
+function spekoSidebandUrl(raw: string | undefined, telemetry: URL, sessionId: string): string {
+  if (!raw) throw malformed('speko', '"sidebandUrl" is missing in its OpenAI session')
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw malformed('speko', '"sidebandUrl" is not a URL')
+  }
+  if (url.origin !== telemetry.origin || url.pathname !== `/v1/sessions/${encodeURIComponent(sessionId)}/sidebands/openai` || url.search || url.hash || url.username || url.password) {
+    throw malformed('speko', `the sideband URL "${raw.slice(0, 100)}" is not this session's on Speko's own host`)
+  }
+  return url.toString()
 }
 
 const XAI_SUBPROTOCOL = 'xai-client-secret.'

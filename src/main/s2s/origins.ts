@@ -8,7 +8,9 @@
  * - Speko provider_direct sessions (docs/protocols/speko.md): the client talks to the upstream
  *   itself, so the Speko entry also allows exactly the xAI realtime origin (wss://api.x.ai, the
  *   one endpoint Speko's SDK accepts for xai.realtime.v1) and the Speko REST origin itself, where
- *   the usage reports go (mint.ts refuses telemetry anywhere else). A Speko on this computer (the
+ *   the usage reports go (mint.ts refuses telemetry anywhere else). With the OpenAI upstream,
+ *   which Speko serves over WebRTC, also OpenAI's calls origin (https://api.openai.com) for the
+ *   SDP offer, and the call is bound on the Speko REST origin. A Speko on this computer (the
  *   simulator, set in the settings file) gets its own http origin and the local socket origin instead.
  * - Demo: the local Demo server's exact origin (ws://127.0.0.1:<its port>), and only while Demo is
  *   the provider. Main starts the Demo server before the page loads, so the port is known.
@@ -18,6 +20,7 @@
  */
 import { getDomain } from 'tldts'
 import type { Settings } from '../../shared/settings/schema'
+import { spekoMayUseWebRtc } from '../security/webrtc'
 
 /**
  * Any loopback port: for tests, which start their own simulators on ports the settings cannot
@@ -27,6 +30,8 @@ import type { Settings } from '../../shared/settings/schema'
 export const DEMO_SOCKET_ORIGIN = 'ws://127.0.0.1:*'
 /** The origin of xAI's realtime endpoint (Speko provider_direct, adapter xai.realtime.v1). */
 export const XAI_SOCKET_ORIGIN = 'wss://api.x.ai'
+/** The origin of OpenAI's WebRTC calls endpoint (Speko provider_direct, adapter openai.realtime.v1). */
+export const OPENAI_CALLS_ORIGIN = 'https://api.openai.com'
 
 /** The origins a Speko provider_direct session needs beyond the proxy's: upstream socket + telemetry. */
 export function spekoDirectOrigins(settings: Settings): string[] {
@@ -38,9 +43,14 @@ export function spekoDirectOrigins(settings: Settings): string[] {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return []
   const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]'
-  // The telemetry reports go to the Speko REST origin (https, or http to this computer only).
+  // The telemetry reports (and the sideband binding of an OpenAI call) go to the Speko REST origin
+  // (https, or http to this computer only).
   const telemetry = url.protocol === 'https:' || local ? [`${url.protocol}//${url.host}`] : []
-  return [local ? DEMO_SOCKET_ORIGIN : XAI_SOCKET_ORIGIN, ...telemetry]
+  // With Speko chosen on the OpenAI upstream, Speko answers with OpenAI over WebRTC: the SDP offer
+  // goes to OpenAI's calls endpoint (a local Speko's is on its own origin, already listed). Like
+  // WebRTC itself (security/webrtc.ts), only while that is the user's choice.
+  const openai = settings.provider === 'speko' && spekoMayUseWebRtc(settings) && !local ? [OPENAI_CALLS_ORIGIN] : []
+  return [local ? DEMO_SOCKET_ORIGIN : XAI_SOCKET_ORIGIN, ...telemetry, ...openai]
 }
 
 function socketOrigin(base: string): { origin: string; scheme: 'ws:' | 'wss:'; hostname: string } | null {

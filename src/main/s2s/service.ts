@@ -9,6 +9,7 @@ import type { ConversationTurn, ProtocolId, SessionConfig, SessionCredential, To
 import type { KeyedProvider, ProviderId, Settings } from '../../shared/settings/schema'
 import { credentialSecrets, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, PROVIDER_NAMES, type FetchLike } from './mint'
 import { sessionSocketOrigins, socketUrlAllowed } from './origins'
+import { webrtcAllowed } from '../security/webrtc'
 
 /** Used when the user left the instructions empty. */
 export const DEFAULT_INSTRUCTIONS =
@@ -93,7 +94,10 @@ export interface MintForOptions {
   fetch?: FetchLike
   demo?: DemoLauncher
   timeoutMs?: number
-  /** OpenAI: the transport the caller can open (the CLI has no WebRTC); default: the setting. */
+  /**
+   * The transport the caller can open: 'websocket' for the CLI, which has no WebRTC. Default: what
+   * the settings allow the window (OpenAI's transport setting; Speko's OpenAI upstream).
+   */
   transport?: 'websocket' | 'webrtc'
 }
 
@@ -135,6 +139,8 @@ export async function mintFor(options: MintForOptions): Promise<SessionCredentia
         tools: config.tools,
         inputSampleRate: s.inputSampleRate,
         outputSampleRate: s.outputSampleRate,
+        // Speko's OpenAI sessions need WebRTC: only where the window has it (never the CLI).
+        webrtc: options.transport !== 'websocket' && webrtcAllowed({ ...settings, provider: 'speko' }),
       })
     }
   }
@@ -220,6 +226,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         throw new MintError(
           'provider_error',
           `${PROVIDER_NAMES[provider]} asked Earshot to connect to ${host}, which is not one of the hosts Earshot's security policy allows for this provider.`,
+        )
+      }
+      if (credential.sidebandUrl && !socketUrlAllowed(credential.sidebandUrl, sessionSocketOrigins(settings))) {
+        throw new MintError(
+          'provider_error',
+          `${PROVIDER_NAMES[provider]} asked Earshot to bind the call at ${new URL(credential.sidebandUrl).host}, which Earshot's security policy does not allow.`,
         )
       }
       if (credential.telemetry && !socketUrlAllowed(credential.telemetry.url, sessionSocketOrigins(settings))) {

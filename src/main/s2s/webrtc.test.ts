@@ -77,11 +77,27 @@ describe('OpenAI WebRTC: the CSP and the WebRTC switch', () => {
     expect(openAIWebRtcOrigin(openai('webrtc', 'http://api.example.com/v1'))).toBeNull()
   })
 
+  it('connect-src gains OpenAI\'s calls origin for Speko only with Speko chosen on the OpenAI upstream', () => {
+    const speko = (upstream: string, baseUrl = 'https://api.speko.dev') => SettingsSchema.parse({ provider: 'speko', providers: { speko: { upstream, baseUrl } } })
+    expect(sessionSocketOrigins(speko('openai'))).toContain('https://api.openai.com')
+    expect(sessionSocketOrigins(speko('xai'))).not.toContain('https://api.openai.com')
+    // A local Speko (the simulator) answers calls on its own origin, which is listed anyway.
+    const local = sessionSocketOrigins(speko('openai', 'http://127.0.0.1:7777'))
+    expect(local).not.toContain('https://api.openai.com')
+    expect(socketUrlAllowed('http://127.0.0.1:7777/v1/realtime/calls', local)).toBe(true)
+    expect(socketUrlAllowed('http://127.0.0.1:7777/v1/sessions/s/sidebands/openai', local)).toBe(true)
+  })
+
   it('WebRTC is allowed only for OpenAI with the WebRTC transport; the IP policy follows', () => {
     expect(webrtcAllowed(defaultSettings())).toBe(false)
     expect(webrtcAllowed(openai('websocket'))).toBe(false)
     expect(webrtcAllowed(openai('webrtc'))).toBe(true)
     expect(webrtcAllowed({ ...openai('webrtc'), provider: 'assemblyai' })).toBe(false)
+    // Speko serves its OpenAI upstream over WebRTC only: allowed with that upstream chosen, not otherwise.
+    const speko = (upstream: string) => SettingsSchema.parse({ provider: 'speko', providers: { speko: { upstream } } })
+    expect(webrtcAllowed(speko('openai'))).toBe(true)
+    expect(webrtcAllowed(speko('xai'))).toBe(false)
+    expect(webrtcAllowed({ ...speko('openai'), provider: 'openai' })).toBe(false)
     expect(webrtcIpPolicy(false)).toBe('disable_non_proxied_udp')
     expect(webrtcIpPolicy(true)).toBe('default_public_interface_only')
   })

@@ -1,14 +1,22 @@
 import type { Settings } from '../../shared/settings/schema'
 
 /**
- * The one main-side switch for WebRTC in Earshot's pages. Off unless the user chose OpenAI with the
- * WebRTC transport: then, and only for the voice window, the page keeps RTCPeerConnection and the
- * webContents gets the WebRTC IP policy (docs/security.md says what that opens). Every other window,
- * and the voice window in every other case, gets the restrictive policy and loses the constructors
- * (src/shared/security/webrtc.ts).
+ * The one main-side switch for WebRTC in Earshot's pages. Off unless the user's choice needs it:
+ * OpenAI with the WebRTC transport, or Speko with the OpenAI upstream (Speko serves its OpenAI
+ * sessions over WebRTC only). Then, and only for the voice window, the page keeps
+ * RTCPeerConnection and the webContents gets the WebRTC IP policy (docs/security.md says what that
+ * opens). Every other window, and the voice window in every other case, gets the restrictive policy
+ * and loses the constructors (src/shared/security/webrtc.ts).
  */
 export function webrtcAllowed(settings: Settings): boolean {
-  return settings.provider === 'openai' && settings.providers.openai.transport === 'webrtc'
+  if (settings.provider === 'openai') return settings.providers.openai.transport === 'webrtc'
+  if (settings.provider === 'speko') return spekoMayUseWebRtc(settings)
+  return false
+}
+
+/** Speko with the OpenAI upstream: the sessions Speko answers with may be OpenAI over WebRTC. */
+export function spekoMayUseWebRtc(settings: Settings): boolean {
+  return settings.providers.speko.upstream.trim().toLowerCase() === 'openai'
 }
 
 /** The IP handling policy for a webContents: no non-proxied UDP unless WebRTC is the user's choice. */

@@ -28,7 +28,7 @@ class FakeMediaSocket extends FakeSocket {
   }
 }
 
-function webrtcSession(transport: 'webrtc' | 'websocket' = 'webrtc', config: Partial<SessionConfig> = {}) {
+function webrtcSession(transport: 'webrtc' | 'websocket' = 'webrtc', config: Partial<SessionConfig> = {}, extra: Partial<SessionCredential> = {}) {
   const clock = new FakeClock()
   const playback = new FakePlayback()
   const sockets: FakeMediaSocket[] = []
@@ -44,6 +44,7 @@ function webrtcSession(transport: 'webrtc' | 'websocket' = 'webrtc', config: Par
       expiresAt: null,
       inputSampleRate: 24000,
       outputSampleRate: 24000,
+      ...extra,
     }),
     socketFactory: (url, protocols, credential) => {
       factoryCalls.push({ url, ...(credential ? { credential } : {}) })
@@ -63,8 +64,8 @@ function webrtcSession(transport: 'webrtc' | 'websocket' = 'webrtc', config: Par
   return { session, clock, sockets, events, factoryCalls, socket, sentTypes }
 }
 
-async function connected(transport: 'webrtc' | 'websocket' = 'webrtc', config: Partial<SessionConfig> = {}) {
-  const h = webrtcSession(transport, config)
+async function connected(transport: 'webrtc' | 'websocket' = 'webrtc', config: Partial<SessionConfig> = {}, extra: Partial<SessionCredential> = {}) {
+  const h = webrtcSession(transport, config, extra)
   const ready = h.session.connect()
   await settle()
   h.socket().open()
@@ -80,6 +81,17 @@ describe('OpenAI adapter over WebRTC', () => {
     expect(h.factoryCalls[0]?.credential?.transport).toBe('webrtc')
     expect(h.factoryCalls[0]?.credential?.bearer).toBe('ek_webrtc')
     expect(h.sentTypes()[0]).toBe('session.update')
+  })
+
+  it('configures a Speko session with what Speko resolved (voice, instructions, tools), the rest from settings', async () => {
+    const tool = { name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }
+    const h = await connected('webrtc', {}, { upstreamSession: { voice: 'cedar', instructions: 'Resolved by Speko.', tools: [tool] } })
+    const update = JSON.parse(String(h.socket().sent[0])) as { session: { instructions: string; audio: { output: { voice: string } }; tools: Array<{ name: string }> } }
+    expect(update.session.instructions).toBe('Resolved by Speko.')
+    expect(update.session.audio.output.voice).toBe('cedar')
+    expect(update.session.tools.map((t) => t.name)).toEqual(['get_current_time'])
+    const plain = await connected('webrtc')
+    expect((JSON.parse(String(plain.socket().sent[0])) as { session: { instructions: string } }).session.instructions).toBe('You are Earshot.')
   })
 
   it('puts the microphone on the audio track, never in input_audio_buffer.append', async () => {

@@ -402,9 +402,20 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   // -------------------------------------------------------------------------------------------
 
-  /** The first frame sent on open (a dialect overrides it with its own session shape). */
+  /**
+   * The first frame sent on open (a dialect overrides it with its own session shape). A Speko
+   * session configures the upstream with what Speko resolved (voice, instructions, tools) where it
+   * resolved them, as its SDK does.
+   */
   protected sessionUpdate(options: AdapterStartOptions): Json {
-    return buildSessionUpdate(options.config)
+    const upstream = options.credential.upstreamSession
+    if (!upstream) return buildSessionUpdate(options.config)
+    return buildSessionUpdate({
+      ...options.config,
+      ...(upstream.voice !== undefined ? { voice: upstream.voice } : {}),
+      ...(upstream.instructions !== undefined ? { instructions: upstream.instructions } : {}),
+      ...(upstream.tools !== undefined ? { tools: upstream.tools } : {}),
+    })
   }
 
   /** The session.update that switches turn taking mid-session (a dialect may place it elsewhere). */
