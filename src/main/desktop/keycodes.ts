@@ -1,3 +1,4 @@
+import { own } from '../../shared/own'
 import type { Modifier, ParsedHotkey } from '../../shared/ptt/accelerator'
 
 /**
@@ -29,11 +30,11 @@ export const MODIFIER_KEYCODES: Record<Exclude<Modifier, 'altgr'>, readonly numb
 
 /** The uiohook keycode of an accelerator key, or null when uiohook cannot watch it. */
 export function uiohookKeycode(key: string): number | null {
-  if (LETTERS[key] !== undefined) return LETTERS[key]
-  if (DIGITS[key] !== undefined) return DIGITS[key]
+  const known = own(LETTERS, key) ?? own(DIGITS, key)
+  if (known !== undefined) return known
   const fn = /^F(\d{1,2})$/.exec(key)
   if (fn) return FKEYS[Number(fn[1]) - 1] ?? null
-  return NAMED[key] ?? null
+  return own(NAMED, key) ?? null
 }
 
 export interface UiohookHotkey {

@@ -1,3 +1,4 @@
+import { own } from '../own'
 /**
  * Hotkeys as Electron accelerators ("CommandOrControl+Shift+Space"): parsing, normalising and the
  * rule that a global hotkey must never swallow ordinary typing. Pure, so the settings UI can
@@ -70,7 +71,8 @@ export function isTypingKey(key: string): boolean {
 
 function canonicalKey(raw: string): string | null {
   const lower = raw.toLowerCase()
-  if (KEY_ALIASES[lower]) return KEY_ALIASES[lower]
+  const alias = own(KEY_ALIASES, lower)
+  if (alias) return alias
   if (/^[a-z0-9]$/i.test(raw)) return raw.toUpperCase()
   const fn = /^f([1-9]|1\d|2[0-4])$/i.exec(raw)
   if (fn) return `F${fn[1]}`
@@ -93,7 +95,7 @@ export function parseAccelerator(accelerator: string, platform: HotkeyPlatform):
   let key: string | null = null
   let usesCmdOrCtrl = false
   for (const part of parts) {
-    const mod = MODIFIER_ALIASES[part.toLowerCase()]
+    const mod = own(MODIFIER_ALIASES, part.toLowerCase())
     if (mod) {
       if (key !== null) return { error: `Modifiers come before the key in "${text}".` }
       const concrete: Modifier = mod === 'cmdorctrl' ? (platform === 'darwin' ? 'meta' : 'ctrl') : mod
@@ -178,7 +180,7 @@ export function acceleratorFromKeyPress(press: KeyPress, platform: HotkeyPlatfor
   else if (/^Digit\d$/.test(code)) key = code.slice(5)
   else if (/^Numpad\d$/.test(code)) key = `num${code.slice(6)}`
   else if (/^F([1-9]|1\d|2[0-4])$/.test(code)) key = code
-  else key = CODE_KEYS[code]
+  else key = own(CODE_KEYS, code)
   if (!key) return null
   const parts: string[] = []
   if (press.ctrlKey) parts.push(platform === 'darwin' ? 'Control' : 'CommandOrControl')

@@ -7,6 +7,7 @@
  *   Windows, Linux:   Ctrl+Shift+Space   (Win on Windows, Super on Linux)
  */
 import { parseAccelerator, type HotkeyPlatform, type Modifier } from './accelerator'
+import { own } from '../own'
 
 /** A platform string (process.platform, AppInfo.platform) as the hotkey code's platform. */
 export function hotkeyPlatform(platform: string): HotkeyPlatform {
@@ -35,7 +36,7 @@ const COMMON_KEYS: Record<string, string> = {
 function keyName(key: string, mac: boolean): string {
   const num = /^num(\d)$/.exec(key)
   if (num) return `Num ${num[1]}`
-  return (mac ? MAC_KEYS[key] : PC_KEYS[key]) ?? COMMON_KEYS[key] ?? key
+  return own(mac ? MAC_KEYS : PC_KEYS, key) ?? own(COMMON_KEYS, key) ?? key
 }
 
 /**

@@ -817,6 +817,16 @@ function checkEvent(e: S2SEvent): void {
 }
 
 describe('AssemblyAI adapter: robustness', () => {
+  it('reads a frame typed or coded like an Object.prototype member as what it is (found by the property below)', () => {
+    const h = ready(new Harness().start())
+    const before = h.events.length
+    h.recv({ type: 'error', code: 'toString', message: 'odd' })
+    h.recv({ type: 'constructor' })
+    const fresh = h.events.slice(before)
+    fresh.forEach(checkEvent)
+    expect(fresh.find((e) => e.type === 'error')).toMatchObject({ error: { providerCode: 'toString' } })
+  })
+
   it('never throws on thousands of random and malformed frames, and reports what it cannot read', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.array(action, { maxLength: 40 }), (resume, actions) => {

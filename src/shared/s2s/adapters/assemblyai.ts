@@ -39,6 +39,7 @@ import {
   str,
   type Json,
 } from './wire'
+import { own } from '../../own'
 
 /** AssemblyAI speaks PCM16 at 24 kHz only (other PCM rates are undocumented). */
 export const ASSEMBLYAI_SAMPLE_RATE = 24_000
@@ -391,7 +392,7 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       return
     }
     const msg = read.frame
-    const type = LEGACY_EVENT_NAMES[msg.type as string] ?? (msg.type as string)
+    const type = own(LEGACY_EVENT_NAMES, msg.type as string) ?? (msg.type as string)
 
     switch (type) {
       case 'session.ready':
@@ -517,10 +518,10 @@ export class AssemblyAIAdapter implements ProviderAdapter {
       return
     }
     const beforeReady = this.phase === 'configuring' || this.phase === 'resuming'
-    const own = OWN_ERROR_CODES[providerCode]
-    if (own) {
+    const ownCode = own(OWN_ERROR_CODES, providerCode)
+    if (ownCode) {
       // A10 (UNCONFIRMED codes): each has its own code and human message.
-      this.emit({ code: own.code, providerCode, fatal: own.code === 'session_expired' ? false : beforeReady, message: `${own.message} (${providerMessage})` })
+      this.emit({ code: ownCode.code, providerCode, fatal: ownCode.code === 'session_expired' ? false : beforeReady, message: `${ownCode.message} (${providerMessage})` })
       return
     }
     const code: S2SErrorCode =
