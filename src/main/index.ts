@@ -144,7 +144,11 @@ if (!app.requestSingleInstanceLock()) {
         url: devUrl ?? `${APP_ORIGIN}/index.html`,
         webrtc: webrtcAllowed(running.settings.get()),
       })
-      mainWindow.on('closed', () => (mainWindow = null))
+      const made = mainWindow
+      // A reopened window's predecessor may report 'closed' after its successor exists.
+      made.on('closed', () => {
+        if (mainWindow === made) mainWindow = null
+      })
       desktop?.manageWindow(mainWindow) // closing hides to the tray
     }
     // The Demo server starts before the page loads, so its exact port is in the CSP.

@@ -12,6 +12,6 @@ describe('own (lookups that ignore Object.prototype)', () => {
   it('keeps hotkey parsing from treating "constructor" or "toString" as keys or modifiers', () => {
     expect(parseAccelerator('Ctrl+constructor', 'linux')).toEqual({ error: '"constructor" is not a key Earshot knows.' })
     expect(parseAccelerator('toString+Space', 'linux')).toEqual({ error: '"toString" is not a key Earshot knows.' })
-    expect(acceleratorFromKeyPress({ code: 'constructor', key: 'x', ctrlKey: true, shiftKey: false, altKey: false, metaKey: false }, 'linux')).toBeNull()
+    expect(acceleratorFromKeyPress({ code: 'constructor', ctrlKey: true, shiftKey: false, altKey: false, metaKey: false }, 'linux')).toBeNull()
   })
 })

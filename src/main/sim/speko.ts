@@ -254,6 +254,7 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
             call.onOpen(() => {
               if (!bound.has(callId)) {
                 // No media or events for a call Speko cannot meter.
+                records.errors.push({ conn: call.channel.id, code: 'call_not_bound', message: 'call not bound' })
                 call.channel.sendJson({ type: 'error', error: { type: 'invalid_request_error', code: 'call_not_bound', message: 'This call was not bound to its Speko session.', param: null, event_id: null } })
                 call.channel.close(1008, 'call_not_bound')
                 return

@@ -182,6 +182,7 @@ describe('Speko simulator, provider_direct openai.realtime.v1 over WebRTC', () =
     expect((await c.connect(m.endpoint, m.credential.value)).status).toBe(201)
     const error = await until(() => c.of('error')[0], 'error')
     expect((error.error as Record<string, unknown>).code).toBe('call_not_bound')
+    expect(sim.records.errors.map((e) => e.code)).toEqual(['call_not_bound'])
     expect(c.of('session.created')).toEqual([])
   })
 })

@@ -135,6 +135,10 @@ export interface Uplink {
   write(pcm: Int16Array): void
   /** Milliseconds written but not yet played into the track. */
   readonly bufferedMs: number
+  /** Milliseconds written since the uplink opened (a mark for playedMs). */
+  readonly writtenMs: number
+  /** Milliseconds played into the track since the uplink opened. */
+  readonly playedMs: number
   close(): void
 }
 
@@ -659,7 +663,6 @@ export class AudioEngine {
       const m = e.data
       if (m.type === 'progress' || m.type === 'idle' || m.type === 'flushed') {
         for (const [id, count] of m.items) if (id === UPLINK_ITEM) rendered = Math.max(rendered, count)
-        if (m.type === 'idle') rendered = written
       }
     }
     const inputRate = () => this.inputRate
@@ -680,6 +683,12 @@ export class AudioEngine {
       },
       get bufferedMs() {
         return Math.max(0, ((written - rendered) / ctx.sampleRate) * 1000)
+      },
+      get writtenMs() {
+        return (written / ctx.sampleRate) * 1000
+      },
+      get playedMs() {
+        return (rendered / ctx.sampleRate) * 1000
       },
       close() {
         node.port.onmessage = null

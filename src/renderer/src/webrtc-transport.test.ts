@@ -10,7 +10,7 @@ import { callIdFrom, WebRtcSocket, type WebRtcMedia } from './webrtc-transport'
  */
 
 class FakeChannel {
-  readyState = 'connecting'
+  readyState = 'open'
   sent: string[] = []
   onopen: (() => void) | null = null
   onmessage: ((event: { data: unknown }) => void) | null = null
@@ -58,13 +58,23 @@ class FakePeer {
 class FakeUplink implements Uplink {
   readonly track = { kind: 'audio', stop: () => (this.stopped = true) } as unknown as MediaStreamTrack
   written: number[] = []
+  /** Milliseconds written in all (24 kHz frames) and not yet played. */
+  total = 0
   buffered = 0
   stopped = false
   write(pcm: Int16Array) {
     this.written.push(pcm.length)
+    this.total += (pcm.length / 24000) * 1000
+    this.buffered += (pcm.length / 24000) * 1000
   }
   get bufferedMs() {
     return this.buffered
+  }
+  get writtenMs() {
+    return this.total
+  }
+  get playedMs() {
+    return this.total - this.buffered
   }
   close() {
     this.stopped = true
@@ -106,7 +116,7 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).toBe(true)
 }
 
-function answering(status = 201, body = 'v=0 answer', headers: Record<string, string> = { Location: '/v1/realtime/calls/rtc_abc' }) {
+function answering(status = 201, body = 'v=0 answer', headers: Record<string, string> = { Location: '/v1/realtime/calls/rtc_abc123' }) {
   const requests: { url: string; init: RequestInit }[] = []
   const fetch = (async (url: string, init: RequestInit) => {
     requests.push({ url, init })
@@ -131,7 +141,7 @@ describe('WebRtcSocket', () => {
     expect(requests[0]?.init.body).toBe('v=0 offer')
     expect(requests[0]?.init.headers).toEqual({ 'Content-Type': 'application/sdp', Authorization: 'Bearer ek_test' })
     expect(peer.remote).toEqual({ type: 'answer', sdp: 'v=0 answer' })
-    expect(socket.callId).toBe('rtc_abc')
+    expect(socket.callId).toBe('rtc_abc123')
     expect(socket.readyState).toBe(0)
     peer.channel.onopen?.()
     expect(socket.readyState).toBe(1)
@@ -155,6 +165,22 @@ describe('WebRtcSocket', () => {
     peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.stopped","response_id":"r1"}' })
     expect(playing).toEqual([true, false])
     expect(received).toHaveLength(2)
+  })
+
+  it('releases a commit once the audio before it has played, even while a next press is already writing', async () => {
+    const { fetch } = answering()
+    const { m, uplink } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
+    const peer = FakePeer.last!
+    peer.channel.readyState = 'open'
+    peer.channel.onopen?.()
+    socket.sendAudio(new Int16Array(2400)) // 100 ms of the first turn still to play
+    socket.send('{"type":"input_audio_buffer.commit"}')
+    socket.send('{"type":"input_audio_buffer.clear"}') // the next press
+    for (let i = 0; i < 50; i++) socket.sendAudio(new Int16Array(480)) // 1 s of the next turn
+    uplink.buffered = 1000 // the first turn's 100 ms have played; the next turn's second has not
+    await until(() => peer.channel.sent.length === 2)
+    expect(peer.channel.sent).toEqual(['{"type":"input_audio_buffer.commit"}', '{"type":"input_audio_buffer.clear"}'])
   })
 
   it('holds a commit (and what follows it) until the uplink played out the audio before it', async () => {
@@ -226,10 +252,10 @@ describe('WebRtcSocket', () => {
   })
 
   it('reads the call id only from a calls Location', () => {
-    expect(callIdFrom('/v1/realtime/calls/rtc_abc')).toBe('rtc_abc')
-    expect(callIdFrom('https://api.openai.com/v1/realtime/calls/rtc_u1-2')).toBe('rtc_u1-2')
+    expect(callIdFrom('/v1/realtime/calls/rtc_abc123')).toBe('rtc_abc123')
+    expect(callIdFrom('https://api.openai.com/v1/realtime/calls/rtc_u1-2345')).toBe('rtc_u1-2345')
     expect(callIdFrom(null)).toBeNull()
-    expect(callIdFrom('/v1/other/rtc_abc')).toBeNull()
+    expect(callIdFrom('/v1/other/rtc_abc123')).toBeNull()
     expect(callIdFrom('/v1/realtime/calls/a%20b')).toBeNull()
   })
 })
@@ -241,7 +267,7 @@ describe('WebRtcSocket for a Speko provider_direct OpenAI session', () => {
     telemetry: { url: 'https://api.speko.dev/v1/sessions/s1/telemetry', token: 'tel_1', flushIntervalMs: 15_000, sessionId: 's1', attemptId: 'att_1', authorizedDurationMs: 60_000 },
   }
 
-  function speko(sidebandStatus: number, location: string | null = '/v1/realtime/calls/rtc_abc') {
+  function speko(sidebandStatus: number, location: string | null = '/v1/realtime/calls/rtc_abc123') {
     const requests: { url: string; init: RequestInit; remoteSet: boolean }[] = []
     const fetch = (async (url: string, init: RequestInit) => {
       requests.push({ url, init, remoteSet: FakePeer.last?.remote !== null })
@@ -261,13 +287,13 @@ describe('WebRtcSocket for a Speko provider_direct OpenAI session', () => {
     expect(bind.remoteSet).toBe(false)
     expect(bind.init.method).toBe('POST')
     expect(bind.init.headers).toEqual({ Authorization: 'Bearer tel_1', 'Content-Type': 'application/json' })
-    expect(JSON.parse(String(bind.init.body))).toEqual({ attempt_id: 'att_1', provider_session_id: 'rtc_abc' })
+    expect(JSON.parse(String(bind.init.body))).toEqual({ attempt_id: 'att_1', provider_session_id: 'rtc_abc123' })
   })
 
   it('closes without media when Speko refuses the binding, or when there is no call id to bind', async () => {
     for (const [status, location, code, reason] of [
-      [401, '/v1/realtime/calls/rtc_abc', 4001, /Speko refused to bind the WebRTC call \(401: no such attempt\)/],
-      [500, '/v1/realtime/calls/rtc_abc', 1011, /Speko refused/],
+      [401, '/v1/realtime/calls/rtc_abc123', 4000, /Speko refused to bind the WebRTC call \(401: no such attempt\)/],
+      [500, '/v1/realtime/calls/rtc_abc123', 1011, /Speko refused/],
       [204, null, 4000, /without a call id/],
     ] as const) {
       const { fetch } = speko(status, location)

@@ -75,7 +75,7 @@ export function callIdFrom(location: string | null): string | null {
     return null
   }
   const id = /\/realtime\/calls\/([^/]+)$/.exec(path)?.[1]
-  return id && /^[A-Za-z0-9_-]{1,256}$/.test(id) ? id : null
+  return id && /^[A-Za-z0-9_-]{8,256}$/.test(id) ? id : null
 }
 
 export class WebRtcSocket implements SocketLike {
@@ -96,6 +96,8 @@ export class WebRtcSocket implements SocketLike {
   /** Messages held behind a commit that waits for the uplink to drain (order is kept). */
   private held: string[] | null = null
   private closeSent = false
+  /** Cancels the SDP and sideband requests when the socket closes first (no call left unanswered). */
+  private readonly abort = new AbortController()
   private readonly log: (line: string) => void
 
   constructor(
@@ -109,10 +111,17 @@ export class WebRtcSocket implements SocketLike {
       throw new Error('WebRTC is not available in this window. Choose the WebSocket transport in Settings, or restart Earshot so the window opens with WebRTC.')
     }
     if (!credential.bearer) throw new Error('The WebRTC credential has no client secret.')
-    this.pc = new Peer()
+    // The uplink first: if the engine cannot make one, no peer connection is left behind.
     this.uplink = media.openUplink()
-    this.pc.addTrack(this.uplink.track, new MediaStream([this.uplink.track]))
-    this.channel = this.pc.createDataChannel('oai-events')
+    this.pc = new Peer()
+    try {
+      this.pc.addTrack(this.uplink.track, new MediaStream([this.uplink.track]))
+      this.channel = this.pc.createDataChannel('oai-events')
+    } catch (error) {
+      this.pc.close()
+      this.uplink.close()
+      throw error
+    }
     this.channel.onopen = () => {
       if (this.readyState !== CONNECTING) return
       this.readyState = OPEN
@@ -141,6 +150,7 @@ export class WebRtcSocket implements SocketLike {
       try {
         response = await doFetch(this.credential.url, {
           method: 'POST',
+          signal: this.abort.signal,
           body: offer.sdp ?? '',
           headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${this.credential.bearer ?? ''}` },
         })
@@ -181,6 +191,7 @@ export class WebRtcSocket implements SocketLike {
     try {
       bound = await (this.deps.fetch ?? fetch)(url, {
         method: 'POST',
+        signal: this.abort.signal,
         headers: { Authorization: `Bearer ${telemetry.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ attempt_id: telemetry.attemptId, provider_session_id: this.callId }),
       })
@@ -191,7 +202,9 @@ export class WebRtcSocket implements SocketLike {
     if (this.readyState >= CLOSING) return false
     if (!bound.ok) {
       const detail = await errorDetail(bound)
-      this.finish(closeCodeForStatus(bound.status), `Speko refused to bind the WebRTC call (${bound.status}${detail ? `: ${detail}` : ''})`)
+      // Not the key: Speko refused this session's binding (its token or attempt).
+      const code = bound.status === 401 || bound.status === 403 ? 4000 : closeCodeForStatus(bound.status)
+      this.finish(code, `Speko refused to bind the WebRTC call (${bound.status}${detail ? `: ${detail}` : ''})`)
       return false
     }
     return true
@@ -215,21 +228,33 @@ export class WebRtcSocket implements SocketLike {
     }
     if (data.includes('"input_audio_buffer.commit"') && this.uplink.bufferedMs > 0) {
       this.held = [data]
-      void this.releaseAfterDrain()
+      // What the turn wrote before its commit; audio of a next press written meanwhile does not count.
+      void this.releaseAfterDrain(this.uplink.writtenMs)
       return
     }
-    this.channel.send(data)
+    this.sendNow(data)
   }
 
-  /** Sends the held commit (and what queued behind it) once the uplink played out, plus the margin. */
-  private async releaseAfterDrain(): Promise<void> {
+  /** Sends the held commit (and what queued behind it) once the uplink played up to `mark`, plus the margin. */
+  private async releaseAfterDrain(mark: number): Promise<void> {
     const started = Date.now()
-    while (this.uplink.bufferedMs > 0 && Date.now() - started < 3000 && this.readyState === OPEN) await delay(10)
+    while (this.uplink.playedMs < mark && Date.now() - started < 3000 && this.readyState === OPEN) await delay(10)
     await delay(this.deps.commitMarginMs ?? 80)
     const held = this.held ?? []
     this.held = null
     if (this.readyState !== OPEN) return
-    for (const message of held) this.channel.send(message)
+    for (const message of held) if (!this.sendNow(message)) return
+  }
+
+  /** False when the channel is already going away (its close event ends the socket). */
+  private sendNow(data: string): boolean {
+    if (this.channel.readyState !== 'open') return false
+    try {
+      this.channel.send(data)
+      return true
+    } catch {
+      return false
+    }
   }
 
   sendAudio(pcm: Int16Array): void {
@@ -244,6 +269,7 @@ export class WebRtcSocket implements SocketLike {
     if (this.readyState >= CLOSING && this.closeSent) return
     this.readyState = CLOSING
     this.held = null
+    this.abort.abort()
     this.channel.onopen = null
     this.channel.onmessage = null
     this.channel.onclose = null

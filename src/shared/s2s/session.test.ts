@@ -229,6 +229,10 @@ describe('S2SSession runtime', () => {
 describe('error mapping', () => {
   it('maps close codes and provider codes to stable codes', () => {
     expect(errorFromClose(1006, '', false)?.code).toBe('offline')
+    // The WebRTC transport saw the HTTP answer before open: it says what it was, not "offline".
+    expect(errorFromClose(4029, 'the WebRTC call was refused (429: slow down)', false)?.code).toBe('rate_limited')
+    expect(errorFromClose(1011, 'the WebRTC call was refused (503)', false)?.code).toBe('provider_unavailable')
+    expect(errorFromClose(4000, 'Speko refused to bind the WebRTC call (401: no such attempt)', false)).toMatchObject({ code: 'provider_error', message: 'The provider refused the connection (4000: Speko refused to bind the WebRTC call (401: no such attempt)).' })
     expect(errorFromClose(1006, '', true)?.code).toBe('connection_lost')
     expect(errorFromClose(1000, '', true)).toBeNull()
     expect(errorFromClose(1001, 'Your session hit the maximum duration of 60 minutes.', true)?.code).toBe('session_expired')
