@@ -165,6 +165,12 @@ describe('WebRtcSocket', () => {
     peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.stopped","response_id":"r1"}' })
     expect(playing).toEqual([true, false])
     expect(received).toHaveLength(2)
+    // After the client clears, a started already on its way stays muted; cleared ends that.
+    socket.send('{"type":"output_audio_buffer.clear"}')
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.started","response_id":"r2"}' })
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.cleared","response_id":"r2"}' })
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.started","response_id":"r3"}' })
+    expect(playing).toEqual([true, false, false, true])
   })
 
   it('releases a commit once the audio before it has played, even while a next press is already writing', async () => {

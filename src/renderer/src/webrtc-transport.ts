@@ -96,6 +96,8 @@ export class WebRtcSocket implements SocketLike {
   /** Messages held behind a commit that waits for the uplink to drain (order is kept). */
   private held: string[] | null = null
   private closeSent = false
+  /** output_audio_buffer.clear sent, cleared not yet back. */
+  private clearing = false
   /** Cancels the SDP and sideband requests when the socket closes first (no call left unanswered). */
   private readonly abort = new AbortController()
   private readonly log: (line: string) => void
@@ -214,14 +216,17 @@ export class WebRtcSocket implements SocketLike {
     if (typeof data !== 'string') return // OpenAI sends JSON text only; the adapter reports anything else
     // Only these small events are parsed here (the adapter parses everything).
     const type = data.includes('"output_audio_buffer.') ? typeOf(data) : null
-    if (type === 'output_audio_buffer.started') this.media.setRemotePlaying(true)
+    // A started already on its way when the client cleared belongs to the cut reply: stay muted.
+    if (type === 'output_audio_buffer.started' && !this.clearing) this.media.setRemotePlaying(true)
     else if (type === 'output_audio_buffer.stopped' || type === 'output_audio_buffer.cleared') this.media.setRemotePlaying(false)
+    if (type === 'output_audio_buffer.cleared') this.clearing = false
     this.onmessage?.({ data })
   }
 
   send(data: string | ArrayBuffer | ArrayBufferView): void {
     if (this.readyState !== OPEN) throw new Error('WebRTC: send while the data channel is not open')
     if (typeof data !== 'string') throw new Error('WebRTC: the data channel carries JSON text only')
+    if (data.includes('"output_audio_buffer.clear"')) this.clearing = true
     if (this.held) {
       this.held.push(data)
       return

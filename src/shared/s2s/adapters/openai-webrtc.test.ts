@@ -154,6 +154,22 @@ describe('OpenAI adapter over WebRTC', () => {
     expect(h.sentTypes()).not.toContain('conversation.item.truncate')
   })
 
+  it('a started already on its way when the user cut in does not bring the cut reply back to speaking', async () => {
+    const h = await connected()
+    const s = h.socket()
+    s.receive({ type: 'response.created', response: { id: 'resp_1' } })
+    h.session.interrupt()
+    const at = h.events.length
+    s.receive({ type: 'output_audio_buffer.started', response_id: 'resp_1' }) // sent before the server saw the clear
+    s.receive({ type: 'response.done', response: { id: 'resp_1', status: 'cancelled', status_details: { reason: 'client_cancelled' } } })
+    s.receive({ type: 'output_audio_buffer.cleared', response_id: 'resp_1' })
+    expect(h.events.slice(at).some((e) => e.type === 'status' && e.status === 'speaking')).toBe(false)
+    // The next reply speaks as usual.
+    s.receive({ type: 'response.created', response: { id: 'resp_2' } })
+    s.receive({ type: 'output_audio_buffer.started', response_id: 'resp_2' })
+    expect(h.events.slice(at).some((e) => e.type === 'status' && e.status === 'speaking')).toBe(true)
+  })
+
   it('a finished reply still playing on the remote track is cut with output_audio_buffer.clear alone', async () => {
     const h = await connected()
     const s = h.socket()

@@ -226,6 +226,11 @@ export class OpenAIAdapter implements ProviderAdapter {
   private webrtc = false
   /** WebRTC: the server says its reply audio is playing (output_audio_buffer.started, not yet stopped). */
   private remotePlaying: string | null = null
+  /**
+   * WebRTC: output_audio_buffer.clear sent, cleared not yet back. A started already on its way
+   * belongs to the reply just cut, so it must not bring the status back to speaking.
+   */
+  private clearing = false
 
   constructor(options: OpenAIAdapterOptions = {}) {
     this.renewAfterMs = options.renewAfterMs !== undefined ? options.renewAfterMs : OPENAI_RENEW_AFTER_MS
@@ -242,6 +247,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     this.config = config
     this.webrtc = options.credential.transport === 'webrtc'
     this.remotePlaying = null
+    this.clearing = false
     this.turnTaking = config.turnTaking ?? 'auto'
     this.uncommittedSamples = 0
     this.replyWanted = false
@@ -503,10 +509,12 @@ export class OpenAIAdapter implements ProviderAdapter {
       case 'response.function_call_arguments.delta':
         return
       case 'output_audio_buffer.started':
+        if (this.clearing) return
         this.remotePlaying = str(ev.response_id) ?? this.activeResponseId ?? ''
         return this.emit({ type: 'status', status: 'speaking' })
       case 'output_audio_buffer.stopped':
       case 'output_audio_buffer.cleared':
+        if (type === 'output_audio_buffer.cleared') this.clearing = false
         this.remotePlaying = null
         if (!this.activeResponseId && !this.createInFlight) this.emit({ type: 'status', status: 'listening' })
         return
@@ -833,10 +841,14 @@ export class OpenAIAdapter implements ProviderAdapter {
     const responseId = active ?? playing ?? undefined
     this.emit({ type: 'bargein', ...(responseId !== undefined ? { responseId } : {}) })
     if (active) this.response(active).interrupted = true
-    if (playing) this.response(playing).interrupted = true
+    const heard = playing ? this.responses.get(playing) : undefined // a finished reply has no state to keep
+    if (heard) heard.interrupted = true
     const serverCut = source === 'server' && this.serverInterrupts
     if (active && !serverCut) this.send({ type: 'response.cancel' })
-    if (!serverCut) this.send({ type: 'output_audio_buffer.clear' })
+    if (!serverCut) {
+      this.clearing = true
+      this.send({ type: 'output_audio_buffer.clear' })
+    }
   }
 
   // -------------------------------------------------------------------------------------------
