@@ -81,7 +81,7 @@ describe('main services: the plaintext key opt-in', () => {
 })
 
 describe('main services: the voice window follows what its page may do', () => {
-  it('reopens the voice window when WebRTC becomes allowed or stops being allowed, and reloads it for a Demo flip', async () => {
+  it('reopens the voice window when WebRTC becomes allowed or stops being allowed (after onboarding), and reloads it for a Demo flip', async () => {
     const reopened = vi.fn()
     const reloaded = vi.fn()
     const services = createMainServices({
@@ -99,7 +99,11 @@ describe('main services: the voice window follows what its page may do', () => {
       for (let i = 0; i < 200 && calls() < n; i++) await new Promise((r) => setTimeout(r, 5))
     }
     try {
+      // Onboarding happens in the voice window: the reopen waits until a key is set.
       await update({ patch: { providers: { openai: { transport: 'webrtc' } } } }, ctx)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(reopened).toHaveBeenCalledTimes(0)
+      await services.handlers['keys:set']({ provider: 'openai', key: 'sk-test-services-0123456789' }, ctx)
       await settle(() => reopened.mock.calls.length, 1)
       expect(reopened).toHaveBeenCalledTimes(1) // openai + webrtc: allowed now
       await update({ patch: { providers: { openai: { voice: 'cedar' } } } }, ctx)

@@ -12,6 +12,7 @@ import type { Logger } from './logger'
 import { NoticeCenter } from './notices'
 import { createSessionDomain } from '../s2s'
 import { sessionSocketOrigins } from '../s2s/origins'
+import { isOnboarding } from '../../shared/settings/onboarding'
 import { createDesktopDomain, type DesktopPlatformDeps, type DesktopService } from '../desktop'
 import { createToolsDomain, type PickFolder, type ToolsService } from '../tools/domain'
 import { createMcpDomain, type ConfirmPort, type McpDomainDeps, type McpService, type PickFile } from '../mcp/domain'
@@ -135,9 +136,16 @@ export function createMainServices(deps: MainDeps): MainServices {
     onSecret: (value) => logger.addSecret(value),
   })
 
+  /** A voice-window reopen held back while the window was onboarding (it would lose what was typed). */
+  let heldReopen: (() => void) | null = null
   const keyStatusChanged = () => {
     const status = secrets.status()
     deps.emit('keys:changed', status)
+    if (heldReopen && !isOnboarding(settings.get(), status)) {
+      const reopen = heldReopen
+      heldReopen = null
+      setTimeout(reopen, 0) // after this reply has reached the window
+    }
     return status
   }
   // However the plaintext opt-in changes (keys:allowPlaintext, settings:reset), the key file follows
@@ -340,7 +348,14 @@ export function createMainServices(deps: MainDeps): MainServices {
     provider = value.provider
     const webrtcWas = webrtc
     webrtc = webrtcAllowed(value)
-    const renew = webrtc !== webrtcWas ? (deps.reopenVoiceWindow ?? deps.reloadRenderer) : (was === 'demo') !== (value.provider === 'demo') ? deps.reloadRenderer : undefined
+    const reopen = webrtc !== webrtcWas ? (deps.reopenVoiceWindow ?? deps.reloadRenderer) : undefined
+    // Onboarding (choosing a provider, typing its key) happens in the voice window: reopen it once a key is set.
+    if (reopen && isOnboarding(value, secrets.status())) {
+      heldReopen = () => void prepareDemo().then(() => reopen())
+      return
+    }
+    heldReopen = null
+    const renew = reopen ?? ((was === 'demo') !== (value.provider === 'demo') ? deps.reloadRenderer : undefined)
     if (!renew) return
     void prepareDemo().then(() => renew())
   })
