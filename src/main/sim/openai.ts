@@ -76,16 +76,18 @@ export interface OpenAISimOptions extends SimOptions {
 /** A call's audio as the session drives it: microphone PCM in, reply PCM out in real time (24 kHz mono). */
 export interface SimCallMedia {
   onAudio(listener: (pcm: Int16Array) => void): void
-  /** Queues reply audio for the remote track; the first frame of a reply fires 'started'. */
-  enqueue(pcm: Int16Array): void
-  /** The reply has no more audio: 'stopped' fires once what is queued has played. */
-  end(): void
+  /** Queues a reply's audio for the remote track; its first frame fires 'started' for it. */
+  enqueue(pcm: Int16Array, responseId: string): void
+  /** That reply has no more audio: its 'stopped' fires once its audio has played. */
+  end(responseId: string): void
   /** Drops what is queued (output_audio_buffer.clear, a barge-in). */
   clear(): void
-  onPlayout(listener: (event: 'started' | 'stopped') => void): void
+  /** Per reply: 'started' on its first frame, 'stopped' after its last (a next reply's audio may follow at once). */
+  onPlayout(listener: (event: 'started' | 'stopped', responseId: string) => void): void
   /** A reply is on the track (or queued for it). */
   readonly playing: boolean
-  /** How much of the current reply has gone out on the track. */
+  /** The reply on the track now, and how much of it has gone out. */
+  readonly current: string | null
   readonly playedMs: number
 }
 
@@ -558,7 +560,7 @@ export class OpenAISession {
   private timers: NodeJS.Timeout[] = []
   private disposed = false
   /** WebRTC: the reply whose audio is on the track (it outlives its response.done while it plays). */
-  private playing: { responseId: string; item: Item } | null = null
+  private readonly playingItems = new Map<string, Item>()
   /** WebRTC: a response whose audio was cleared; the rest of its audio never reaches the track. */
   private silencedResponseId: string | null = null
 
@@ -577,10 +579,9 @@ export class OpenAISession {
     conn.onMessage((data, isBinary) => this.onMessage(data, isBinary))
     conn.onClose(() => this.dispose())
     media?.onAudio((pcm) => this.ingest(pcm))
-    media?.onPlayout((event) => {
-      if (!this.playing) return
-      this.send({ type: event === 'started' ? 'output_audio_buffer.started' : 'output_audio_buffer.stopped', response_id: this.playing.responseId })
-      if (event === 'stopped') this.playing = null
+    media?.onPlayout((event, responseId) => {
+      this.send({ type: event === 'started' ? 'output_audio_buffer.started' : 'output_audio_buffer.stopped', response_id: responseId })
+      if (event === 'stopped') this.playingItems.delete(responseId)
     })
   }
 
@@ -833,7 +834,7 @@ export class OpenAISession {
       return
     }
     if ((this.active || this.media?.playing) && interrupt) {
-      this.records.bargeIns.push({ conn: this.c, responseId: this.active?.id ?? this.playing?.responseId ?? '', atMs })
+      this.records.bargeIns.push({ conn: this.c, responseId: this.active?.id ?? this.media?.current ?? '', atMs })
       this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: atMs, item_id: itemId })
       this.cancelActive('turn_detected')
       // On WebRTC the server also stops what is playing and truncates the item itself.
@@ -1124,8 +1125,8 @@ export class OpenAISession {
         if (this.media) {
           // WebRTC: the audio goes on the track; no output_audio.delta events.
           if (this.silencedResponseId !== r.id) {
-            this.playing = { responseId: r.id, item }
-            this.media.enqueue(chunk)
+            this.playingItems.set(r.id, item)
+            this.media.enqueue(chunk, r.id)
           }
         } else {
           this.send({ type: 'response.output_audio.delta', response_id: r.id, item_id: itemId, output_index: 0, content_index: 0, delta: bytesToB64(pcm16ToBytes(chunk)) })
@@ -1153,7 +1154,7 @@ export class OpenAISession {
     item.content = [{ type: 'output_audio', transcript }]
     const base = { response_id: r.id, item_id: item.id, output_index: 0, content_index: 0 }
     // A cancelled reply's queued audio still plays on WebRTC until the client clears it.
-    this.media?.end()
+    this.media?.end(r.id)
     this.send({ type: 'response.output_audio.done', ...base })
     this.send({ type: 'response.output_audio_transcript.done', ...base, transcript })
     this.send({ type: 'response.content_part.done', ...base, part: { type: 'audio', transcript } })
@@ -1208,19 +1209,19 @@ export class OpenAISession {
    */
   private clearOutput(): void {
     const media = this.media!
-    const playing = this.playing
+    const current = media.current
+    const item = current ? this.playingItems.get(current) : undefined
     const heardMs = media.playedMs
     media.clear()
-    this.playing = null
+    this.playingItems.clear()
     // "Stops generating audio" [N-RT OutputAudioBufferClearEvent]: a reply still generating stays silent.
     if (this.active) this.silencedResponseId = this.active.id
-    if (playing) {
-      const item = playing.item
+    if (item) {
       if (item.audio) item.audio = item.audio.slice(0, Math.round((heardMs * OPENAI_RATE) / 1000))
       item.content = (item.content ?? []).map((c) => (c.type === 'output_audio' ? { ...c, transcript: '' } : c))
       this.records.truncations.push({ conn: this.c, itemId: item.id, audioEndMs: heardMs, by: 'server' })
     }
-    this.send({ type: 'output_audio_buffer.cleared', ...(playing ? { response_id: playing.responseId } : {}) })
+    this.send({ type: 'output_audio_buffer.cleared', ...(current ? { response_id: current } : {}) })
   }
 
   private cancelActive(reason: 'turn_detected' | 'client_cancelled'): void {

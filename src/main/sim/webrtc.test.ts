@@ -11,7 +11,7 @@ import { startSpekoSim } from './speko'
 import type { SimScript } from './script'
 import { Caller, until } from './testcaller'
 import { silence, synthesizeVoice } from './voice'
-import { simWebRtc } from './webrtc'
+import { CallMedia, simWebRtc } from './webrtc'
 
 let sim: SimHandle | null = null
 let client: Caller | null = null
@@ -184,5 +184,33 @@ describe('Speko simulator, provider_direct openai.realtime.v1 over WebRTC', () =
     expect((error.error as Record<string, unknown>).code).toBe('call_not_bound')
     expect(sim.records.errors.map((e) => e.code)).toEqual(['call_not_bound'])
     expect(c.of('session.created')).toEqual([])
+  })
+})
+
+describe('the call media pump', () => {
+  it('says stopped and started at the boundary when one reply follows another at once, and counts each reply from zero', async () => {
+    const packets: number[] = []
+    const media = new CallMedia({ writeRtp: () => packets.push(1) } as never, 111)
+    const events: string[] = []
+    const playedAtSwitch: number[] = []
+    media.onPlayout((event, id) => {
+      events.push(`${event} ${id}`)
+      if (event === 'started') playedAtSwitch.push(media.playedMs)
+    })
+    media.enqueue(synthesizeVoice('first', 24000, { durationMs: 200 }), 'r1')
+    media.end('r1')
+    media.enqueue(synthesizeVoice('second', 24000, { durationMs: 100 }), 'r2')
+    media.start()
+    try {
+      await until(() => events.includes('started r2'), 'the second reply on the track')
+      expect(media.current).toBe('r2')
+      media.end('r2')
+      await until(() => events.includes('stopped r2'), 'the second reply played')
+      expect(events).toEqual(['started r1', 'stopped r1', 'started r2', 'stopped r2'])
+      expect(packets.length).toBeGreaterThanOrEqual(15) // 300 ms of 20 ms frames
+      expect(playedAtSwitch).toEqual([0, 0])
+    } finally {
+      media.dispose()
+    }
   })
 })

@@ -119,15 +119,18 @@ class CallChannel implements SimChannel {
  * one 20 ms Opus frame per tick (silence between replies, as a media server keeps the stream
  * going), with 'started' on a reply's first frame and 'stopped' when a finished reply has played.
  */
-class CallMedia implements SimCallMedia {
+export class CallMedia implements SimCallMedia {
   private readonly encoder = new OpusScript(RATE, 1, OpusScript.Application.VOIP)
   private readonly decoder = new OpusScript(RATE, 1, OpusScript.Application.VOIP)
   private readonly audioListeners: Array<(pcm: Int16Array) => void> = []
-  private readonly playoutListeners: Array<(event: 'started' | 'stopped') => void> = []
-  private queue: Int16Array[] = []
+  private readonly playoutListeners: Array<(event: 'started' | 'stopped', responseId: string) => void> = []
+  /** Reply audio waiting for the track, in order, each chunk with its reply. */
+  private queue: Array<{ pcm: Int16Array; id: string }> = []
   private queued = 0
-  private ended = false
-  private burst = false
+  /** Replies that will get no more audio. */
+  private readonly ended = new Set<string>()
+  /** The reply on the track ('started' sent, 'stopped' not yet). */
+  private currentId: string | null = null
   private playedSamples = 0
   private seq = Math.floor(Math.random() * 0x8000)
   private timestamp = Math.floor(Math.random() * 0x7fffffff)
@@ -166,34 +169,34 @@ class CallMedia implements SimCallMedia {
     this.audioListeners.push(listener)
   }
 
-  onPlayout(listener: (event: 'started' | 'stopped') => void): void {
+  onPlayout(listener: (event: 'started' | 'stopped', responseId: string) => void): void {
     this.playoutListeners.push(listener)
   }
 
-  enqueue(pcm: Int16Array): void {
+  enqueue(pcm: Int16Array, responseId: string): void {
     if (this.disposed || pcm.length === 0) return
-    if (!this.burst && this.queued === 0) {
-      this.ended = false
-      this.playedSamples = 0
-    }
-    this.queue.push(pcm)
+    this.queue.push({ pcm, id: responseId })
     this.queued += pcm.length
   }
 
-  end(): void {
-    this.ended = true
-    if (this.burst && this.queued === 0) this.stopBurst()
+  end(responseId: string): void {
+    this.ended.add(responseId)
+    if (this.currentId === responseId && !this.queue.some((c) => c.id === responseId)) this.stop()
   }
 
   clear(): void {
     this.queue = []
     this.queued = 0
-    this.ended = false
-    this.burst = false
+    this.currentId = null
+    this.ended.clear()
   }
 
   get playing(): boolean {
-    return this.burst || this.queued > 0
+    return this.currentId !== null || this.queued > 0
+  }
+
+  get current(): string | null {
+    return this.currentId ?? this.queue[0]?.id ?? null
   }
 
   get playedMs(): number {
@@ -221,16 +224,20 @@ class CallMedia implements SimCallMedia {
   private sendFrame(): void {
     let frame = this.silence
     let marker = false
-    if (this.queued > 0) {
-      frame = this.take(FRAME)
-      if (!this.burst) {
-        this.burst = true
+    const head = this.queue[0]
+    if (head) {
+      // A next reply's audio may follow the last one's at once: stopped, then started, at the boundary.
+      if (this.currentId !== null && this.currentId !== head.id) this.stop()
+      if (this.currentId === null) {
+        this.currentId = head.id
+        this.playedSamples = 0
         marker = true
-        this.emit('started')
+        this.emit('started', head.id)
       }
+      frame = this.take(FRAME, head.id)
       this.playedSamples += FRAME
-    } else if (this.burst && this.ended) {
-      this.stopBurst()
+    } else if (this.currentId !== null && this.ended.has(this.currentId)) {
+      this.stop()
     }
     const payload = this.encoder.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), FRAME)
     const header = new RtpHeader({ payloadType: this.payloadType, sequenceNumber: this.seq, timestamp: this.timestamp >>> 0, ssrc: this.ssrc, marker })
@@ -239,30 +246,32 @@ class CallMedia implements SimCallMedia {
     this.track.writeRtp(new RtpPacket(header, payload))
   }
 
-  private stopBurst(): void {
-    this.burst = false
-    this.ended = false
-    this.emit('stopped')
+  private stop(): void {
+    const id = this.currentId
+    if (id === null) return
+    this.currentId = null
+    this.ended.delete(id)
+    this.emit('stopped', id)
   }
 
-  /** The next n samples of the queue (zero-padded at the end of a reply). */
-  private take(n: number): Int16Array {
+  /** The next n samples of one reply's audio (zero-padded at its end). */
+  private take(n: number, id: string): Int16Array {
     const out = new Int16Array(n)
     let o = 0
-    while (o < n && this.queue.length > 0) {
-      const head = this.queue[0]!
+    while (o < n && this.queue.length > 0 && this.queue[0]!.id === id) {
+      const head = this.queue[0]!.pcm
       const k = Math.min(n - o, head.length)
       out.set(head.subarray(0, k), o)
       o += k
       if (k === head.length) this.queue.shift()
-      else this.queue[0] = head.subarray(k)
+      else this.queue[0] = { pcm: head.subarray(k), id }
     }
     this.queued -= o
     return out
   }
 
-  private emit(event: 'started' | 'stopped'): void {
-    for (const l of this.playoutListeners) l(event)
+  private emit(event: 'started' | 'stopped', responseId: string): void {
+    for (const l of this.playoutListeners) l(event, responseId)
   }
 }
 
