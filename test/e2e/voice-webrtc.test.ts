@@ -12,7 +12,7 @@ import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/s
 import { simWebRtc } from '../../src/main/sim/webrtc'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
 import { speechWav } from '../fixtures/audio/page'
-import { heard, hold, RTC_TAP, sleep } from '../harness/talk'
+import { heard, hold, RTC_TAP } from '../harness/talk'
 
 const SHOTS = join(ROOT, 'out/test/screenshots')
 mkdirSync(SHOTS, { recursive: true })
@@ -90,7 +90,8 @@ describe('OpenAI over WebRTC through the voice window', () => {
     // --- 2. Barge-in while the long reply plays: the client cuts the audio with
     // output_audio_buffer.clear (after response.cancel if it is still generating), the server
     // truncates the item itself, and the page goes quiet at once.
-    await sleep(800)
+    // The long reply is being heard right now (sound in the last 300 ms), then the user cuts in.
+    await expect.poll(() => heard(page, Date.now() - 300).then((h) => h.energy), { timeout: 5_000 }).toBeGreaterThan(0)
     const pressAt = Date.now()
     await hold(page, 1300)
     await expect.poll(() => page.getByTestId('agent-entry').first().getAttribute('data-interrupted')).toBe('true')

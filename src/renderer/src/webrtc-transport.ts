@@ -98,6 +98,13 @@ export class WebRtcSocket implements SocketLike {
   private closeSent = false
   /** output_audio_buffer.clear sent, cleared not yet back. */
   private clearing = false
+  /** This call told the engine its reply is playing (and has not taken it back). */
+  private playingSaid = false
+
+  private setPlaying(playing: boolean): void {
+    this.playingSaid = playing
+    this.media.setRemotePlaying(playing)
+  }
   /** Cancels the SDP and sideband requests when the socket closes first (no call left unanswered). */
   private readonly abort = new AbortController()
   private readonly log: (line: string) => void
@@ -217,8 +224,8 @@ export class WebRtcSocket implements SocketLike {
     // Only these small events are parsed here (the adapter parses everything).
     const type = data.includes('"output_audio_buffer.') ? typeOf(data) : null
     // A started already on its way when the client cleared belongs to the cut reply: stay muted.
-    if (type === 'output_audio_buffer.started' && !this.clearing) this.media.setRemotePlaying(true)
-    else if (type === 'output_audio_buffer.stopped' || type === 'output_audio_buffer.cleared') this.media.setRemotePlaying(false)
+    if (type === 'output_audio_buffer.started' && !this.clearing) this.setPlaying(true)
+    else if (type === 'output_audio_buffer.stopped' || type === 'output_audio_buffer.cleared') this.setPlaying(false)
     if (type === 'output_audio_buffer.cleared') this.clearing = false
     this.onmessage?.({ data })
   }
@@ -289,7 +296,8 @@ export class WebRtcSocket implements SocketLike {
     this.uplink.close()
     this.remote?.close()
     this.remote = null
-    this.media.setRemotePlaying(false)
+    // Only what this call said: a renewed call may already be playing on the same engine.
+    if (this.playingSaid) this.setPlaying(false)
     if (this.closeSent) return
     this.closeSent = true
     queueMicrotask(() => {
