@@ -114,6 +114,10 @@ describe('main services: the voice window follows what its page may do', () => {
       await settle(() => reloaded.mock.calls.length, 1)
       expect(reloaded).toHaveBeenCalledTimes(1)
       expect(reopened).toHaveBeenCalledTimes(2)
+      // Another provider host: the page's CSP must list it, so the page is loaded afresh.
+      services.settings.update({ providers: { assemblyai: { baseUrl: 'https://eu.assemblyai.example' } } }) // as the settings file may
+      await settle(() => reloaded.mock.calls.length, 2)
+      expect(reloaded).toHaveBeenCalledTimes(2)
     } finally {
       await services.dispose()
     }

@@ -2,7 +2,7 @@ import type { AppInfo, SettingsSection } from '../../shared/ipc/channels/app'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
 import { IpcFailure } from '../../shared/ipc/envelope'
 import { checkExternalUrl } from '../../shared/security/urls'
-import { KEYED_PROVIDERS } from '../../shared/settings/schema'
+import { KEYED_PROVIDERS, type Settings } from '../../shared/settings/schema'
 import { validatedEventSink } from '../ipc/events'
 import type { Handlers } from '../ipc/router'
 import { SecretsService, type Encryptor } from '../secrets/service'
@@ -343,11 +343,16 @@ export function createMainServices(deps: MainDeps): MainServices {
   }
   let provider = settings.get().provider
   let webrtc = webrtcAllowed(settings.get())
+  const originsOf = (value: Settings) => [...sessionSocketOrigins(value)].sort().join(' ')
+  let origins = originsOf(settings.get())
   settings.onChange((value) => {
     const was = provider
     provider = value.provider
     const webrtcWas = webrtc
     webrtc = webrtcAllowed(value)
+    // The page's CSP is fixed when it loads: a new set of provider hosts needs a fresh page.
+    const originsWere = origins
+    origins = originsOf(value)
     const reopen = webrtc !== webrtcWas ? (deps.reopenVoiceWindow ?? deps.reloadRenderer) : undefined
     // Onboarding (choosing a provider, typing its key) happens in the voice window: reopen it once a key is set.
     if (reopen && isOnboarding(value, secrets.status())) {
@@ -355,7 +360,7 @@ export function createMainServices(deps: MainDeps): MainServices {
       return
     }
     heldReopen = null
-    const renew = reopen ?? ((was === 'demo') !== (value.provider === 'demo') ? deps.reloadRenderer : undefined)
+    const renew = reopen ?? ((was === 'demo') !== (value.provider === 'demo') || origins !== originsWere ? deps.reloadRenderer : undefined)
     if (!renew) return
     void prepareDemo().then(() => renew())
   })
