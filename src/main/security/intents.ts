@@ -3,7 +3,8 @@
  * asked (the voice window is treated as untrusted). Pure: the handlers in src/main/app/services.ts
  * and src/main/desktop/handlers.ts ask these, then put the questions to the ConfirmSurface.
  */
-import { KEYED_PROVIDERS, PROVIDER_LABELS, SettingsSchema, mergeSettings, type Settings } from '../../shared/settings/schema'
+import { PROVIDER_LABELS } from '../../shared/providers'
+import { KEYED_PROVIDERS, PROVIDER_IDS, SettingsSchema, mergeSettings, type Settings } from '../../shared/settings/schema'
 import type { IntentQuestion } from './confirm-surface'
 
 /**
@@ -62,7 +63,7 @@ export function settingsQuestions(current: Settings, patch: Record<string, unkno
   if (!parsed.success) return []
   const next = parsed.data
   const questions: IntentQuestion[] = []
-  for (const provider of [...KEYED_PROVIDERS, 'demo'] as const) {
+  for (const provider of PROVIDER_IDS) {
     const before = (current.providers[provider] as { instructions?: string }).instructions ?? ''
     const after = (next.providers[provider] as { instructions?: string }).instructions ?? ''
     if (before === after || after.trim() === '') continue

@@ -4,7 +4,8 @@ import type { KeyStatus } from '../../shared/ipc/channels/keys'
 import type { SettingsSection } from '../../shared/ipc/channels/app'
 import { formatAccelerator, hotkeyPlatform, spokenAccelerator } from '../../shared/ptt/format'
 import { isOnboarding } from '../../shared/settings/onboarding'
-import { PROVIDER_LABELS, type Settings } from '../../shared/settings/schema'
+import { PROVIDER_LABELS, providerOf } from '../../shared/providers'
+import type { Settings } from '../../shared/settings/schema'
 import { reportToCompanion } from './companion'
 import { Pill } from './Pill'
 import { DemoIntro, useDemoSpeech } from './Demo'
@@ -192,7 +193,7 @@ function MainWindow() {
     }),
     [onAction, voice],
   )
-  const speech = useDemoSpeech(voice, ready && settings?.provider === 'demo')
+  const speech = useDemoSpeech(voice, ready && !!settings && providerOf(settings.provider).local)
   const hotkey = settings ? <kbd aria-label={spokenAccelerator(settings.hotkey.accelerator, os)}>{formatAccelerator(settings.hotkey.accelerator, os)}</kbd> : null
   const talkDown = useCallback(() => voice.talkDown(), [voice])
   const talkUp = useCallback(() => voice.talkUp(), [voice])
@@ -320,7 +321,7 @@ function MainWindow() {
             <HistoryView settings={settings} sink={historySink} onClose={() => setShowHistory(false)} />
           ) : (
             <>
-              {settings.provider === 'demo' && <DemoIntro speech={speech} />}
+              {providerOf(settings.provider).local && <DemoIntro speech={speech} />}
               <Transcript store={voice.transcript} actions={actions} emptyText="Hold the button (or your hotkey) and speak. Your conversation appears here." />
               <div className="controls" aria-label="Talk controls" role="group">
                 <TalkButton onDown={talkDown} onUp={talkUp} capturing={state.capturing} disabled={state.muted} hands={state.alwaysListening && state.capturing} mode={settings.hotkey.mode} />

@@ -14,7 +14,8 @@ import {
   type SearchHit,
 } from '../../shared/ipc/channels/history'
 import { formatCost } from '../../shared/pricing'
-import { PROVIDER_LABELS, type ProviderId, type Settings } from '../../shared/settings/schema'
+import { PROVIDER_LABELS } from '../../shared/providers'
+import type { ProviderId, Settings } from '../../shared/settings/schema'
 import { copyText } from './Conversation'
 import type { HistorySink } from './history-sink'
 import './history.css'

@@ -13,9 +13,10 @@ import type { KeyStatus } from '../../shared/ipc/channels/keys'
 import type { ToolSettingsView } from '../../shared/ipc/channels/tools'
 import { acceleratorFromKeyPress } from '../../shared/ptt/accelerator'
 import { formatAccelerator, formatHotkeysIn, hotkeyPlatform, spokenAccelerator } from '../../shared/ptt/format'
-import { modelsFor, voicesFor, type CatalogEntry } from '../../shared/settings/catalog'
+import type { CatalogEntry } from '../../shared/settings/catalog'
+import { isKeyed, modelsFor, PROVIDER_LABELS, providerOf, voicesFor, type ProviderTextField } from '../../shared/providers'
 import { takesReasoningEffort } from '../../shared/s2s/adapters/openai'
-import { KEYED_PROVIDERS, PROVIDER_IDS, PROVIDER_LABELS, type KeyedProvider, type ProviderId, type Settings } from '../../shared/settings/schema'
+import { PROVIDER_IDS, type KeyedProvider, type ProviderId, type Settings } from '../../shared/settings/schema'
 import type { AuditEntry, ToolDescriptor, ToolRisk } from '../../shared/tools/types'
 import { Earcons } from '../audio/earcons'
 import { SILERO_VAD, WAKE_PHRASES, isWakePhraseId } from '../audio/vad/licences'
@@ -24,8 +25,17 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-export function isKeyed(provider: ProviderId): provider is KeyedProvider {
-  return (KEYED_PROVIDERS as readonly string[]).includes(provider)
+export { isKeyed }
+
+/** A provider's text setting (settings.providers.<id>.<field>); '' when it has none. */
+function providerText(settings: Settings, provider: ProviderId, field: ProviderTextField): string {
+  const value = (settings.providers[provider] as Partial<Record<ProviderTextField, unknown>>)[field]
+  return typeof value === 'string' ? value : ''
+}
+
+/** Extra cards a provider has in the Provider section (its own tuning). */
+const TUNING_CARDS: Partial<Record<ProviderId, (props: { settings: Settings }) => React.JSX.Element>> = {
+  openai: OpenAITuning,
 }
 
 function patchAt(path: readonly string[], value: unknown): Record<string, unknown> {
@@ -57,11 +67,11 @@ export const SECTION_LABELS: Record<SettingsSection, string> = {
 }
 
 /** The company whose key it is, for sentences ("An OpenAI key is set"). */
-const KEY_OWNER: Record<KeyedProvider, string> = { openai: 'OpenAI', assemblyai: 'AssemblyAI', speko: 'Speko' }
+const keyOwner = (provider: ProviderId): string => providerOf(provider).name
 
 /** "An OpenAI key", "An AssemblyAI key", "A Speko key". */
 export function aKey(provider: KeyedProvider): string {
-  const owner = KEY_OWNER[provider]
+  const owner = keyOwner(provider)
   return `${/^[AEIOU]/i.test(owner) ? 'An' : 'A'} ${owner} key`
 }
 
@@ -131,11 +141,11 @@ export function ProviderCard({ settings, keys }: { settings: Settings; keys: Key
         <>
           {rejected ? (
             <p data-testid="key-status" className="error-text" role="alert">
-              {KEY_OWNER[provider]} refused this key (it may be mistyped, revoked or out of credit). Paste a working key below.
+              {keyOwner(provider)} refused this key (it may be mistyped, revoked or out of credit). Paste a working key below.
             </p>
           ) : (
             <p data-testid="key-status" className={status.set ? 'ok' : 'warn'}>
-              {status.set ? `${aKey(provider)} is set (${storageText[status.storage]}).` : `No ${KEY_OWNER[provider]} key is set.`}
+              {status.set ? `${aKey(provider)} is set (${storageText[status.storage]}).` : `No ${keyOwner(provider)} key is set.`}
             </p>
           )}
           <form
@@ -451,59 +461,48 @@ function OpenAITuning({ settings }: { settings: Settings }) {
 
 function ProviderSection({ settings, keys }: { settings: Settings; keys: KeyStatus }) {
   const p = settings.provider
-  const s = settings.providers
-  const models = p === 'speko' ? modelsFor('speko', s.speko.upstream) : modelsFor(p)
+  const models = modelsFor(settings, p)
+  const fields = providerOf(p).fields
+  const Tuning = TUNING_CARDS[p]
   return (
     <>
       <ProviderCard settings={settings} keys={keys} />
-      {(p === 'openai' || p === 'speko') && (
+      {fields.includes('model') && (
         <section className="card" aria-labelledby="model-heading">
           <h2 id="model-heading">Model</h2>
           {models ? (
-            <CatalogSetting label="Model" path={['providers', p, 'model']} value={s[p].model} entries={models} hint="Takes effect from the next conversation." />
+            <CatalogSetting label="Model" path={['providers', p, 'model']} value={providerText(settings, p, 'model')} entries={models} hint="Takes effect from the next conversation." />
           ) : (
-            <TextSetting label="Model" path={['providers', p, 'model']} value={s[p].model} />
+            <TextSetting label="Model" path={['providers', p, 'model']} value={providerText(settings, p, 'model')} />
           )}
         </section>
       )}
-      {p === 'openai' && <OpenAITuning settings={settings} />}
+      {Tuning && <Tuning settings={settings} />}
     </>
   )
 }
 
 function VoiceSection({ settings }: { settings: Settings }) {
   const p = settings.provider
-  const s = settings.providers
-  const voices = p === 'speko' ? voicesFor('speko', s.speko.upstream) : voicesFor(p)
+  const voices = voicesFor(settings, p)
+  const provider = providerOf(p)
+  const has = (field: ProviderTextField) => provider.fields.includes(field)
   return (
     <section className="card" aria-labelledby="assistant-heading">
       <h2 id="assistant-heading">How {PROVIDER_LABELS[p].replace(/ \(.*\)$/, '')} sounds</h2>
-      {p !== 'demo' &&
+      {has('voice') &&
         (voices ? (
-          <CatalogSetting label="Voice" path={['providers', p, 'voice']} value={s[p].voice} entries={voices} hint="Used from the next conversation (a provider cannot change the voice mid-conversation)." />
+          <CatalogSetting label="Voice" path={['providers', p, 'voice']} value={providerText(settings, p, 'voice')} entries={voices} hint="Used from the next conversation (a provider cannot change the voice mid-conversation)." />
         ) : (
-          <TextSetting label="Voice" path={['providers', p, 'voice']} value={s[p].voice} />
+          <TextSetting label="Voice" path={['providers', p, 'voice']} value={providerText(settings, p, 'voice')} />
         ))}
-      {p !== 'demo' && (
+      {has('voice') && (
         <p className="muted small" data-testid="voice-preview-note">
-          No preview: {KEY_OWNER[p]} offers no voice samples Earshot can play without starting a paid conversation. You hear the voice when you next talk.
+          No preview: {provider.name} offers no voice samples Earshot can play without starting a paid conversation. You hear the voice when you next talk.
         </p>
       )}
-      {p !== 'demo' && <TextSetting label="Instructions" path={['providers', p, 'instructions']} value={s[p].instructions} multiline hint="Empty: Earshot's default personality." />}
-      {p === 'demo' ? (
-        <TextSetting label="Greeting" path={['providers', 'demo', 'greeting']} value={s.demo.greeting} hint="The demo speaks a fixed greeting when this is empty." />
-      ) : (
-        <TextSetting
-          label="Greeting"
-          path={['providers', p, 'greeting']}
-          value={s[p].greeting}
-          hint={
-            p === 'speko'
-              ? "Spoken first on Speko's direct xAI sessions; Speko's older proxied sessions cannot speak one and start silent."
-              : 'Spoken first when a conversation starts; empty: the assistant waits for you.'
-          }
-        />
-      )}
+      {has('instructions') && <TextSetting label="Instructions" path={['providers', p, 'instructions']} value={providerText(settings, p, 'instructions')} multiline hint="Empty: Earshot's default personality." />}
+      {has('greeting') && <TextSetting label="Greeting" path={['providers', p, 'greeting']} value={providerText(settings, p, 'greeting')} hint={provider.greetingHint} />}
     </section>
   )
 }
@@ -1071,7 +1070,7 @@ function PrivacySection({ settings, keys }: { settings: Settings; keys: KeyStatu
         <ul className="bullets">
           <li>
             Your voice goes to {PROVIDER_LABELS[settings.provider].replace(/ \(.*\)$/, '')}
-            {settings.provider === 'demo' ? ' (a simulator on this computer: nothing leaves it)' : ''}, and only while Earshot listens:{' '}
+            {providerOf(settings.provider).local ? ' (a simulator on this computer: nothing leaves it)' : ''}, and only while Earshot listens:{' '}
             {settings.alwaysListening ? 'always listening is on' : 'while you use the hotkey or the talk button'}.
           </li>
           <li>

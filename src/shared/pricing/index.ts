@@ -11,6 +11,7 @@
  * AssemblyAI's Voice Agent bills by session time and sends no token usage; Speko bills through its
  * own plans. Neither is in the table, so their conversations say "not reported".
  */
+import { findProvider } from '../providers'
 
 export const PRICES_AS_OF = '2026-12-02'
 
@@ -92,7 +93,7 @@ export function addUsage(a: UsageTotals, b: UsageTotals): UsageTotals {
 
 /** The price entry for a provider's model, or null when Earshot has none. */
 export function priceFor(provider: string, model: string): ModelPrice | null {
-  if (provider === 'demo') return FREE // the local simulator costs nothing
+  if (findProvider(provider)?.local) return FREE // a provider on this computer (the Demo simulator) costs nothing
   const table = PRICE_TABLE[provider]
   if (!table) return null
   const id = model.trim().toLowerCase()

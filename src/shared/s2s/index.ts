@@ -1,11 +1,9 @@
 /**
  * The speech-to-speech core's public surface: the normalised model, the runtime, the PCM
- * utilities, error mapping, and createAdapter(protocol) for the three providers.
+ * utilities, error mapping, and createAdapter(protocol) for every protocol
+ * the providers speak (src/shared/providers).
  */
-import { createAssemblyAIAdapter } from './adapters/assemblyai'
-import { createOpenAIAdapter } from './adapters/openai'
-import { createSpekoAdapter } from './adapters/speko'
-import { createXaiAdapter } from './adapters/xai'
+import { protocolDescriptor } from '../providers'
 import type { ProtocolId, ProviderAdapter } from './types'
 
 export * from './types'
@@ -20,16 +18,5 @@ export type { SpekoTelemetryOptions, TelemetryFetch } from './speko-telemetry'
 
 /** A fresh adapter for one connection (the runtime makes a new one for every reconnect). */
 export function createAdapter(protocol: ProtocolId): ProviderAdapter {
-  switch (protocol) {
-    case 'openai':
-      return createOpenAIAdapter()
-    case 'assemblyai':
-      return createAssemblyAIAdapter()
-    case 'speko':
-      return createSpekoAdapter()
-    case 'xai':
-      return createXaiAdapter()
-    default:
-      throw new Error(`Unknown speech-to-speech protocol: ${String(protocol)}`)
-  }
+  return protocolDescriptor(protocol).createAdapter()
 }

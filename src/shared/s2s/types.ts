@@ -7,8 +7,10 @@
 /**
  * Wire protocols Earshot speaks. Demo mode speaks one of them to a local simulator. 'xai' is the
  * xAI realtime protocol, reached through a Speko provider_direct session (adapter xai.realtime.v1).
+ * Each one is described (adapter, tool format, name) by a provider in src/shared/providers/.
  */
-export type ProtocolId = 'openai' | 'assemblyai' | 'speko' | 'xai'
+export const PROTOCOL_IDS = ['openai', 'assemblyai', 'speko', 'xai'] as const
+export type ProtocolId = (typeof PROTOCOL_IDS)[number]
 
 export type SessionStatus =
   | 'idle'

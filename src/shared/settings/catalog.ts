@@ -1,9 +1,9 @@
 /**
  * The providers' current models and voices, for the settings window's lists (free text stays
  * possible behind "Other…": providers add names faster than releases ship). Sources and dates are
- * in docs/provider-catalog.md.
+ * in docs/provider-catalog.md. Which provider offers which list is its descriptor's business
+ * (src/shared/providers: modelsFor, voicesFor).
  */
-import type { ProviderId } from './schema'
 
 export interface CatalogEntry {
   id: string
@@ -44,16 +44,3 @@ export const ASSEMBLYAI_VOICES: readonly CatalogEntry[] = [
   { id: 'anna', note: '' },
 ]
 
-/** Speko relays to an upstream provider; with OpenAI upstream it takes OpenAI's models and voices. */
-export function modelsFor(provider: ProviderId, upstream = 'openai'): readonly CatalogEntry[] | null {
-  if (provider === 'openai') return OPENAI_REALTIME_MODELS
-  if (provider === 'speko' && upstream === 'openai') return OPENAI_REALTIME_MODELS
-  return null
-}
-
-export function voicesFor(provider: ProviderId, upstream = 'openai'): readonly CatalogEntry[] | null {
-  if (provider === 'openai') return OPENAI_VOICES
-  if (provider === 'assemblyai') return ASSEMBLYAI_VOICES
-  if (provider === 'speko' && upstream === 'openai') return OPENAI_VOICES
-  return null
-}

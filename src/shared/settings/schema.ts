@@ -1,5 +1,9 @@
 import { z } from 'zod'
 import { McpServerConfigSchema } from '../mcp/types'
+import { AssemblyAISettingsSchema } from '../providers/assemblyai/settings'
+import { DemoSettingsSchema } from '../providers/demo/settings'
+import { OpenAISettingsSchema } from '../providers/openai/settings'
+import { SpekoSettingsSchema } from '../providers/speko/settings'
 import { PROVIDER_TOOL_NAME_PATTERN, ToolRiskSchema } from '../tools/types'
 
 /**
@@ -8,6 +12,10 @@ import { PROVIDER_TOOL_NAME_PATTERN, ToolRiskSchema } from '../tools/types'
  * an unknown key is an error, never silently kept.
  */
 
+/**
+ * The providers a user can choose (each one is described in src/shared/providers/<id>/ and
+ * src/main/providers/<id>.ts; docs/providers.md says how to add one).
+ */
 export const PROVIDER_IDS = ['openai', 'assemblyai', 'speko', 'demo'] as const
 export const ProviderIdSchema = z.enum(PROVIDER_IDS)
 export type ProviderId = z.infer<typeof ProviderIdSchema>
@@ -17,77 +25,11 @@ export const KEYED_PROVIDERS = ['openai', 'assemblyai', 'speko'] as const
 export const KeyedProviderSchema = z.enum(KEYED_PROVIDERS)
 export type KeyedProvider = z.infer<typeof KeyedProviderSchema>
 
-export const PROVIDER_LABELS: Record<ProviderId, string> = {
-  openai: 'OpenAI Realtime',
-  assemblyai: 'AssemblyAI Voice Agent',
-  speko: 'Speko',
-  demo: 'Demo (no account needed)',
-}
-
-/** An http(s) base URL; no credentials, query or fragment. */
-export const HttpBaseUrlSchema = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value)
-      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.search && !url.hash
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL without credentials, query or fragment')
-
-const text = (max: number) => z.string().max(max)
-
-export const OpenAISettingsSchema = z.strictObject({
-  baseUrl: HttpBaseUrlSchema.default('https://api.openai.com/v1'),
-  model: text(100).min(1).default('gpt-realtime'),
-  voice: text(60).min(1).default('marin'),
-  instructions: text(20_000).default(''),
-  greeting: text(2_000).default(''),
-  transcriptionModel: text(100).min(1).default('gpt-4o-mini-transcribe'),
-  turnDetection: z.enum(['server_vad', 'semantic_vad']).default('server_vad'),
-  /** audio.input.noise_reduction: near_field suits a desk or headset microphone, far_field a laptop or room one. */
-  noiseReduction: z.enum(['near_field', 'far_field', 'off']).default('near_field'),
-  /** server_vad: silence that ends a turn (ms; the server's default is 500). */
-  silenceDurationMs: z.number().int().min(200).max(3000).default(500),
-  /** server_vad: after this much silence following a reply the model speaks up (ms); null = never. */
-  idleTimeoutMs: z.number().int().min(5000).max(60_000).nullable().default(null),
-  /** semantic_vad: how eagerly the model takes its turn. */
-  eagerness: z.enum(['auto', 'low', 'medium', 'high']).default('auto'),
-  /** reasoning.effort for the models that take it (the gpt-realtime-2 family); others ignore it. */
-  reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high', 'xhigh']).default('low'),
-  /** truncation retention_ratio: the share of the conversation kept when it overflows the context. */
-  retentionRatio: z.number().min(0.1).max(1).default(0.8),
-  /**
-   * How the voice window reaches OpenAI: a WebSocket (default) or WebRTC (microphone and reply as
-   * audio tracks; the page may then open a peer connection, see docs/security.md).
-   */
-  transport: z.enum(['websocket', 'webrtc']).default('websocket'),
-})
-
-export const AssemblyAISettingsSchema = z.strictObject({
-  baseUrl: HttpBaseUrlSchema.default('https://agents.assemblyai.com'),
-  voice: text(60).min(1).default('ivy'),
-  instructions: text(20_000).default(''),
-  greeting: text(2_000).default(''),
-})
-
-export const SpekoSettingsSchema = z.strictObject({
-  baseUrl: HttpBaseUrlSchema.default('https://api.speko.dev'),
-  /** The upstream S2S provider Speko proxies to. */
-  upstream: text(40).min(1).default('openai'),
-  model: text(100).min(1).default('gpt-realtime'),
-  voice: text(60).min(1).default('alloy'),
-  instructions: text(20_000).default(''),
-  greeting: text(2_000).default(''),
-  inputSampleRate: z.union([z.literal(16000), z.literal(24000)]).default(24000),
-  outputSampleRate: z.union([z.literal(16000), z.literal(24000)]).default(24000),
-})
-
-export const DemoSettingsSchema = z.strictObject({
-  greeting: text(2_000).default(''),
-})
+export { HttpBaseUrlSchema } from './fields'
+export { OpenAISettingsSchema } from '../providers/openai/settings'
+export { AssemblyAISettingsSchema } from '../providers/assemblyai/settings'
+export { SpekoSettingsSchema } from '../providers/speko/settings'
+export { DemoSettingsSchema } from '../providers/demo/settings'
 
 export const PUSH_TO_TALK_MODES = ['hold', 'toggle', 'auto'] as const
 export const PushToTalkModeSchema = z.enum(PUSH_TO_TALK_MODES)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ProviderIdSchema } from '../../settings/schema'
+import { PROTOCOL_IDS } from '../../s2s/types'
 
 /**
  * Starting a speech-to-speech session. Main mints a short-lived credential with the key it keeps
@@ -15,7 +16,7 @@ export const ToolDeclarationSchema = z.object({
 })
 
 export const SessionCredentialSchema = z.object({
-  protocol: z.enum(['openai', 'assemblyai', 'speko', 'xai']),
+  protocol: z.enum(PROTOCOL_IDS),
   /** websocket (absent) or webrtc (OpenAI: an SDP offer POSTed to an https `url`). */
   transport: z.enum(['websocket', 'webrtc']).optional(),
   url: z.string().max(8192).regex(/^(wss?|https?):\/\//, 'must be a ws(s):// URL, or http(s):// for WebRTC'),
