@@ -1,6 +1,8 @@
 /** Command-line parsing for `earshot` (the contract: docs/cli.md). */
+import { PROVIDER_IDS } from '../shared/settings/schema'
 
-export const CLI_PROVIDERS = ['openai', 'assemblyai', 'speko', 'demo'] as const
+/** Every provider the app has (src/shared/providers). */
+export const CLI_PROVIDERS = PROVIDER_IDS
 export type CliProvider = (typeof CLI_PROVIDERS)[number]
 export const APPROVE_MODES = ['read-only', 'all', 'none'] as const
 export type ApproveMode = (typeof APPROVE_MODES)[number]

@@ -11,11 +11,12 @@ import { dirname, resolve } from 'node:path'
 import { Conversation, parseMaybeJson, type AudioPort, type ConversationEvent } from '../shared/conversation'
 import { createAdapter, floatToInt16, int16ToFloat, Resampler, SpekoTelemetry } from '../shared/s2s'
 import type { ProtocolId, S2SError, SessionCredential, SocketFactory } from '../shared/s2s/types'
-import { defaultSettings, type Settings } from '../shared/settings/schema'
+import { isKeyed, providerOf, PROVIDERS } from '../shared/providers'
+import { defaultSettings, KEYED_PROVIDERS, type KeyedProvider, type Settings } from '../shared/settings/schema'
 import { approvalPolicy, createNodeTools } from '../main/tools'
 import type { FetchLike } from '../main/s2s/mint'
 import { buildSessionConfig, mintFor } from '../main/s2s/service'
-import { EXIT, type CliProvider, type PttRange, type TalkOptions } from './args'
+import { EXIT, type PttRange, type TalkOptions } from './args'
 import { startCliMcp } from './mcp'
 import { createTalkHistory, TalkHistoryError } from './history'
 import { EventsWriter } from './events'
@@ -45,17 +46,10 @@ export interface TalkDeps {
   live?: (line: string) => void
 }
 
-interface ProviderEnv {
-  keyVar: string
-  baseVar: string
-  defaultBase: string
-}
+type ProviderEnv = NonNullable<(typeof PROVIDERS)[KeyedProvider]['key']>['env']
 
-export const PROVIDER_ENV: Record<Exclude<CliProvider, 'demo'>, ProviderEnv> = {
-  openai: { keyVar: 'OPENAI_API_KEY', baseVar: 'OPENAI_BASE_URL', defaultBase: 'https://api.openai.com/v1' },
-  assemblyai: { keyVar: 'ASSEMBLYAI_API_KEY', baseVar: 'ASSEMBLYAI_AGENTS_URL', defaultBase: 'https://agents.assemblyai.com' },
-  speko: { keyVar: 'SPEKO_API_KEY', baseVar: 'SPEKO_BASE_URL', defaultBase: 'https://api.speko.dev' },
-}
+/** Where the CLI reads each keyed provider's key and endpoint (its descriptor's key.env). */
+export const PROVIDER_ENV = Object.fromEntries(KEYED_PROVIDERS.map((id) => [id, PROVIDERS[id].key.env])) as Record<KeyedProvider, ProviderEnv>
 
 /** How long a finished reply must stay quiet before it counts as fully played (late audio). */
 const SETTLE_MS = 300
@@ -286,7 +280,7 @@ async function talk(
   let keyVar = ''
   let apiKey: string | null = null
   let demo: DemoServer | null = null
-  if (options.provider === 'demo') {
+  if (!isKeyed(options.provider)) {
     if (!deps.startDemo) throw new TalkFailure(EXIT.failed, 'Demo mode is not available in this build.', 'demo_unavailable')
     try {
       demo = await deps.startDemo()
@@ -302,7 +296,7 @@ async function talk(
     apiKey = deps.env[spec.keyVar]?.trim() ?? ''
     if (!apiKey) throw new TalkFailure(EXIT.auth, `${spec.keyVar} is not set; export your ${options.provider} API key (or use --provider demo).`, 'missing_key')
     settings.providers[options.provider].baseUrl = baseUrlFrom(deps.env, spec)
-    protocol = options.provider
+    protocol = providerOf(options.provider).protocol ?? demoProtocol
   }
   const provider = options.provider
   const config = buildSessionConfig(settings, provider, tools.registry.declarations(), { greeting: options.greeting ?? '' }, demoProtocol)

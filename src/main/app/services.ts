@@ -2,6 +2,7 @@ import type { AppInfo, SettingsSection } from '../../shared/ipc/channels/app'
 import type { EventName, EventPayload } from '../../shared/ipc/contract'
 import { IpcFailure } from '../../shared/ipc/envelope'
 import { checkExternalUrl } from '../../shared/security/urls'
+import { isKeyed, providerOf } from '../../shared/providers'
 import { KEYED_PROVIDERS, type Settings } from '../../shared/settings/schema'
 import { validatedEventSink } from '../ipc/events'
 import type { Handlers } from '../ipc/router'
@@ -299,10 +300,10 @@ export function createMainServices(deps: MainDeps): MainServices {
       const provider = input?.provider ?? settings.get().provider
       try {
         const started = await session.handlers['session:start'](input, context)
-        if (provider !== 'demo' && secrets.markRejected(provider, false)) keyStatusChanged()
+        if (isKeyed(provider) && secrets.markRejected(provider, false)) keyStatusChanged()
         return started
       } catch (error) {
-        if (provider !== 'demo' && error instanceof IpcFailure && error.code === 'auth_failed' && secrets.getKey(provider) && secrets.markRejected(provider, true)) keyStatusChanged()
+        if (isKeyed(provider) && error instanceof IpcFailure && error.code === 'auth_failed' && secrets.getKey(provider) && secrets.markRejected(provider, true)) keyStatusChanged()
         throw error
       }
     },
@@ -339,7 +340,7 @@ export function createMainServices(deps: MainDeps): MainServices {
 
   const socketOrigins = () => sessionSocketOrigins(settings.get(), { demoOrigin: session.demoOrigin() })
   const prepareDemo = async () => {
-    if (settings.get().provider === 'demo') await session.prepareDemo()
+    if (providerOf(settings.get().provider).local) await session.prepareDemo()
   }
   let provider = settings.get().provider
   let webrtc = webrtcAllowed(settings.get())
@@ -360,7 +361,7 @@ export function createMainServices(deps: MainDeps): MainServices {
       return
     }
     heldReopen = null
-    const renew = reopen ?? ((was === 'demo') !== (value.provider === 'demo') || origins !== originsWere ? deps.reloadRenderer : undefined)
+    const renew = reopen ?? (providerOf(was).local !== providerOf(value.provider).local || origins !== originsWere ? deps.reloadRenderer : undefined)
     if (!renew) return
     void prepareDemo().then(() => renew())
   })

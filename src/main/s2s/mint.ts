@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
+import { protocolDescriptor } from '../../shared/providers'
 import type { ProtocolId, S2SError, S2SErrorCode, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
 
 /** The subset of WHATWG fetch minting needs (injectable for tests). */
@@ -22,13 +23,8 @@ export type FetchLike = (
 
 export type MintProvider = ProtocolId
 
-export const PROVIDER_NAMES: Record<MintProvider | 'demo', string> = {
-  openai: 'OpenAI',
-  xai: 'xAI',
-  assemblyai: 'AssemblyAI',
-  speko: 'Speko',
-  demo: 'the Demo server',
-}
+/** Who answers on a protocol, in messages ("OpenAI rejected the API key"). */
+const nameOf = (provider: MintProvider): string => protocolDescriptor(provider).name
 
 /** A mint failed. `code` is stable (the UI and the CLI act on it); `message` is for people. */
 export class MintError extends Error {
@@ -227,7 +223,7 @@ interface RequestSpec {
 
 /** Sends the one keyed request and returns the parsed JSON body of a 2xx reply. */
 async function keyedRequest(spec: RequestSpec): Promise<Record<string, unknown>> {
-  const name = PROVIDER_NAMES[spec.provider]
+  const name = nameOf(spec.provider)
   const apiKey = spec.apiKey.trim()
   if (!apiKey) throw new MintError('auth_failed', `No ${name} API key is set.`)
   if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new MintError('auth_failed', `The ${name} API key contains characters a key cannot have.`)
@@ -306,7 +302,7 @@ async function keyedRequest(spec: RequestSpec): Promise<Record<string, unknown>>
 }
 
 function malformed(provider: MintProvider, what: string): MintError {
-  return new MintError('protocol_error', `${PROVIDER_NAMES[provider]} sent an unexpected reply to the session request: ${what}.`)
+  return new MintError('protocol_error', `${nameOf(provider)} sent an unexpected reply to the session request: ${what}.`)
 }
 
 function clampInt(value: number | undefined, min: number, max: number, fallback: number): number {

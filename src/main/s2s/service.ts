@@ -6,18 +6,19 @@
 import type { SessionStart } from '../../shared/ipc/channels/session'
 import { IpcFailure } from '../../shared/ipc/envelope'
 import type { ConversationTurn, ProtocolId, SessionConfig, SessionCredential, ToolDeclaration } from '../../shared/s2s/types'
+import { isKeyed, protocolDescriptor, protocolOf, providerOf } from '../../shared/providers'
 import type { KeyedProvider, ProviderId, Settings } from '../../shared/settings/schema'
-import { credentialSecrets, MintError, mintAssemblyAI, mintOpenAI, mintSpeko, PROVIDER_NAMES, type FetchLike } from './mint'
+import { mainProviderOf, type DemoLauncher } from '../providers'
+import { credentialSecrets, MintError, type FetchLike } from './mint'
 import { sessionSocketOrigins, socketUrlAllowed } from './origins'
-import { webrtcAllowed } from '../security/webrtc'
+import { socketOriginOf } from './socket-origin'
 
 /** Used when the user left the instructions empty. */
 export const DEFAULT_INSTRUCTIONS =
   'You are Earshot, a friendly desktop voice assistant. Answer briefly and conversationally, in the language the user speaks. ' +
   'Use the tools you have when they help, and say plainly when something is not possible.'
 
-/** Starts (once) and reaches the local Demo server; returns a fresh credential for it. */
-export type DemoLauncher = () => Promise<SessionCredential>
+export type { DemoLauncher }
 
 export interface SessionConfigOverrides {
   greeting?: string
@@ -25,9 +26,7 @@ export interface SessionConfigOverrides {
 }
 
 /** The protocol each provider speaks (Demo: whatever the local Demo server speaks). */
-export function protocolOf(provider: ProviderId, demoProtocol: ProtocolId = 'openai'): ProtocolId {
-  return provider === 'demo' ? demoProtocol : provider
-}
+export { protocolOf }
 
 /** SessionConfig for a provider, from settings and the tool declarations. */
 export function buildSessionConfig(
@@ -43,42 +42,7 @@ export function buildSessionConfig(
     turnDetection: openai.turnDetection,
     transcriptionModel: openai.transcriptionModel,
   }
-  let config: SessionConfig
-  switch (provider) {
-    case 'openai':
-      config = {
-        ...base,
-        instructions: openai.instructions,
-        greeting: openai.greeting,
-        voice: openai.voice,
-        model: openai.model,
-        openai: {
-          noiseReduction: openai.noiseReduction,
-          silenceDurationMs: openai.silenceDurationMs,
-          idleTimeoutMs: openai.idleTimeoutMs,
-          eagerness: openai.eagerness,
-          reasoningEffort: openai.reasoningEffort,
-          retentionRatio: openai.retentionRatio,
-        },
-      }
-      break
-    case 'assemblyai': {
-      const s = settings.providers.assemblyai
-      config = { ...base, instructions: s.instructions, greeting: s.greeting, voice: s.voice, model: '' }
-      break
-    }
-    case 'speko': {
-      const s = settings.providers.speko
-      config = { ...base, instructions: s.instructions, greeting: s.greeting, voice: s.voice, model: s.model }
-      break
-    }
-    case 'demo': {
-      const protocol = protocolOf('demo', demoProtocol)
-      const voice = protocol === 'assemblyai' ? settings.providers.assemblyai.voice : protocol === 'speko' ? settings.providers.speko.voice : openai.voice
-      config = { ...base, instructions: '', greeting: settings.providers.demo.greeting, voice, model: protocol === 'assemblyai' ? '' : openai.model }
-      break
-    }
-  }
+  const config = mainProviderOf(provider).sessionConfig(settings, base, protocolOf(provider, demoProtocol))
   if (overrides.greeting !== undefined) config.greeting = overrides.greeting
   if (overrides.instructions !== undefined) config.instructions = overrides.instructions
   if (!config.instructions.trim()) config.instructions = DEFAULT_INSTRUCTIONS
@@ -101,49 +65,16 @@ export interface MintForOptions {
   transport?: 'websocket' | 'webrtc'
 }
 
-const KEY_HINT: Record<KeyedProvider, string> = {
-  openai: 'Add your OpenAI API key in Settings, or try Demo mode.',
-  assemblyai: 'Add your AssemblyAI API key in Settings, or try Demo mode.',
-  speko: 'Add your Speko API key in Settings, or try Demo mode.',
-}
-
 /** One mint for a provider with endpoints from settings. */
 export async function mintFor(options: MintForOptions): Promise<SessionCredential> {
   const { provider, settings, config } = options
-  if (provider === 'demo') {
-    if (!options.demo) throw new MintError('internal', 'Demo mode is not available in this build.')
-    return options.demo()
+  const descriptor = providerOf(provider)
+  let apiKey = ''
+  if (descriptor.key) {
+    apiKey = options.apiKey?.trim() ?? ''
+    if (!apiKey) throw new MintError('auth_failed', `No ${descriptor.name} API key is set. ${descriptor.key.missingHint}`)
   }
-  const apiKey = options.apiKey?.trim() ?? ''
-  if (!apiKey) throw new MintError('auth_failed', `No ${PROVIDER_NAMES[provider]} API key is set. ${KEY_HINT[provider]}`)
-  const common = { apiKey, fetch: options.fetch, timeoutMs: options.timeoutMs }
-  switch (provider) {
-    case 'openai':
-      return mintOpenAI({
-        ...common,
-        baseUrl: settings.providers.openai.baseUrl,
-        model: config.model || settings.providers.openai.model,
-        transport: options.transport ?? settings.providers.openai.transport,
-      })
-    case 'assemblyai':
-      return mintAssemblyAI({ ...common, baseUrl: settings.providers.assemblyai.baseUrl })
-    case 'speko': {
-      const s = settings.providers.speko
-      return mintSpeko({
-        ...common,
-        baseUrl: s.baseUrl,
-        upstream: s.upstream,
-        model: config.model || s.model,
-        voice: config.voice,
-        instructions: config.instructions,
-        tools: config.tools,
-        inputSampleRate: s.inputSampleRate,
-        outputSampleRate: s.outputSampleRate,
-        // Speko's OpenAI sessions need WebRTC: only where the window has it (never the CLI).
-        webrtc: options.transport !== 'websocket' && webrtcAllowed({ ...settings, provider: 'speko' }),
-      })
-    }
-  }
+  return mainProviderOf(provider).mint({ settings, config, apiKey, fetch: options.fetch, timeoutMs: options.timeoutMs, transport: options.transport, demo: options.demo })
 }
 
 export interface SessionServiceDeps {
@@ -205,9 +136,9 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       if (options.continueFrom !== undefined) {
         const turns = deps.carriedTurns?.(options.continueFrom)
         if (!turns) throw new IpcFailure('not_found', 'That conversation is not in the history any more, so it cannot be continued.')
-        if (protocolOf(provider, deps.demoProtocol) === 'speko') config.instructions = carriedInstructions(config.instructions, turns)
+        if (protocolDescriptor(protocolOf(provider, deps.demoProtocol)).seedsConversationAtMint) config.instructions = carriedInstructions(config.instructions, turns)
       }
-      const apiKey = provider === 'demo' ? null : deps.getKey(provider)
+      const apiKey = isKeyed(provider) ? deps.getKey(provider) : null
       let credential: SessionCredential
       try {
         credential = await mintFor({ provider, settings, apiKey, config, fetch: deps.fetch, demo: deps.demo })
@@ -217,42 +148,31 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         throw error
       }
       for (const secret of credentialSecrets(credential)) deps.onSecret?.(secret)
-      // Demo: the socket must be the Demo server's own loopback origin (the one the CSP allows
-      // while Demo is the provider); every other provider: the hosts its settings allow.
-      const allowed =
-        provider === 'demo' ? sessionSocketOrigins({ ...settings, provider: 'demo' }, { demoOrigin: socketOriginOf(credential.url) }) : sessionSocketOrigins({ ...settings, provider })
+      // The hosts the CSP allows with this provider chosen; Demo: only the Demo server's own
+      // loopback origin (the one the CSP allows while Demo is the provider).
+      const allowed = sessionSocketOrigins({ ...settings, provider }, { demoOrigin: socketOriginOf(credential.url) })
       if (!socketUrlAllowed(credential.url, allowed)) {
         const host = new URL(credential.url).host
         throw new MintError(
           'provider_error',
-          `${PROVIDER_NAMES[provider]} asked Earshot to connect to ${host}, which is not one of the hosts Earshot's security policy allows for this provider.`,
+          `${providerOf(provider).name} asked Earshot to connect to ${host}, which is not one of the hosts Earshot's security policy allows for this provider.`,
         )
       }
       if (credential.sidebandUrl && !socketUrlAllowed(credential.sidebandUrl, sessionSocketOrigins(settings))) {
         throw new MintError(
           'provider_error',
-          `${PROVIDER_NAMES[provider]} asked Earshot to bind the call at ${new URL(credential.sidebandUrl).host}, which Earshot's security policy does not allow.`,
+          `${providerOf(provider).name} asked Earshot to bind the call at ${new URL(credential.sidebandUrl).host}, which Earshot's security policy does not allow.`,
         )
       }
       if (credential.telemetry && !socketUrlAllowed(credential.telemetry.url, sessionSocketOrigins(settings))) {
         throw new MintError(
           'provider_error',
-          `${PROVIDER_NAMES[provider]} asked Earshot to send usage reports to ${new URL(credential.telemetry.url).host}, which Earshot's security policy does not allow.`,
+          `${providerOf(provider).name} asked Earshot to send usage reports to ${new URL(credential.telemetry.url).host}, which Earshot's security policy does not allow.`,
         )
       }
       log(`session: minted a ${provider} credential (${credential.protocol}, expires ${credential.expiresAt === null ? 'unknown' : new Date(credential.expiresAt).toISOString()})`)
       return { provider, credential, config }
     },
-  }
-}
-
-/** ws://host:port of a socket URL, or null. */
-function socketOriginOf(url: string): string | null {
-  try {
-    const parsed = new URL(url)
-    return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? `${parsed.protocol}//${parsed.host}` : null
-  } catch {
-    return null
   }
 }
 

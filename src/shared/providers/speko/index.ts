@@ -37,6 +37,11 @@ export const XAI_PROTOCOL: ProtocolDescriptor<'xai'> = {
 /** With OpenAI upstream, Speko takes OpenAI's models and voices; for any other upstream the names are free text. */
 const openAIUpstream = (settings: { providers: { speko: { upstream: string } } }) => settings.providers.speko.upstream === 'openai'
 
+/** Speko with the OpenAI upstream: the sessions Speko answers with may be OpenAI over WebRTC. */
+export function spekoMayUseWebRtc(settings: { providers: { speko: { upstream: string } } }): boolean {
+  return settings.providers.speko.upstream.trim().toLowerCase() === 'openai'
+}
+
 export const SPEKO: ProviderDescriptor<'speko'> = {
   id: 'speko',
   label: 'Speko',
@@ -52,5 +57,6 @@ export const SPEKO: ProviderDescriptor<'speko'> = {
   voices: (settings) => (openAIUpstream(settings) ? OPENAI_VOICES : null),
   fields: ['model', 'voice', 'instructions', 'greeting'],
   greetingHint: "Spoken first on Speko's direct xAI sessions; Speko's older proxied sessions cannot speak one and start silent.",
-  webrtc: () => false,
+  // Speko serves its OpenAI-upstream sessions over WebRTC only.
+  webrtc: spekoMayUseWebRtc,
 }
