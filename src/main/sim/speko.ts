@@ -169,24 +169,36 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
     }
   }
 
-  /** POST /v1/sessions/<id>/telemetry: the provider_direct usage reports. */
-  function telemetry(req: { method: string; path: string; headers: Record<string, string>; body: string }): HttpReply | null {
-    const m = /^\/v1\/sessions\/([^/]+)\/telemetry$/.exec(req.path)
+  type Req = { method: string; path: string; headers: Record<string, string>; body: string }
+  // The page posts from app://earshot: the session routes answer CORS as a browser-facing API must.
+  const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' }
+
+  /**
+   * What every POST /v1/sessions/<id>/<route> for the page checks first: the route, CORS, POST, the
+   * session, its telemetry token, a JSON body. A reply when the request stops there; null when it
+   * is not this route.
+   */
+  function sessionRoute(req: Req, route: RegExp): { reply: HttpReply } | { rec: SpekoSessionRecord; token: string; body: unknown } | null {
+    const m = route.exec(req.path)
     if (!m) return null
-    // The page posts from app://earshot: answer the CORS preflight as a browser-facing API must.
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' }
-    if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
-    if (req.method !== 'POST') return { ...err(405, 'METHOD_NOT_ALLOWED', 'POST only'), headers: cors }
+    if (req.method === 'OPTIONS') return { reply: { status: 204, body: undefined, headers: cors } }
+    if (req.method !== 'POST') return { reply: { ...err(405, 'METHOD_NOT_ALLOWED', 'POST only'), headers: cors } }
     const rec = byId.get(m[1]!)
-    if (!rec) return { ...err(404, 'NOT_FOUND', 'Unknown session'), headers: cors }
-    const token = bearer(req.headers)
-    if (token !== rec.telemetryToken) return { ...err(401, 'UNAUTHORIZED', 'Invalid telemetry token'), headers: cors }
-    let body: unknown
+    if (!rec) return { reply: { ...err(404, 'NOT_FOUND', 'Unknown session'), headers: cors } }
+    const token = bearer(req.headers) ?? ''
+    if (token !== rec.telemetryToken) return { reply: { ...err(401, 'UNAUTHORIZED', 'Invalid telemetry token'), headers: cors } }
     try {
-      body = JSON.parse(req.body)
+      return { rec, token, body: JSON.parse(req.body) as unknown }
     } catch {
-      return { ...err(400, 'INVALID_REQUEST', 'Body must be JSON'), headers: cors }
+      return { reply: { ...err(400, 'INVALID_REQUEST', 'Body must be JSON'), headers: cors } }
     }
+  }
+
+  /** POST /v1/sessions/<id>/telemetry: the provider_direct usage reports. */
+  function telemetry(req: Req): HttpReply | null {
+    const r = sessionRoute(req, /^\/v1\/sessions\/([^/]+)\/telemetry$/)
+    if (!r || 'reply' in r) return r?.reply ?? null
+    const { rec, token, body } = r
     if (!isObj(body) || !Array.isArray(body.events) || !body.events.every(isObj)) return { ...err(400, 'INVALID_REQUEST', 'events[] is required'), headers: cors }
     records.telemetry.push({ sessionId: rec.sessionId, token, events: body.events as Array<Record<string, unknown>> })
     return { status: 202, body: { accepted: body.events.length }, headers: cors }
@@ -197,21 +209,10 @@ export async function startSpekoSim(script: SimScript, options: SpekoSimOptions 
    * its call id, with the telemetry token, before it applies the answer. Speko then attaches its own
    * provider-side sideband; here the call's media and events may flow once it is bound.
    */
-  function sideband(req: { method: string; path: string; headers: Record<string, string>; body: string }): HttpReply | null {
-    const m = /^\/v1\/sessions\/([^/]+)\/sidebands\/openai$/.exec(req.path)
-    if (!m) return null
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' }
-    if (req.method === 'OPTIONS') return { status: 204, body: undefined, headers: cors }
-    if (req.method !== 'POST') return { ...err(405, 'METHOD_NOT_ALLOWED', 'POST only'), headers: cors }
-    const rec = byId.get(m[1]!)
-    if (!rec) return { ...err(404, 'NOT_FOUND', 'Unknown session'), headers: cors }
-    if (bearer(req.headers) !== rec.telemetryToken) return { ...err(401, 'UNAUTHORIZED', 'Invalid telemetry token'), headers: cors }
-    let body: unknown
-    try {
-      body = JSON.parse(req.body)
-    } catch {
-      return { ...err(400, 'INVALID_REQUEST', 'Body must be JSON'), headers: cors }
-    }
+  function sideband(req: Req): HttpReply | null {
+    const r = sessionRoute(req, /^\/v1\/sessions\/([^/]+)\/sidebands\/openai$/)
+    if (!r || 'reply' in r) return r?.reply ?? null
+    const { rec, body } = r
     if (!isObj(body) || body.attempt_id !== rec.attemptId) return { ...err(400, 'INVALID_REQUEST', 'attempt_id does not match this session'), headers: cors }
     if (typeof body.provider_session_id !== 'string' || !/^[A-Za-z0-9_-]{8,256}$/.test(body.provider_session_id)) {
       return { ...err(400, 'INVALID_REQUEST', 'provider_session_id must be the OpenAI call id'), headers: cors }
