@@ -13,6 +13,7 @@ import { createSessionDomain, DEMO_SOCKET_ORIGIN, lazyDemoLauncher } from '../..
 import { startAssemblyAISim, startDemoServer, startOpenAISim, startSpekoSim, type SimHandle, type SimScript } from '../../src/main/sim'
 import type { KeyedProvider } from '../../src/shared/settings/schema'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { hold, REPLY_TAP, replyHeard, sleep } from '../harness/talk'
 
 const SHOTS = join(ROOT, 'out/test/screenshots')
 mkdirSync(SHOTS, { recursive: true })
@@ -27,97 +28,6 @@ beforeAll(() => {
   execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', speech, 'norm', '-3'])
 })
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-
-/**
- * A tap on what the app plays: every GainNode connected to the destination (the engine's volume
- * node) also feeds a recorder. Sample-accurate in the audio graph; run before the app loads.
- */
-const TAP = `(() => {
-  const tap = { chunks: [], latencyMs: 0, recording: true }
-  window.__tap = tap
-  const connect = AudioNode.prototype.connect
-  AudioNode.prototype.connect = function (dest, ...rest) {
-    const result = connect.call(this, dest, ...rest)
-    if (dest instanceof AudioDestinationNode && this instanceof GainNode && !this.__tapped) {
-      this.__tapped = true
-      const ctx = this.context
-      const node = ctx.createScriptProcessor(1024, 1, 1)
-      node.onaudioprocess = (e) => {
-        tap.latencyMs = ((ctx.baseLatency || 0) + (ctx.outputLatency || 0)) * 1000
-        tap.rate = ctx.sampleRate
-        const d = e.inputBuffer.getChannelData(0)
-        let peak = 0
-        for (let i = 0; i < d.length; i++) { const v = Math.abs(d[i]); if (v > peak) peak = v }
-        tap.chunks.push({ at: Date.now(), peak, samples: peak > 0 ? new Float32Array(d) : null, n: d.length })
-        if (tap.chunks.length > 20000) tap.chunks.splice(0, 5000)
-      }
-      connect.call(this, node)
-      connect.call(node, ctx.destination)
-    }
-    return result
-  }
-})()`
-
-interface TapSummary {
-  rate: number
-  latencyMs: number
-  /** Non-silent samples since `from`. */
-  audible: number
-  /** From the first to the last non-silent sample since `from`, in samples. */
-  span: number
-  /** Date.now() of the last chunk with sound. */
-  lastSoundAt: number
-  rms: number
-}
-
-async function tapSummary(page: Page, from = 0): Promise<TapSummary> {
-  return page.evaluate((from) => {
-    const tap = (globalThis as unknown as { __tap: { chunks: { at: number; peak: number; samples: Float32Array | null; n: number }[]; latencyMs: number; rate?: number } }).__tap
-    let k = 0
-    let first = -1
-    let last = -1
-    let audible = 0
-    let lastSoundAt = 0
-    let sum = 0
-    for (const c of tap.chunks) {
-      if (c.at < from) {
-        continue
-      }
-      if (c.samples) {
-        for (let i = 0; i < c.n; i++) {
-          const v = c.samples[i] as number
-          if (Math.abs(v) > 1e-4) {
-            if (first < 0) first = k + i
-            last = k + i
-            audible++
-            sum += v * v
-          }
-        }
-        lastSoundAt = c.at
-      }
-      k += c.n
-    }
-    return { rate: tap.rate ?? 24000, latencyMs: tap.latencyMs, audible, span: first < 0 ? 0 : last - first + 1, lastSoundAt, rms: audible ? Math.sqrt(sum / audible) : 0 }
-  }, from)
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Holds the on-screen talk button with the pointer (or Space on the focused button). */
-async function hold(page: Page, ms: number, via: 'pointer' | 'keyboard' = 'pointer'): Promise<void> {
-  const button = page.getByTestId('talk')
-  if (via === 'pointer') {
-    await button.hover()
-    await page.mouse.down()
-    await sleep(ms)
-    await page.mouse.up()
-  } else {
-    await button.focus()
-    await page.keyboard.down('Space')
-    await sleep(ms)
-    await page.keyboard.up('Space')
-  }
-}
 
 function b64Bytes(b64: string): number {
   return Buffer.from(b64, 'base64').length
@@ -187,7 +97,7 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     harness = await startHarness({
       fakeMicrophone: speech,
       connectOrigins: [wsOrigin(s)],
-      initScripts: [TAP],
+      initScripts: [REPLY_TAP],
       deps: { openExternal: async (url) => void opened.push(url) },
       beforeLoad: (services) => {
         // Earcons off: the output tap measures the reply's audio, and the sounds would lengthen it.
@@ -203,7 +113,7 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     const t0 = Date.now()
     await hold(page, 1500, provider === 'assemblyai' ? 'keyboard' : 'pointer')
     // The reply is heard (AssemblyAI sends the agent's text only at the end of the reply).
-    await expect.poll(() => tapSummary(page, t0).then((t) => t.audible), { timeout: 15_000 }).toBeGreaterThan(24000 * 0.5)
+    await expect.poll(() => replyHeard(page, t0).then((t) => t.audible), { timeout: 15_000 }).toBeGreaterThan(24000 * 0.5)
     const frames = uplinkFrames(s, provider)
     expect(frames.length).toBeGreaterThan(50)
     expect(frames.every((b) => b === (rate / 50) * 2)).toBe(true)
@@ -215,13 +125,13 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
 
     // --- 2. Barge-in while the long reply plays: playback goes silent at once.
     await sleep(1000)
-    const before = await tapSummary(page, t0)
+    const before = await replyHeard(page, t0)
     expect(before.audible).toBeGreaterThan(0)
     const pressAt = Date.now()
     await hold(page, 1300)
     const agent0 = page.getByTestId('agent-entry').first()
     await expect.poll(() => agent0.getAttribute('data-interrupted')).toBe('true')
-    const heard = await tapSummary(page, t0)
+    const heard = await replyHeard(page, t0)
     // Nothing more of the first reply was heard after the press: it went silent at once, not at
     // the end of the reply (the bound leaves room for a loaded CI machine; the bench measures it).
     expect(heard.lastSoundAt - pressAt).toBeLessThan(1000)
@@ -300,7 +210,7 @@ describe('Demo mode through the voice window', () => {
     harness = await startHarness({
       fakeMicrophone: speech,
       connectOrigins: [DEMO_SOCKET_ORIGIN],
-      initScripts: [TAP],
+      initScripts: [REPLY_TAP],
       beforeLoad: (services) => {
         services.settings.update({ provider: 'demo' })
         // The app's own session domain, with a Demo launcher whose server this test can inspect.
@@ -316,7 +226,7 @@ describe('Demo mode through the voice window', () => {
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('done')
     await waitAgentFinals(page, 1)
     await expect.poll(() => transcriptTexts(page, 'agent').then((t) => t.join(' ')), { timeout: 15_000 }).toMatch(/Your clock says it is \d\d:\d\d/)
-    await expect.poll(() => tapSummary(page, t0).then((t) => t.audible), { timeout: 10_000 }).toBeGreaterThan(24000 * 0.5)
+    await expect.poll(() => replyHeard(page, t0).then((t) => t.audible), { timeout: 10_000 }).toBeGreaterThan(24000 * 0.5)
     const d = demo as SimHandle | null
     expect(d).not.toBeNull()
     const frames = uplinkFrames(d!, 'openai')

@@ -9,10 +9,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startSpekoSim, type SimHandle, type SimScript } from '../../src/main/sim'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { hold, REPLY_TAP, replyHeard, sleep } from '../harness/talk'
 
 const SHOTS = join(ROOT, 'out/test/screenshots')
 mkdirSync(SHOTS, { recursive: true })
@@ -27,53 +27,6 @@ beforeAll(() => {
   execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', speech, 'norm', '-3'])
 })
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-
-/** What the app plays: the engine's volume node also feeds a recorder of peaks per chunk. */
-const TAP = `(() => {
-  const tap = { chunks: [] }
-  window.__tap = tap
-  const connect = AudioNode.prototype.connect
-  AudioNode.prototype.connect = function (dest, ...rest) {
-    const result = connect.call(this, dest, ...rest)
-    if (dest instanceof AudioDestinationNode && this instanceof GainNode && !this.__tapped) {
-      this.__tapped = true
-      const node = this.context.createScriptProcessor(1024, 1, 1)
-      node.onaudioprocess = (e) => {
-        const d = e.inputBuffer.getChannelData(0)
-        let audible = 0
-        for (let i = 0; i < d.length; i++) if (Math.abs(d[i]) > 1e-4) audible++
-        tap.chunks.push({ at: Date.now(), audible })
-        if (tap.chunks.length > 20000) tap.chunks.splice(0, 5000)
-      }
-      connect.call(this, node)
-      connect.call(node, this.context.destination)
-    }
-    return result
-  }
-})()`
-
-async function heard(page: Page, from: number): Promise<{ audible: number; lastSoundAt: number }> {
-  return page.evaluate((from) => {
-    const tap = (globalThis as unknown as { __tap: { chunks: { at: number; audible: number }[] } }).__tap
-    let audible = 0
-    let lastSoundAt = 0
-    for (const c of tap.chunks) {
-      if (c.at < from || !c.audible) continue
-      audible += c.audible
-      lastSoundAt = c.at
-    }
-    return { audible, lastSoundAt }
-  }, from)
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function hold(page: Page, ms: number): Promise<void> {
-  await page.getByTestId('talk').hover()
-  await page.mouse.down()
-  await sleep(ms)
-  await page.mouse.up()
-}
 
 const LONG_REPLY = 'Hello! I am the simulated assistant, and I will keep on talking for quite a while, so that you have plenty of time to interrupt me in the middle of this sentence.'
 const SCRIPT: SimScript = {
@@ -105,7 +58,7 @@ describe('Speko provider_direct (xAI over WebSocket) through the voice window', 
     const opened: string[] = []
     harness = await startHarness({
       fakeMicrophone: speech,
-      initScripts: [TAP],
+      initScripts: [REPLY_TAP],
       deps: { openExternal: async (url) => void opened.push(url) },
       beforeLoad: (services) => {
         services.settings.update({ provider: 'speko', providers: { speko: { baseUrl: s.baseUrl } } })
@@ -118,7 +71,7 @@ describe('Speko provider_direct (xAI over WebSocket) through the voice window', 
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
     const t0 = Date.now()
     await hold(page, 1500)
-    await expect.poll(() => heard(page, t0).then((h) => h.audible), { timeout: 15_000 }).toBeGreaterThan(24000 * 0.5)
+    await expect.poll(() => replyHeard(page, t0).then((h) => h.audible), { timeout: 15_000 }).toBeGreaterThan(24000 * 0.5)
     const mint = s.wire.entries.find((e) => e.kind === 'http' && e.path === '/v1/sessions')
     expect(mint && mint.kind === 'http' ? JSON.parse(mint.response) : null).toMatchObject({ transport: 'provider_direct', adapter: 'xai.realtime.v1', providerTransport: 'websocket' })
     const minted = JSON.parse((mint as { response: string }).response)
@@ -137,7 +90,7 @@ describe('Speko provider_direct (xAI over WebSocket) through the voice window', 
     // Pressing talk over the reply interrupts locally: the client cancels the xAI response.
     await expect.poll(() => texts(s, 'in', 'response.cancel').length).toBeGreaterThanOrEqual(1)
     expect(texts(s, 'in', 'response.cancel')[0]!.at).toBeGreaterThanOrEqual(pressAt - 50)
-    const after = await heard(page, t0)
+    const after = await replyHeard(page, t0)
     expect(after.lastSoundAt - pressAt).toBeLessThan(1000)
 
     // --- 3. The barge-in speech asked for a tool: it waits for Allow, then the answer is spoken.
