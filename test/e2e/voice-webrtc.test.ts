@@ -65,7 +65,8 @@ describe('OpenAI over WebRTC through the voice window', () => {
     })
     const { page } = harness
 
-    // --- 1. Speech in on the microphone track, the reply heard on the remote track.
+    // --- 1. Speech in on the microphone track, the reply heard on the remote track through the
+    // page's <audio> element (playing, not muted, volume up: the tap counts nothing else).
     await expect.poll(() => page.getByTestId('status').getAttribute('data-status')).toBe('idle')
     const t0 = Date.now()
     await hold(page, 1500)

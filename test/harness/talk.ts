@@ -94,13 +94,16 @@ export async function replyHeard(page: Page, from = 0): Promise<ReplyHeard> {
 }
 
 /**
- * What the page hears: every RTCPeerConnection the app makes is kept, and the audio energy its
- * inbound track has played out is sampled every 100 ms (inbound-rtp totalAudioEnergy).
+ * What the page hears over WebRTC: every RTCPeerConnection and every <audio> element the app makes
+ * are kept, and every 100 ms the audio energy each connection's inbound track has played out is
+ * sampled (inbound-rtp totalAudioEnergy), with whether an element was letting that track be heard
+ * at that moment (the track in its srcObject, playing, not muted, volume above 0). A reply that
+ * arrives but is not played, or plays into a muted element, is not heard.
  */
 export const RTC_TAP = `(() => {
   const Peer = globalThis.RTCPeerConnection
   if (!Peer) return
-  const rtc = { pcs: [], samples: [] }
+  const rtc = { pcs: [], elements: [], samples: [] }
   window.__rtc = rtc
   globalThis.RTCPeerConnection = new Proxy(Peer, {
     construct(target, args, newTarget) {
@@ -109,32 +112,55 @@ export const RTC_TAP = `(() => {
       return pc
     },
   })
+  const create = Document.prototype.createElement
+  Document.prototype.createElement = function (name, ...rest) {
+    const element = create.call(this, name, ...rest)
+    if (element instanceof HTMLAudioElement) rtc.elements.push(element)
+    return element
+  }
+  const audibleThrough = (pc) => {
+    const ids = pc.getReceivers().map((r) => r.track && r.track.id).filter(Boolean)
+    return rtc.elements.some((e) => {
+      const stream = e.srcObject
+      if (!stream || typeof stream.getAudioTracks !== 'function') return false
+      if (e.paused || e.muted || !(e.volume > 0)) return false
+      return stream.getAudioTracks().some((t) => ids.includes(t.id) && t.enabled && t.readyState === 'live')
+    })
+  }
   setInterval(() => {
     rtc.pcs.forEach((pc, index) => {
       if (pc.connectionState === 'closed') return
       pc.getStats().then((stats) => stats.forEach((r) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'audio') rtc.samples.push({ at: Date.now(), pc: index, energy: r.totalAudioEnergy || 0 })
+        if (r.type === 'inbound-rtp' && r.kind === 'audio') rtc.samples.push({ at: Date.now(), pc: index, energy: r.totalAudioEnergy || 0, audible: audibleThrough(pc) })
       }))
     })
   }, 100)
 })()`
 
-export async function heard(page: Page, from: number): Promise<{ energy: number; lastSoundAt: number }> {
+/**
+ * What RTC_TAP heard since `from` (Date.now()): the energy played out while an element let it be
+ * heard, and when that last happened; `unheard` is the energy played out while no element did.
+ */
+export async function heard(page: Page, from: number): Promise<{ energy: number; lastSoundAt: number; unheard: number }> {
   return page.evaluate((from) => {
-    const rtc = (globalThis as unknown as { __rtc: { samples: { at: number; pc: number; energy: number }[] } }).__rtc
+    const rtc = (globalThis as unknown as { __rtc: { samples: { at: number; pc: number; energy: number; audible: boolean }[] } }).__rtc
     const last = new Map<number, number>()
     let energy = 0
+    let unheard = 0
     let lastSoundAt = 0
     for (const s of rtc.samples) {
       const before = last.get(s.pc)
       last.set(s.pc, s.energy)
       if (before === undefined || s.at < from) continue
       const gained = s.energy - before
-      if (gained > 1e-5) {
+      if (gained <= 1e-5) continue
+      if (s.audible) {
         energy += gained
         lastSoundAt = s.at
+      } else {
+        unheard += gained
       }
     }
-    return { energy, lastSoundAt }
+    return { energy, lastSoundAt, unheard }
   }, from)
 }
