@@ -245,6 +245,23 @@ describe('Speko adapter: interruption', () => {
     expect(h.eventsOf('audio')).toHaveLength(2)
     expect(h.eventsOf('reply.started')).toHaveLength(2)
   })
+
+  it('a partial transcript of the stopped reply still in flight after interrupt() does not open a second reply', () => {
+    // Seen under load in the browser: the partial crossed the interrupt on the wire, opened a
+    // new reply, and the server's final (what was heard) then landed there: two agent entries.
+    const h = ready(new Harness().start()).clear()
+    h.binary(ramp(480)).recv({ t: 'transcript', role: 'assistant', text: 'Hello! I am', final: false })
+    h.adapter.interrupt()
+    h.binary(ramp(480)).recv({ t: 'transcript', role: 'assistant', text: 'Hello! I am the simulated', final: false })
+    h.recv({ t: 'interruption', at: 'user' })
+    h.recv({ t: 'transcript', role: 'assistant', text: 'Hello! I am the', final: true })
+    expect(h.eventsOf('reply.started')).toHaveLength(1)
+    expect(h.eventsOf('agent.delta').map((e) => e.text)).toEqual(['Hello! I am'])
+    expect(h.eventsOf('agent.final')).toEqual([expect.objectContaining({ text: 'Hello! I am the', interrupted: true })])
+    // A new reply after the server confirmed is a reply of its own.
+    h.recv({ t: 'transcript', role: 'assistant', text: 'Sure.', final: false })
+    expect(h.eventsOf('reply.started')).toHaveLength(2)
+  })
 })
 
 // ---- tools ----------------------------------------------------------------------------------------

@@ -327,6 +327,7 @@ export class SpekoAdapter implements ProviderAdapter {
     }
     // Anything other than "user" is the agent (as the official client maps it).
     if (!final) {
+      if (this.inFlightAfterInterrupt(text)) return
       if (!this.reply || this.reply.done) this.finishInterrupted()
       const reply = this.ensureReply(false)
       const delta = incrementalPart(reply.partial, text)
@@ -466,6 +467,19 @@ export class SpekoAdapter implements ProviderAdapter {
     }
     if (this.reply === reply) this.reply = null
     if (!reply.finalized) this.interruptedReply = reply
+  }
+
+  /**
+   * More text of the reply the user just cut off, sent before the server heard the interrupt (its
+   * audio is dropped for the same reason): it was never heard and is not a new reply.
+   */
+  private inFlightAfterInterrupt(text: string): boolean {
+    const stopped = this.interruptedReply
+    if (!stopped || stopped.finalized || (this.reply && !this.reply.done)) return false
+    if (this.dropAudioUntil === 0 || (this.host?.now() ?? 0) >= this.dropAudioUntil) return false
+    if (!text.startsWith(stopped.partial)) return false
+    this.host?.log('speko: a partial transcript of the interrupted reply arrived after the interrupt; dropped')
+    return true
   }
 
   /** An interrupted reply whose final transcript never came: finalise it with what was heard. */
