@@ -262,6 +262,20 @@ describe('Speko adapter: interruption', () => {
     h.recv({ t: 'transcript', role: 'assistant', text: 'Sure.', final: false })
     expect(h.eventsOf('reply.started')).toHaveLength(2)
   })
+
+  it('a press with nothing playing does not take the next reply for an older interrupted one', () => {
+    const h = ready(new Harness().start()).clear()
+    h.binary(ramp(480)) // reply 1, cut off before any of its text came
+    h.adapter.interrupt()
+    h.recv({ t: 'interruption', at: 'user' }) // confirmed, with no final text
+    h.recv({ t: 'tool_call', callId: 'c1', name: 'get_current_time', arguments: '{}' })
+    h.adapter.interrupt() // a press during the tool wait: nothing is playing
+    h.recv({ t: 'transcript', role: 'assistant', text: 'It is', final: false })
+    h.recv({ t: 'transcript', role: 'assistant', text: 'It is noon.', final: true })
+    expect(h.eventsOf('reply.started')).toHaveLength(2)
+    expect(h.eventsOf('agent.final')).toEqual([expect.objectContaining({ text: 'It is noon.', interrupted: false })])
+    expect(h.eventsOf('agent.final')[0]?.responseId).toBe(h.eventsOf('reply.started')[1]?.responseId)
+  })
 })
 
 // ---- tools ----------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ export class SpekoAdapter implements ProviderAdapter {
   private interruptedReply: Reply | null = null
   /** Epoch ms until which audio is dropped after a local interrupt. */
   private dropAudioUntil = 0
+  /** The reply the latest local interrupt stopped, until the server confirms or the guard ends. */
+  private stoppedLocally: Reply | null = null
   private userPartial = ''
   private readonly calls = new Map<string, CallRecord>()
 
@@ -103,6 +105,7 @@ export class SpekoAdapter implements ProviderAdapter {
     this.reply = null
     this.interruptedReply = null
     this.dropAudioUntil = 0
+    this.stoppedLocally = null
     this.userPartial = ''
     if (options.history && options.history.length > 0) {
       host.log('speko: a new Speko session cannot take earlier conversation; it starts from the minted prompt')
@@ -148,6 +151,7 @@ export class SpekoAdapter implements ProviderAdapter {
     this.sendJson({ t: 'interrupt' })
     const playing = this.playingReply()
     this.dropAudioUntil = (this.host?.now() ?? 0) + LOCAL_INTERRUPT_GUARD_MS
+    this.stoppedLocally = playing
     if (playing) this.stopReply(playing)
     else this.host?.emit({ type: 'bargein' })
   }
@@ -354,6 +358,7 @@ export class SpekoAdapter implements ProviderAdapter {
   private onInterruption(msg: Json): void {
     const at = str(msg.at) ?? 'user'
     this.dropAudioUntil = 0 // the server confirmed: audio after this frame is new
+    this.stoppedLocally = null
     const playing = this.playingReply()
     if (playing) this.stopReply(playing)
     else {
@@ -474,9 +479,13 @@ export class SpekoAdapter implements ProviderAdapter {
    * audio is dropped for the same reason): it was never heard and is not a new reply.
    */
   private inFlightAfterInterrupt(text: string): boolean {
-    const stopped = this.interruptedReply
-    if (!stopped || stopped.finalized || (this.reply && !this.reply.done)) return false
-    if (this.dropAudioUntil === 0 || (this.host?.now() ?? 0) >= this.dropAudioUntil) return false
+    const stopped = this.stoppedLocally
+    if (!stopped || stopped !== this.interruptedReply || stopped.finalized || (this.reply && !this.reply.done)) return false
+    if (this.dropAudioUntil === 0 || (this.host?.now() ?? 0) >= this.dropAudioUntil) {
+      this.stoppedLocally = null
+      return false
+    }
+    // Speko's partials are cumulative: more of the same reply starts with what it had.
     if (!text.startsWith(stopped.partial)) return false
     this.host?.log('speko: a partial transcript of the interrupted reply arrived after the interrupt; dropped')
     return true
