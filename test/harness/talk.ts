@@ -22,24 +22,35 @@ export async function hold(page: Page, ms: number, via: 'pointer' | 'keyboard' =
  * A tap on the reply the app plays: the output of the playback worklet (the one AudioWorkletNode
  * connected to a GainNode, the engine's volume node) also feeds a recorder, sample-accurate in
  * the audio graph. Earcons join the graph after that point, so a capture-end sound at release is
- * never taken for the reply still playing. Run before the app loads (an init script).
+ * never taken for the reply still playing. A chunk counts as heard only while that volume node is
+ * connected to the speaker and turned up: a reply played into a muted or unplugged volume node is
+ * not heard. Run before the app loads (an init script).
  */
 export const REPLY_TAP = `(() => {
-  const tap = { chunks: [], latencyMs: 0 }
+  const tap = { chunks: [], latencyMs: 0, volume: null, toSpeaker: false }
   window.__tap = tap
   const connect = AudioNode.prototype.connect
+  const disconnect = AudioNode.prototype.disconnect
+  AudioNode.prototype.disconnect = function (...args) {
+    if (this === tap.volume && (args.length === 0 || args[0] === this.context.destination)) tap.toSpeaker = false
+    return disconnect.apply(this, args)
+  }
   AudioNode.prototype.connect = function (dest, ...rest) {
     const result = connect.call(this, dest, ...rest)
+    if (this === tap.volume && dest === this.context.destination) tap.toSpeaker = true
     if (this instanceof AudioWorkletNode && dest instanceof GainNode && !this.__tapped) {
       this.__tapped = true
+      tap.volume = dest
+      tap.toSpeaker = false
       const ctx = this.context
       const node = ctx.createScriptProcessor(1024, 1, 1)
       node.onaudioprocess = (e) => {
         tap.latencyMs = ((ctx.baseLatency || 0) + (ctx.outputLatency || 0)) * 1000
         tap.rate = ctx.sampleRate
         const d = e.inputBuffer.getChannelData(0)
+        const heard = tap.toSpeaker && dest.gain.value > 0
         let peak = 0
-        for (let i = 0; i < d.length; i++) { const v = Math.abs(d[i]); if (v > peak) peak = v }
+        for (let i = 0; heard && i < d.length; i++) { const v = Math.abs(d[i]); if (v > peak) peak = v }
         tap.chunks.push({ at: Date.now(), peak, samples: peak > 0 ? new Float32Array(d) : null, n: d.length })
         if (tap.chunks.length > 20000) tap.chunks.splice(0, 5000)
       }
@@ -58,7 +69,7 @@ export interface ReplyHeard {
   audible: number
   /** From the first to the last non-silent sample since `from`, in samples. */
   span: number
-  /** Date.now() of the last chunk with sound. */
+  /** Date.now() of the last chunk with a non-silent sample. */
   lastSoundAt: number
   rms: number
 }
@@ -83,9 +94,9 @@ export async function replyHeard(page: Page, from = 0): Promise<ReplyHeard> {
             last = k + i
             audible++
             sum += v * v
+            lastSoundAt = c.at
           }
         }
-        lastSoundAt = c.at
       }
       k += c.n
     }
