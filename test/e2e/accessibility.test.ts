@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SETTINGS_SECTIONS } from '../../src/shared/ipc/channels/app'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
+import { closeAfterEach } from '../harness/after-each'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
 
 let tmp = ''
@@ -27,12 +28,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async () => {
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'accessibility', harness: () => harness, also: () => [sim] })
 
 /** Serious and critical violations, one line each (rule, impact, the first offending elements). */
 async function serious(page: Page, where: string): Promise<string[]> {

@@ -4,20 +4,18 @@
 // main's push-to-talk machine (what uiohook / globalShortcut drive in the app). The pill has no
 // microphone and no socket: everything it shows comes from main.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PILL_SIZES, type CompanionWindowPort, type Rect } from '../../src/main/companion'
 import { TOP_MARGIN } from '../../src/main/companion/placement'
 import type { EarshotApi } from '../../src/shared/ipc/api'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 
 let tmp = ''
 let speech = ''
@@ -64,13 +62,7 @@ const SECOND = { id: 2, workArea: { x: 1920, y: 0, width: 1600, height: 900 } }
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) console.log(harness.console.slice(-40).join('\n'))
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'companion', harness: () => harness, also: () => [sim] })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { describe, expect, it } from 'vitest'
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 
 /**
  * Main's confirmation surface in Chromium: the voice page (the renderer, treated as untrusted)
@@ -9,12 +9,8 @@ import { ROOT, startHarness, type Harness } from '../harness/harness'
  * tells apart) shows main's summary, takes the focus, allows with Enter, denies with Escape, and
  * is an alertdialog whose label screen readers announce. WebRTC is gone from both pages.
  */
-const SHOTS = join(ROOT, 'out/test/screenshots')
 let harness: Harness | null = null
-afterEach(async () => {
-  await harness?.close()
-  harness = null
-})
+closeAfterEach({ name: 'confirm-surface', harness: () => harness })
 
 type Api = Record<string, Record<string, (x?: unknown) => Promise<unknown>>>
 const execute = (h: Harness, callId: string, url: string) =>
@@ -62,7 +58,6 @@ describe('main\'s confirmation window in the browser', () => {
     await expect.poll(() => confirm.evaluate(() => document.activeElement?.id)).toBe('confirm-allow')
     expect(await confirm.getByRole('definition').allTextContents()).toContain('open_url')
     expect(await confirm.getByRole('button', { name: 'Always allow this tool' }).isVisible()).toBe(false)
-    mkdirSync(SHOTS, { recursive: true })
     await confirm.screenshot({ path: join(SHOTS, 'confirm-window-light.png') })
     await confirm.emulateMedia({ colorScheme: 'dark' })
     await confirm.screenshot({ path: join(SHOTS, 'confirm-window-dark.png') })

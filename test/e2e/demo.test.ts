@@ -7,16 +7,14 @@
 // getVoices() stays empty and speak() fails with "synthesis-failed". So the real-browser test
 // proves the "no voice" path; the spoken path runs against a speechSynthesis test double.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_SOCKET_ORIGIN } from '../../src/main/s2s'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 
 let tmp = ''
 let speech = ''
@@ -44,11 +42,7 @@ const TTS_DOUBLE = `(() => {
 })()`
 
 let harness: Harness | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) console.log(harness.console.slice(-40).join('\n'))
-  await harness?.close()
-  harness = null
-})
+closeAfterEach({ name: 'demo', harness: () => harness })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

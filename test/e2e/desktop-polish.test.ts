@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/sim'
+import { closeAfterEach } from '../harness/after-each'
 import { startHarness, type Harness, type HarnessOptions } from '../harness/harness'
 
 let tmp = ''
@@ -24,13 +25,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) console.log(harness.console.slice(-30).join('\n'))
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'desktop-polish', harness: () => harness, also: () => [sim], consoleLines: 30 })
 
 /**
  * Records every AudioBufferSourceNode the page starts (earcons are the only ones: replies play

@@ -1,17 +1,11 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { ROOT, startHarness, testEncryptor, type Harness } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { describe, expect, it } from 'vitest'
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, testEncryptor, type Harness } from '../harness/harness'
 
 describe('the first window, in Chromium over the real main-process handlers', () => {
   let harness: Harness | null = null
-  afterEach(async () => {
-    await harness?.close()
-    harness = null
-  })
+  closeAfterEach({ name: 'first-window', harness: () => harness, perTestShot: true })
 
   it('shows onboarding when no key is set, saves a key write-only, and shows the new state', async () => {
     harness = await startHarness()

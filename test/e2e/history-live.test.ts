@@ -6,16 +6,14 @@
 // words of either side; "Continue" starts a new session whose opening frames carry its turns (the
 // OpenAI adapter's text replay: conversation.item.create after session.update); delete removes it.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
 import type { TextFrameEntry, WireEntry } from '../../src/main/sim'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 
 const USER = 'Please remind me to water the tomatoes tomorrow.'
 const REPLY = 'Sure, I will remind you about the tomatoes by the greenhouse.'
@@ -33,16 +31,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-30).join('\n'))
-    await harness.page.screenshot({ path: join(SHOTS, 'history-live-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'history-live', harness: () => harness, also: () => [sim], consoleLines: 30 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const inbound = (entries: readonly WireEntry[]): TextFrameEntry[] => entries.filter((e): e is TextFrameEntry => e.kind === 'text' && e.dir === 'in')

@@ -7,8 +7,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
+import { closeAfterEach } from '../harness/after-each'
 import { ROOT, startHarness, type Harness } from '../harness/harness'
 
 const FILESYSTEM = join(ROOT, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js')
@@ -31,13 +32,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) console.log(harness.console.slice(-30).join('\n'))
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'mcp', harness: () => harness, also: () => [sim], consoleLines: 30 })
 
 const servers = () => [
   { name: 'fs', enabled: true, transport: 'stdio' as const, command: process.execPath, args: [FILESYSTEM, folder], env: {}, cwd: null },

@@ -4,25 +4,19 @@
 // handlers: how it opens, each section in light and dark, the provider's voice and model lists,
 // one always-listening control, per-tool permissions, nothing cut off at 1100 px or 200 % zoom,
 // and no Electron accelerator words anywhere a user can see.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SETTINGS_SECTIONS } from '../../src/shared/ipc/channels/app'
-import { ROOT, startHarness, type Harness, type HarnessOptions } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness, type HarnessOptions } from '../harness/harness'
 
 let harness: Harness | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-30).join('\n'))
-    const settings = await Promise.race([harness.settingsPage(), new Promise<null>((r) => setTimeout(() => r(null), 100))])
-    await settings?.screenshot({ path: join(SHOTS, 'settings-window-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  harness = null
+closeAfterEach({
+  name: 'settings-window',
+  harness: () => harness,
+  consoleLines: 30,
+  screenshot: (h) => Promise.race([h.settingsPage(), new Promise<null>((r) => setTimeout(() => r(null), 100))]),
 })
 
 /** A harness past onboarding (an OpenAI key is set). */

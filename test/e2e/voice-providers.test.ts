@@ -4,19 +4,17 @@
 // flushes playback and truncates at what was really heard, tool calls wait for the user's click,
 // and a dropped connection reconnects without losing the transcript.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSessionDomain, DEMO_SOCKET_ORIGIN, lazyDemoLauncher } from '../../src/main/s2s'
 import { startAssemblyAISim, startDemoServer, startOpenAISim, startSpekoSim, type SimHandle, type SimScript } from '../../src/main/sim'
 import type { KeyedProvider } from '../../src/shared/settings/schema'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 import { hold, REPLY_TAP, replyHeard, sleep } from '../harness/talk'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
 
 let tmp = ''
 let speech = ''
@@ -69,16 +67,18 @@ function wsOrigin(sim: SimHandle): string {
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-40).join('\n'))
-    if (sim && process.env.EARSHOT_DEBUG) console.log(JSON.stringify(sim.wire.frames().filter((f) => f.kind === 'text' && f.type !== 'input_audio_buffer.append' && f.type !== 'input.audio' && f.type !== 'response.output_audio.delta' && f.type !== 'reply.audio').slice(-40).map((f) => `${f.dir} ${f.kind === 'text' ? f.text.slice(0, 160) : ''}`), null, 1))
-    await harness.page.screenshot({ path: join(SHOTS, `voice-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
+closeAfterEach({
+  name: 'voice',
+  harness: () => harness,
+  also: () => [sim],
+  reset: () => {
+    harness = null
+    sim = null
+  },
+  perTestShot: true,
+  onFail: () => {
+    if (sim && process.env.EARSHOT_DEBUG) console.log(JSON.stringify(sim.wire.frames().filter((f) => f.kind === 'text' && f.type !== 'input_audio_buffer.append' && f.type !== 'input.audio' && f.type !== 'response.output_audio.delta' && f.type !== 'reply.audio').filter((f) => !(f.kind === 'text' && f.text.includes('"final":false'))).slice(-60).map((f) => `${f.dir} ${f.kind === 'text' ? f.text.slice(0, 160) : ''}`), null, 1))
+  },
 })
 
 async function transcriptTexts(page: Page, kind: 'user' | 'agent'): Promise<string[]> {
@@ -167,6 +167,8 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     await expect.poll(() => card1.getAttribute('data-state')).toBe('done')
     expect(opened).toEqual(['https://example.com/allowed'])
     await waitAgentFinals(page, 2)
+    // One entry per reply: text of the cut-off reply that crossed the barge-in opened none.
+    expect(await transcriptTexts(page, 'agent')).toHaveLength(2)
     await expect.poll(() => s.records.toolResults.length).toBe(1)
 
     // --- 4. Another tool call, denied.
@@ -180,6 +182,7 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
     await expect.poll(() => s.records.toolResults.length).toBe(2)
     expect(s.records.toolResults[1]!.output).toMatch(/denied/i)
     await waitAgentFinals(page, 3)
+    expect(await transcriptTexts(page, 'agent')).toHaveLength(3)
 
     // --- 5. The connection drops (no close frame): reconnecting is shown, then the session is back.
     const userBefore = await transcriptTexts(page, 'user')
@@ -206,7 +209,8 @@ describe.each(['openai', 'assemblyai', 'speko'] as const)('%s through the voice 
 describe('Demo mode through the voice window', () => {
   it('needs no key: speech in, the demo reads the clock through a tool and answers aloud', async () => {
     let demo: SimHandle | null = null
-    const launcher = lazyDemoLauncher(async () => (demo = await startDemoServer()))
+    // The Demo server is the file's `sim`, so a failure prints its wire log and it is closed after the test.
+    const launcher = lazyDemoLauncher(async () => (sim = demo = await startDemoServer()))
     harness = await startHarness({
       fakeMicrophone: speech,
       connectOrigins: [DEMO_SOCKET_ORIGIN],
@@ -234,6 +238,5 @@ describe('Demo mode through the voice window', () => {
     expect(frames.every((b) => b === 960)).toBe(true)
     expect((await transcriptTexts(page, 'user'))[0]).toMatch(/Earshot demo/)
     await page.screenshot({ path: join(SHOTS, 'voice-demo.png') })
-    await d?.close()
   })
 })

@@ -3,15 +3,13 @@
 // simulator): hold the hotkey through a pause, release, and the transcript shows one user turn and
 // one reply per press. The session has turn detection off; each release sends one commit.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 
 let tmp = ''
 let speech = ''
@@ -35,16 +33,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-30).join('\n'))
-    await harness.page.screenshot({ path: join(SHOTS, 'voice-ptt-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'voice-ptt', harness: () => harness, also: () => [sim], consoleLines: 30 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

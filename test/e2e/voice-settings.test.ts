@@ -2,15 +2,13 @@
 // Settings, push-to-talk from main, always-listening and tool permissions in the voice window, in
 // Chromium over the real main-process handlers (and the OpenAI simulator where a session runs).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/sim'
-import { ROOT, startHarness, type Harness, type HarnessOptions } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness, type HarnessOptions } from '../harness/harness'
 
 let tmp = ''
 let speech = ''
@@ -26,16 +24,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-30).join('\n'))
-    if (process.env.EARSHOT_DEBUG) console.log(JSON.stringify(harness.events.filter((e) => e.event !== 'settings:changed').map((e) => [e.event, e.event === 'desktop:status' ? (e.payload as { alwaysListening: unknown }).alwaysListening : e.payload])))
-    await harness.page.screenshot({ path: join(SHOTS, 'voice-settings-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
+closeAfterEach({
+  name: 'voice-settings',
+  harness: () => harness,
+  also: () => [sim],
+  consoleLines: 30,
+  onFail: (h) => {
+    if (process.env.EARSHOT_DEBUG) console.log(JSON.stringify(h.events.filter((e) => e.event !== 'settings:changed').map((e) => [e.event, e.event === 'desktop:status' ? (e.payload as { alwaysListening: unknown }).alwaysListening : e.payload])))
+  },
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -6,16 +6,14 @@
 // answered after the user's Allow, and the page may post usage reports to Speko's telemetry
 // endpoint but nowhere else.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSpekoSim, type SimHandle, type SimScript } from '../../src/main/sim'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 import { hold, REPLY_TAP, replyHeard, sleep } from '../harness/talk'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
 
 let tmp = ''
 let speech = ''
@@ -38,16 +36,7 @@ const SCRIPT: SimScript = {
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-40).join('\n'))
-    await harness.page.screenshot({ path: join(SHOTS, 'voice-speko-direct-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'voice-speko-direct', harness: () => harness, also: () => [sim] })
 
 const texts = (s: SimHandle, dir: 'in' | 'out', type: string) => s.wire.messages({ dir }).filter((m) => m.type === type)
 

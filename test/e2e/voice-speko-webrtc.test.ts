@@ -4,18 +4,16 @@
 // sideband with the telemetry token before it applies the answer, and then talks to the
 // simulator's real WebRTC peer. WebRTC is in the page because the Speko upstream is "openai"
 // (the default); the reply is heard on the remote track and a tool call is answered.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSpekoSim, type SimHandle, type SimScript } from '../../src/main/sim'
 import { simWebRtc } from '../../src/main/sim/webrtc'
 import { speechWav } from '../fixtures/audio/page'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { closeAfterEach } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 import { heard, hold, RTC_TAP } from '../harness/talk'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
 
 let tmp = ''
 let speech = ''
@@ -34,16 +32,7 @@ const SCRIPT: SimScript = {
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-40).join('\n'))
-    await harness.page.screenshot({ path: join(SHOTS, 'voice-speko-webrtc-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'voice-speko-webrtc', harness: () => harness, also: () => [sim] })
 
 describe('Speko provider_direct (OpenAI over WebRTC) through the voice window', () => {
   it('binds the call before media, hears the reply, and answers a tool call', async () => {

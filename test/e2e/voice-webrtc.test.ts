@@ -4,18 +4,16 @@
 // `oai-events` channel, under the CSP main computes from the settings alone. Reply heard, barge-in
 // by the WebRTC rules (response.cancel + output_audio_buffer.clear, never conversation.item.truncate),
 // and a tool call answered after the user's Allow.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle, type SimScript } from '../../src/main/sim'
 import { simWebRtc } from '../../src/main/sim/webrtc'
-import { ROOT, startHarness, type Harness } from '../harness/harness'
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness } from '../harness/harness'
 import { speechWav } from '../fixtures/audio/page'
 import { heard, hold, RTC_TAP } from '../harness/talk'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
 
 let tmp = ''
 let speech = ''
@@ -35,16 +33,7 @@ const SCRIPT: SimScript = {
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-40).join('\n'))
-    await harness.page.screenshot({ path: join(SHOTS, 'voice-webrtc-failed.png') }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
-})
+closeAfterEach({ name: 'voice-webrtc', harness: () => harness, also: () => [sim] })
 
 const texts = (s: SimHandle, dir: 'in' | 'out', type: string) => s.wire.messages({ dir }).filter((m) => m.type === type)
 

@@ -3,16 +3,14 @@
 // problems, an error whose action fixes it, the companion pill's last line, export and copy, the aria-live
 // region, keyboard use, 200% zoom and the dark theme.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAISim, type SimHandle } from '../../src/main/sim'
-import { ROOT, startHarness, type Harness, type HarnessOptions } from '../harness/harness'
-
-const SHOTS = join(ROOT, 'out/test/screenshots')
-mkdirSync(SHOTS, { recursive: true })
+import { closeAfterEach, SHOTS } from '../harness/after-each'
+import { startHarness, type Harness, type HarnessOptions } from '../harness/harness'
 
 let tmp = ''
 let speech = ''
@@ -27,16 +25,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 let harness: Harness | null = null
 let sim: SimHandle | null = null
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && harness) {
-    console.log(harness.console.slice(-30).join('\n'))
+closeAfterEach({
+  name: 'voice-window',
+  harness: () => harness,
+  also: () => [sim],
+  reset: () => {
+    harness = null
+    sim = null
+  },
+  consoleLines: 30,
+  onFail: () => {
     if (sim && process.env.EARSHOT_DEBUG) console.log(sim.wire.types().filter((t) => t !== 'input_audio_buffer.append' && t !== 'response.output_audio.delta').join(' '))
-    await harness.page.screenshot({ path: join(SHOTS, `voice-window-failed.png`) }).catch(() => {})
-  }
-  await harness?.close()
-  await sim?.close()
-  harness = null
-  sim = null
+  },
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
