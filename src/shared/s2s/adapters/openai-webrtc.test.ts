@@ -170,6 +170,18 @@ describe('OpenAI adapter over WebRTC', () => {
     expect(h.events.slice(at).some((e) => e.type === 'status' && e.status === 'speaking')).toBe(true)
   })
 
+  it('a clear that is never acknowledged (nothing was playing) does not keep the next reply from speaking', async () => {
+    const h = await connected()
+    const s = h.socket()
+    s.receive({ type: 'response.created', response: { id: 'resp_1' } })
+    h.session.interrupt() // "thinking": nothing heard yet
+    s.receive({ type: 'response.done', response: { id: 'resp_1', status: 'cancelled', status_details: { reason: 'client_cancelled' } } })
+    const at = h.events.length
+    s.receive({ type: 'response.created', response: { id: 'resp_2' } }) // no output_audio_buffer.cleared came
+    s.receive({ type: 'output_audio_buffer.started', response_id: 'resp_2' })
+    expect(h.events.slice(at).some((e) => e.type === 'status' && e.status === 'speaking')).toBe(true)
+  })
+
   it('a finished reply still playing on the remote track is cut with output_audio_buffer.clear alone', async () => {
     const h = await connected()
     const s = h.socket()

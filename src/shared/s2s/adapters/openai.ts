@@ -585,6 +585,9 @@ export class OpenAIAdapter implements ProviderAdapter {
     if (!id) return this.protocolError('response.created without a response id.')
     const ours = this.createInFlight
     this.createInFlight = false
+    // WebRTC: a new response ends an unacknowledged clear (a clear of an empty buffer may get no
+    // output_audio_buffer.cleared), so this reply's started is not taken for the cut one's.
+    this.clearing = false
     this.activeResponseId = id
     if (ours && this.cancelOnCreated) {
       this.cancelOnCreated = false
