@@ -692,6 +692,7 @@ export class AudioEngine {
       },
       close() {
         node.port.onmessage = null
+        node.port.postMessage({ type: 'stop' } satisfies PlaybackInMessage)
         node.disconnect()
         track.stop()
       },

@@ -8,6 +8,7 @@ import { PLAYBACK_PROCESSOR, type PlaybackConfig, type PlaybackInMessage, type P
 class PlaybackProcessor extends scope.AudioWorkletProcessor implements Processor {
   private readonly core: PlaybackCore
   private readonly flushes: { id: number; sentAt: number; receivedAt: number; dropped: number }[] = []
+  private stopped = false
 
   constructor(options?: AudioWorkletNodeOptions) {
     super(options)
@@ -29,6 +30,10 @@ class PlaybackProcessor extends scope.AudioWorkletProcessor implements Processor
           this.flushes.push({ id: m.id, sentAt: m.sentAt, receivedAt: Date.now(), dropped })
           break
         }
+        case 'stop':
+          this.core.flush()
+          this.stopped = true
+          break
       }
     }
   }
@@ -38,6 +43,7 @@ class PlaybackProcessor extends scope.AudioWorkletProcessor implements Processor
   }
 
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    if (this.stopped) return false // released: the node can be collected
     const out = outputs[0]?.[0]
     if (!out) return true
     const at = Date.now()

@@ -75,6 +75,8 @@ export type PlaybackInMessage =
   | { type: 'push'; itemId: string; pcm: Int16Array; sentAt: number }
   /** Barge-in: drop everything queued now. */
   | { type: 'flush'; id: number; sentAt: number }
+  /** The node is done for good (an uplink that closed): the processor stops rendering. */
+  | { type: 'stop' }
 
 /** [itemId, samples rendered so far, samples received so far] */
 export type ItemCount = [string, number, number]
