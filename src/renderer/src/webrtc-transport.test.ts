@@ -185,8 +185,56 @@ describe('WebRtcSocket', () => {
     socket.send('{"type":"input_audio_buffer.clear"}') // the next press
     for (let i = 0; i < 50; i++) socket.sendAudio(new Int16Array(480)) // 1 s of the next turn
     uplink.buffered = 1000 // the first turn's 100 ms have played; the next turn's second has not
+    await until(() => peer.channel.sent.length === 1)
+    // The commit emptied the buffer; what plays after it is the next press's, so no clear follows
+    // (sent now, it would cut the start of the next turn).
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(peer.channel.sent).toEqual(['{"type":"input_audio_buffer.commit"}'])
+  })
+
+  it('a quick second press: its commit waits for its own audio to play, not for the first one', async () => {
+    const { fetch } = answering()
+    const { m, uplink } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
+    const peer = FakePeer.last!
+    peer.channel.readyState = 'open'
+    peer.channel.onopen?.()
+    socket.sendAudio(new Int16Array(2400)) // press 1: 100 ms still to play
+    socket.send('{"type":"input_audio_buffer.commit"}')
+    socket.send('{"type":"response.create"}')
+    socket.send('{"type":"input_audio_buffer.clear"}') // press 2
+    socket.sendAudio(new Int16Array(12000)) // press 2: 500 ms
+    socket.send('{"type":"input_audio_buffer.commit"}')
+    socket.send('{"type":"response.create"}')
+    uplink.buffered = 500 // press 1 played
     await until(() => peer.channel.sent.length === 2)
-    expect(peer.channel.sent).toEqual(['{"type":"input_audio_buffer.commit"}', '{"type":"input_audio_buffer.clear"}'])
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(peer.channel.sent).toEqual(['{"type":"input_audio_buffer.commit"}', '{"type":"response.create"}'])
+    uplink.buffered = 0 // press 2 played
+    await until(() => peer.channel.sent.length === 4)
+    expect(peer.channel.sent.slice(2)).toEqual(['{"type":"input_audio_buffer.commit"}', '{"type":"response.create"}'])
+    socket.send('{"type":"input_audio_buffer.clear"}') // nothing held: at once
+    expect(peer.channel.sent).toHaveLength(5)
+  })
+
+  it('a clear held behind a commit with audio written between them is sent when the uplink reaches it', async () => {
+    const { fetch } = answering()
+    const { m, uplink } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
+    const peer = FakePeer.last!
+    peer.channel.readyState = 'open'
+    peer.channel.onopen?.()
+    socket.sendAudio(new Int16Array(2400))
+    socket.send('{"type":"input_audio_buffer.commit"}')
+    socket.sendAudio(new Int16Array(2400)) // 100 ms that belongs to no press
+    socket.send('{"type":"input_audio_buffer.clear"}')
+    uplink.buffered = 100
+    await until(() => peer.channel.sent.length === 1)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(peer.channel.sent).toHaveLength(1)
+    uplink.buffered = 0
+    await until(() => peer.channel.sent.length === 2)
+    expect(peer.channel.sent[1]).toBe('{"type":"input_audio_buffer.clear"}')
   })
 
   it('holds a commit (and what follows it) until the uplink played out the audio before it', async () => {
@@ -253,6 +301,36 @@ describe('WebRtcSocket', () => {
     expect(secondCloses).toEqual([1006])
   })
 
+  it('a clear that is never acknowledged does not silence the next reply', async () => {
+    const { m, playing } = media()
+    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch: answering().fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const peer = FakePeer.last!
+    peer.channel.onopen?.()
+    socket.send('{"type":"output_audio_buffer.clear"}') // a press while nothing played
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.started","response_id":"resp_old"}' })
+    expect(playing).toEqual([]) // the cut reply's start, already on its way: stays muted
+    peer.channel.onmessage?.({ data: '{"type":"response.created","response":{"id":"resp_new"}}' })
+    peer.channel.onmessage?.({ data: '{"type":"output_audio_buffer.started","response_id":"resp_new"}' })
+    expect(playing).toEqual([true])
+  })
+
+  it('a channel the server closes is the call ending; a channel lost with the connection is a drop', async () => {
+    for (const [state, code] of [
+      ['connected', 1000],
+      ['disconnected', 1006],
+    ] as const) {
+      const socket = new WebRtcSocket(CREDENTIAL, media().m, { fetch: answering().fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+      const peer = FakePeer.last!
+      peer.channel.onopen?.()
+      const closes: number[] = []
+      socket.onclose = (event) => closes.push(event.code)
+      peer.connectionState = state
+      peer.channel.onclose?.()
+      await until(() => closes.length === 1)
+      expect(closes).toEqual([code])
+    }
+  })
+
   it('refuses to start where the preload removed WebRTC, with a message that says what to do', () => {
     expect(() => new WebRtcSocket(CREDENTIAL, media().m, { RTCPeerConnection: undefined, fetch: answering().fetch })).toThrow(/WebRTC is not available in this window/)
   })
@@ -283,6 +361,15 @@ describe('WebRtcSocket for a Speko provider_direct OpenAI session', () => {
     return { fetch, requests }
   }
 
+  it('a refused call on a secret Speko minted closes as a refused session credential, not as a bad key', async () => {
+    const fetch = (async () => new Response('Unauthorized', { status: 401 })) as unknown as typeof globalThis.fetch
+    const socket = new WebRtcSocket(SPEKO, media().m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
+    const closed: number[] = []
+    socket.onclose = (event) => closed.push(event.code)
+    await until(() => closed.length === 1)
+    expect(closed).toEqual([4002])
+  })
+
   it('binds the call id to the sideband with the telemetry token before it applies the answer', async () => {
     const { fetch, requests } = speko(204)
     new WebRtcSocket(SPEKO, media().m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection })
@@ -298,7 +385,7 @@ describe('WebRtcSocket for a Speko provider_direct OpenAI session', () => {
 
   it('closes without media when Speko refuses the binding, or when there is no call id to bind', async () => {
     for (const [status, location, code, reason] of [
-      [401, '/v1/realtime/calls/rtc_abc123', 4000, /Speko refused to bind the WebRTC call \(401: no such attempt\)/],
+      [401, '/v1/realtime/calls/rtc_abc123', 4002, /Speko refused to bind the WebRTC call \(401: no such attempt\)/],
       [500, '/v1/realtime/calls/rtc_abc123', 1011, /Speko refused/],
       [204, null, 4000, /without a call id/],
     ] as const) {

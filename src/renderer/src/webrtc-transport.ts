@@ -41,9 +41,12 @@ const OPEN = 1
 const CLOSING = 2
 const CLOSED = 3
 
-/** Close codes the session runtime maps to its errors (src/shared/s2s/errors.ts errorFromClose). */
-function closeCodeForStatus(status: number): number {
-  if (status === 401 || status === 403) return 4001
+/**
+ * Close codes the session runtime maps to its errors (src/shared/s2s/errors.ts errorFromClose).
+ * 4002: a short-lived credential someone else minted was refused (not the user's key).
+ */
+function closeCodeForStatus(status: number, keyIsTheUsers = true): number {
+  if (status === 401 || status === 403) return keyIsTheUsers ? 4001 : 4002
   if (status === 429) return 4029
   if (status >= 500) return 1011
   return 4000
@@ -93,8 +96,11 @@ export class WebRtcSocket implements SocketLike {
   private readonly channel: RTCDataChannel
   private readonly uplink: Uplink
   private remote: RemoteAudio | null = null
-  /** Messages held behind a commit that waits for the uplink to drain (order is kept). */
-  private held: string[] | null = null
+  /**
+   * Messages held behind a commit that waits for the uplink to drain (order is kept). A commit or
+   * a clear carries its mark: how much audio had been written to the uplink when it was sent.
+   */
+  private held: Held[] | null = null
   private closeSent = false
   /** output_audio_buffer.clear sent, cleared not yet back. */
   private clearing = false
@@ -117,12 +123,21 @@ export class WebRtcSocket implements SocketLike {
     this.log = deps.log ?? (() => {})
     const Peer = deps.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection
     if (typeof Peer !== 'function') {
-      throw new Error('WebRTC is not available in this window. Choose the WebSocket transport in Settings, or restart Earshot so the window opens with WebRTC.')
+      throw new Error(
+        credential.sidebandUrl
+          ? 'WebRTC is not available in this window, and Speko sessions on the OpenAI upstream need it. Restart Earshot so the window opens with WebRTC, or choose another upstream for Speko in Settings.'
+          : 'WebRTC is not available in this window. Choose the WebSocket transport in Settings, or restart Earshot so the window opens with WebRTC.',
+      )
     }
     if (!credential.bearer) throw new Error('The WebRTC credential has no client secret.')
     // The uplink first: if the engine cannot make one, no peer connection is left behind.
     this.uplink = media.openUplink()
-    this.pc = new Peer()
+    try {
+      this.pc = new Peer()
+    } catch (error) {
+      this.uplink.close()
+      throw error
+    }
     try {
       this.pc.addTrack(this.uplink.track, new MediaStream([this.uplink.track]))
       this.channel = this.pc.createDataChannel('oai-events')
@@ -137,7 +152,9 @@ export class WebRtcSocket implements SocketLike {
       this.onopen?.({})
     }
     this.channel.onmessage = (event: MessageEvent) => this.onChannelMessage(event.data)
-    this.channel.onclose = () => this.finish(1000, 'the call ended')
+    // A channel closed while the connection is up is the server hanging up; closed with the
+    // connection going down, it is a drop (the runtime reconnects).
+    this.channel.onclose = () => (this.pc.connectionState === 'connected' ? this.finish(1000, 'the call ended') : this.finish(1006, 'the WebRTC connection was lost'))
     this.pc.ontrack = (event) => {
       this.remote?.close()
       this.remote = this.media.playRemote(event.streams[0] ?? new MediaStream([event.track]))
@@ -170,7 +187,8 @@ export class WebRtcSocket implements SocketLike {
       if (this.readyState >= CLOSING) return
       if (!response.ok) {
         const detail = await errorDetail(response)
-        this.finish(closeCodeForStatus(response.status), `the WebRTC call was refused (${response.status}${detail ? `: ${detail}` : ''})`)
+        // A Speko session's secret was minted by Speko: a refusal is not about the user's Speko key.
+        this.finish(closeCodeForStatus(response.status, !this.credential.sidebandUrl), `the WebRTC call was refused (${response.status}${detail ? `: ${detail}` : ''})`)
         return
       }
       this.callId = callIdFrom(response.headers.get('Location'))
@@ -212,7 +230,7 @@ export class WebRtcSocket implements SocketLike {
     if (!bound.ok) {
       const detail = await errorDetail(bound)
       // Not the key: Speko refused this session's binding (its token or attempt).
-      const code = bound.status === 401 || bound.status === 403 ? 4000 : closeCodeForStatus(bound.status)
+      const code = closeCodeForStatus(bound.status, false)
       this.finish(code, `Speko refused to bind the WebRTC call (${bound.status}${detail ? `: ${detail}` : ''})`)
       return false
     }
@@ -222,11 +240,13 @@ export class WebRtcSocket implements SocketLike {
   private onChannelMessage(data: unknown): void {
     if (typeof data !== 'string') return // OpenAI sends JSON text only; the adapter reports anything else
     // Only these small events are parsed here (the adapter parses everything).
-    const type = data.includes('"output_audio_buffer.') ? typeOf(data) : null
+    const type = data.includes('"output_audio_buffer.') || data.includes('"response.created"') ? typeOf(data) : null
     // A started already on its way when the client cleared belongs to the cut reply: stay muted.
     if (type === 'output_audio_buffer.started' && !this.clearing) this.setPlaying(true)
     else if (type === 'output_audio_buffer.stopped' || type === 'output_audio_buffer.cleared') this.setPlaying(false)
-    if (type === 'output_audio_buffer.cleared') this.clearing = false
+    // The clear is over once it is acknowledged, or once a new response exists (a clear of an
+    // empty buffer may never be acknowledged; the new reply's started must not be ignored).
+    if (type === 'output_audio_buffer.cleared' || type === 'response.created') this.clearing = false
     this.onmessage?.({ data })
   }
 
@@ -234,28 +254,55 @@ export class WebRtcSocket implements SocketLike {
     if (this.readyState !== OPEN) throw new Error('WebRTC: send while the data channel is not open')
     if (typeof data !== 'string') throw new Error('WebRTC: the data channel carries JSON text only')
     if (data.includes('"output_audio_buffer.clear"')) this.clearing = true
+    const kind = data.includes('"input_audio_buffer.commit"') ? 'commit' : data.includes('"input_audio_buffer.clear"') ? 'clear' : 'other'
+    // What the turn wrote before this event; audio of a next press written later does not count.
+    const entry: Held = { data, kind, mark: this.uplink.writtenMs }
     if (this.held) {
-      this.held.push(data)
+      this.held.push(entry)
       return
     }
-    if (data.includes('"input_audio_buffer.commit"') && this.uplink.bufferedMs > 0) {
-      this.held = [data]
-      // What the turn wrote before its commit; audio of a next press written meanwhile does not count.
-      void this.releaseAfterDrain(this.uplink.writtenMs)
+    if (kind === 'commit' && this.uplink.bufferedMs > 0) {
+      this.held = [entry]
+      void this.releaseHeld()
       return
     }
     this.sendNow(data)
   }
 
-  /** Sends the held commit (and what queued behind it) once the uplink played up to `mark`, plus the margin. */
-  private async releaseAfterDrain(mark: number): Promise<void> {
+  /**
+   * Sends what is held, in order. Each commit waits until the uplink has played up to its own mark,
+   * plus the margin (a quick second press's commit waits for its own audio, not the first's). A
+   * clear (the next press) is sent once the uplink reached its mark; when no audio was written
+   * between the commit before it and the clear, it is dropped: that commit already emptied the
+   * buffer, and what plays after it is the next press's own audio, which a late clear would cut.
+   */
+  private async releaseHeld(): Promise<void> {
+    let committedAt: number | null = null
+    while (this.held && this.held.length > 0 && this.readyState === OPEN) {
+      const next = this.held[0]!
+      if (next.kind === 'commit') {
+        await this.playedUpTo(next.mark)
+        await delay(this.deps.commitMarginMs ?? 80)
+        committedAt = next.mark
+      } else if (next.kind === 'clear') {
+        if (committedAt !== null && next.mark - committedAt < CLEAR_AFTER_COMMIT_MS) {
+          this.held?.shift()
+          this.log('webrtc: a clear right behind a held commit dropped (the commit emptied the buffer)')
+          continue
+        }
+        await this.playedUpTo(next.mark)
+      }
+      if (!this.held || this.readyState !== OPEN) return
+      this.held.shift()
+      if (!this.sendNow(next.data)) return
+    }
+    this.held = null
+  }
+
+  /** Waits (at most 3 s) until the uplink has played `mark` ms of what was written to it. */
+  private async playedUpTo(mark: number): Promise<void> {
     const started = Date.now()
     while (this.uplink.playedMs < mark && Date.now() - started < 3000 && this.readyState === OPEN) await delay(10)
-    await delay(this.deps.commitMarginMs ?? 80)
-    const held = this.held ?? []
-    this.held = null
-    if (this.readyState !== OPEN) return
-    for (const message of held) if (!this.sendNow(message)) return
   }
 
   /** False when the channel is already going away (its close event ends the socket). */
@@ -306,6 +353,15 @@ export class WebRtcSocket implements SocketLike {
     })
   }
 }
+
+interface Held {
+  data: string
+  kind: 'commit' | 'clear' | 'other'
+  mark: number
+}
+
+/** A clear this soon (in uplink audio) after a held commit has nothing of its own to clear. */
+const CLEAR_AFTER_COMMIT_MS = 20
 
 function typeOf(data: string): string | null {
   try {

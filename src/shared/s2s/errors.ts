@@ -100,13 +100,16 @@ export function errorFromClose(code: number, reason: string, opened: boolean, pr
   const suffix = why ? ` (${code}: ${why})` : ` (close code ${code})`
   const lower = why.toLowerCase()
   if (!opened) {
+    // Codes only Earshot's WebRTC transport closes with before open: the HTTP answer it did see.
+    // They come first: their reasons quote the server ("Unauthorized", "invalid token"), which is
+    // not about the user's key when the transport says so.
+    if (code === 4002) return makeError('provider_error', `The provider refused this session's short-lived credential, not your key${suffix}. Try again in a moment.`, { fatal: true })
+    if (code === 4029) return makeError('rate_limited', HUMAN_MESSAGES.rate_limited + suffix, { fatal: true })
+    if (code === 4000) return makeError('provider_error', `The provider refused the connection${suffix}.`, { fatal: true })
     if (code === 4001 || code === 4003 || code === 1008 || /unauthori|forbidden|invalid.*(key|token)/.test(lower)) {
       return makeError('auth_failed', HUMAN_MESSAGES.auth_failed + suffix, { fatal: true })
     }
-    // Codes only Earshot's WebRTC transport closes with before open: the HTTP answer it did see.
-    if (code === 4029) return makeError('rate_limited', HUMAN_MESSAGES.rate_limited + suffix, { fatal: true })
     if (code === 1011) return makeError('provider_unavailable', HUMAN_MESSAGES.provider_unavailable + suffix, { fatal: true })
-    if (code === 4000) return makeError('provider_error', `The provider refused the connection${suffix}.`, { fatal: true })
     return makeError('offline', `Could not connect to the provider${protocol ? ` (${protocol})` : ''}. Check your internet connection and the key${suffix}.`, { fatal: true })
   }
   if (/maximum duration|session[_ ]expired/.test(lower)) return makeError('session_expired', HUMAN_MESSAGES.session_expired + suffix)

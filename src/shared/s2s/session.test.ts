@@ -232,7 +232,12 @@ describe('error mapping', () => {
     // The WebRTC transport saw the HTTP answer before open: it says what it was, not "offline".
     expect(errorFromClose(4029, 'the WebRTC call was refused (429: slow down)', false)?.code).toBe('rate_limited')
     expect(errorFromClose(1011, 'the WebRTC call was refused (503)', false)?.code).toBe('provider_unavailable')
-    expect(errorFromClose(4000, 'Speko refused to bind the WebRTC call (401: no such attempt)', false)).toMatchObject({ code: 'provider_error', message: 'The provider refused the connection (4000: Speko refused to bind the WebRTC call (401: no such attempt)).' })
+    expect(errorFromClose(4000, 'the WebRTC call was refused (400: bad offer)', false)).toMatchObject({ code: 'provider_error', message: 'The provider refused the connection (4000: the WebRTC call was refused (400: bad offer)).' })
+    // A refused short-lived credential someone else minted is not the user's key, whatever the
+    // server's words were.
+    for (const reason of ['Speko refused to bind the WebRTC call (401: Invalid telemetry token)', 'the WebRTC call was refused (401: Unauthorized)']) {
+      expect(errorFromClose(4002, reason, false)).toMatchObject({ code: 'provider_error', fatal: true, message: expect.stringContaining('not your key') })
+    }
     expect(errorFromClose(1006, '', true)?.code).toBe('connection_lost')
     expect(errorFromClose(1000, '', true)).toBeNull()
     expect(errorFromClose(1001, 'Your session hit the maximum duration of 60 minutes.', true)?.code).toBe('session_expired')
