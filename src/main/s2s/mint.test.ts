@@ -397,7 +397,7 @@ describe('mintSpeko', () => {
   it('turns a provider_direct openai.realtime.v1 reply into a WebRTC credential bound through the sideband, where WebRTC can open', async () => {
     let base = ''
     const openai = (b: string, patch: Record<string, unknown> = {}) =>
-      directReply(b, { adapter: 'openai.realtime.v1', provider: 'openai', providerTransport: 'webrtc', endpoint: 'https://api.openai.com/v1/realtime/calls', sidebandUrl: `${b}/v1/sessions/sess_d1/sidebands/openai`, credential: { kind: 'bearer', value: 'ek_123', expiresAt: '2030-01-01T00:05:00Z' }, ...patch })
+      directReply(b, { adapter: 'openai.realtime.v1', provider: 'openai', model: 'gpt-realtime-2', providerTransport: 'webrtc', endpoint: 'https://api.openai.com/v1/realtime/calls', sidebandUrl: `${b}/v1/sessions/sess_d1/sidebands/openai`, credential: { kind: 'bearer', value: 'ek_123', expiresAt: '2030-01-01T00:05:00Z' }, ...patch })
     const server = await serve((_s, res) => json(res, 200, openai(base)))
     base = server.base
     const credential = await mintSpeko({ ...options, baseUrl: base, webrtc: true })
@@ -413,7 +413,7 @@ describe('mintSpeko', () => {
       outputSampleRate: 24000,
       sessionId: 'sess_d1',
       telemetry: { url: `${base}/v1/sessions/sess_d1/telemetry`, token: 'tel_tok_1', flushIntervalMs: 15000, sessionId: 'sess_d1', attemptId: 'att_1', authorizedDurationMs: 900_000 },
-      upstreamSession: { voice: 'eve', instructions: 'Resolved.', tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }] },
+      upstreamSession: { model: 'gpt-realtime-2', voice: 'eve', instructions: 'Resolved.', tools: [{ name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }] },
     })
     expect(credentialSecrets(credential)).toEqual(['tel_tok_1', 'ek_123'])
 

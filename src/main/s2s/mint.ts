@@ -601,6 +601,8 @@ function spekoDirect(raw: Record<string, unknown>, options: SpekoMintOptions): S
     upstreamSession,
   }
   if (reply.adapter === 'openai.realtime.v1') {
+    // The model Speko resolved is the one its secret was minted for; session.update names it.
+    upstreamSession.model = reply.model
     return { protocol: 'openai', transport: 'webrtc', url: endpoint.toString(), protocols: [], bearer: secret, sidebandUrl: spekoSidebandUrl(reply.sidebandUrl, telemetryUrl, reply.sessionId), ...common }
   }
   const url = new URL(endpoint.toString())

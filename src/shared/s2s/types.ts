@@ -83,7 +83,7 @@ export interface SessionCredential {
    * Speko provider_direct sessions: what Speko resolved for the upstream session (voice,
    * instructions, tools). The adapter configures the upstream with these where present.
    */
-  upstreamSession?: { voice?: string; instructions?: string; tools?: ToolDeclaration[] }
+  upstreamSession?: { model?: string; voice?: string; instructions?: string; tools?: ToolDeclaration[] }
   /**
    * Speko provider_direct over WebRTC (OpenAI upstream): where the client POSTs the call id, with the
    * telemetry token, before it applies the answer (docs/protocols/speko.md).

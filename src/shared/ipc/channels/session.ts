@@ -43,7 +43,7 @@ export const SessionCredentialSchema = z.object({
   sidebandUrl: z.string().max(2048).regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
   /** Speko provider_direct: what Speko resolved for the upstream session. */
   upstreamSession: z
-    .object({ voice: z.string().max(200).optional(), instructions: z.string().max(100_000).optional(), tools: z.array(ToolDeclarationSchema).max(128).optional() })
+    .object({ model: z.string().max(200).optional(), voice: z.string().max(200).optional(), instructions: z.string().max(100_000).optional(), tools: z.array(ToolDeclarationSchema).max(128).optional() })
     .optional(),
 })
 

@@ -83,10 +83,11 @@ describe('OpenAI adapter over WebRTC', () => {
     expect(h.sentTypes()[0]).toBe('session.update')
   })
 
-  it('configures a Speko session with what Speko resolved (voice, instructions, tools), the rest from settings', async () => {
+  it('configures a Speko session with what Speko resolved (model, voice, instructions, tools), the rest from settings', async () => {
     const tool = { name: 'get_current_time', description: 'Now.', parameters: { type: 'object' } }
-    const h = await connected('webrtc', {}, { upstreamSession: { voice: 'cedar', instructions: 'Resolved by Speko.', tools: [tool] } })
-    const update = JSON.parse(String(h.socket().sent[0])) as { session: { instructions: string; audio: { output: { voice: string } }; tools: Array<{ name: string }> } }
+    const h = await connected('webrtc', {}, { upstreamSession: { model: 'gpt-realtime-2', voice: 'cedar', instructions: 'Resolved by Speko.', tools: [tool] } })
+    const update = JSON.parse(String(h.socket().sent[0])) as { session: { model: string; instructions: string; audio: { output: { voice: string } }; tools: Array<{ name: string }> } }
+    expect(update.session.model).toBe('gpt-realtime-2')
     expect(update.session.instructions).toBe('Resolved by Speko.')
     expect(update.session.audio.output.voice).toBe('cedar')
     expect(update.session.tools.map((t) => t.name)).toEqual(['get_current_time'])

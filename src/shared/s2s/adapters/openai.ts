@@ -410,14 +410,15 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   /**
    * The first frame sent on open (a dialect overrides it with its own session shape). A Speko
-   * session configures the upstream with what Speko resolved (voice, instructions, tools) where it
-   * resolved them, as its SDK does.
+   * session configures the upstream with what Speko resolved (model, voice, instructions, tools)
+   * where it resolved them, as its SDK does.
    */
   protected sessionUpdate(options: AdapterStartOptions): Json {
     const upstream = options.credential.upstreamSession
     if (!upstream) return buildSessionUpdate(options.config)
     return buildSessionUpdate({
       ...options.config,
+      ...(upstream.model !== undefined ? { model: upstream.model } : {}),
       ...(upstream.voice !== undefined ? { voice: upstream.voice } : {}),
       ...(upstream.instructions !== undefined ? { instructions: upstream.instructions } : {}),
       ...(upstream.tools !== undefined ? { tools: upstream.tools } : {}),
