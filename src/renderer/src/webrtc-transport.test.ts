@@ -125,6 +125,16 @@ function answering(status = 201, body = 'v=0 answer', headers: Record<string, st
   return { fetch, requests }
 }
 
+/** A call whose data channel is open (commits released 5 ms after the uplink drained). */
+function openCall() {
+  const { m, uplink } = media()
+  const socket = new WebRtcSocket(CREDENTIAL, m, { fetch: answering().fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
+  const peer = FakePeer.last!
+  peer.channel.readyState = 'open'
+  peer.channel.onopen?.()
+  return { socket, peer, uplink }
+}
+
 describe('WebRtcSocket', () => {
   it('POSTs the SDP offer with the bearer secret, applies the answer, and opens when oai-events opens', async () => {
     const { fetch, requests } = answering()
@@ -174,12 +184,7 @@ describe('WebRtcSocket', () => {
   })
 
   it('releases a commit once the audio before it has played, even while a next press is already writing', async () => {
-    const { fetch } = answering()
-    const { m, uplink } = media()
-    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
-    const peer = FakePeer.last!
-    peer.channel.readyState = 'open'
-    peer.channel.onopen?.()
+    const { socket, peer, uplink } = openCall()
     socket.sendAudio(new Int16Array(2400)) // 100 ms of the first turn still to play
     socket.send('{"type":"input_audio_buffer.commit"}')
     socket.send('{"type":"input_audio_buffer.clear"}') // the next press
@@ -193,12 +198,7 @@ describe('WebRtcSocket', () => {
   })
 
   it('a quick second press: its commit waits for its own audio to play, not for the first one', async () => {
-    const { fetch } = answering()
-    const { m, uplink } = media()
-    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
-    const peer = FakePeer.last!
-    peer.channel.readyState = 'open'
-    peer.channel.onopen?.()
+    const { socket, peer, uplink } = openCall()
     socket.sendAudio(new Int16Array(2400)) // press 1: 100 ms still to play
     socket.send('{"type":"input_audio_buffer.commit"}')
     socket.send('{"type":"response.create"}')
@@ -218,12 +218,7 @@ describe('WebRtcSocket', () => {
   })
 
   it('a clear held behind a commit with audio written between them is sent when the uplink reaches it', async () => {
-    const { fetch } = answering()
-    const { m, uplink } = media()
-    const socket = new WebRtcSocket(CREDENTIAL, m, { fetch, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, commitMarginMs: 5 })
-    const peer = FakePeer.last!
-    peer.channel.readyState = 'open'
-    peer.channel.onopen?.()
+    const { socket, peer, uplink } = openCall()
     socket.sendAudio(new Int16Array(2400))
     socket.send('{"type":"input_audio_buffer.commit"}')
     socket.sendAudio(new Int16Array(2400)) // 100 ms that belongs to no press
